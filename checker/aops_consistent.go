@@ -1,0 +1,89 @@
+package checker
+
+import (
+	"fmt"
+
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/sim"
+)
+
+// aops-consistent: a fault or mkwrite must run through vm_ops and address_space
+// operations of one kind, the kind the inode's S_DAX selects, and find or create
+// xarray entries of that kind; an inode never holds page-cache pages and DAX entries
+// at once.
+//
+// The kernel rule: a VMA's vm_ops are chosen at mmap time from S_DAX
+// (ext4_file_mmap, xfs_file_mmap) and the fault handlers they lead to
+// (ext4_dax_huge_fault vs filemap_fault/ext4_page_mkwrite) call through
+// inode->i_mapping->a_ops and assume entries of their own kind
+// (reference/linux-dax.md A.2, E.11; seed 003). Changing S_DAX and the a_ops while a
+// fault is between two calls, or while a VMA with the old vm_ops exists, is what
+// crashed kernels before 4.14.
+//
+// Where it is checked: at every call a fault makes through the ops (the model
+// records each as a model.Use), because that is where the kernel goes wrong. A swap
+// that no later call observes is harmless and not reported. Three classes:
+//
+//   - ops-swapped-under-fault: the a_ops changed between two calls of one running
+//     fault (the seed 003 TOCTOU: populate, swap, ->page_mkwrite);
+//   - stale-vm_ops: a fault ran through vm_ops of the other kind than the inode's
+//     a_ops/S_DAX (a VMA made before the flip);
+//   - entry-kind: a fault found an xarray entry of the other kind.
+//
+// And, on every state, mixed-entries: an in-core inode holds both kinds of entry.
+func init() {
+	register(&Property{
+		Name:  "aops-consistent",
+		Rule:  "faults and mkwrite run with vm_ops, a_ops, S_DAX and xarray entries of one kind",
+		Check: aopsConsistent,
+	})
+}
+
+func aopsConsistent() sim.Check {
+	return sim.Check{
+		Name: "aops-consistent",
+		Step: func(k *model.Kernel, before, after *model.State, ev *model.Event) (string, string) {
+			if !ev.Use.Valid {
+				return "", ""
+			}
+			return useConsistent(k, &ev.Use)
+		},
+		State: mixedEntries,
+	}
+}
+
+func useConsistent(k *model.Kernel, u *model.Use) (string, string) {
+	cur := model.KindOf(u.SDax)
+	where := fmt.Sprintf("%s on %s page %d", u.Call, k.FileName(u.Inode), u.Page)
+	switch {
+	case u.Started != model.KindNone && u.Started != u.Aops:
+		return "ops-swapped-under-fault", fmt.Sprintf(
+			"%s ran through %s vm_ops, but the a_ops were swapped from %s to %s while the fault was running (S_DAX=%d, entry %s)",
+			where, u.VMOps, u.Started, u.Aops, u.SDax, u.Entry)
+	case u.VMOps != u.Aops || u.VMOps != cur:
+		return "stale-vm_ops", fmt.Sprintf(
+			"%s ran through %s vm_ops chosen at mmap time, but the inode's a_ops are %s (S_DAX=%d, entry %s)",
+			where, u.VMOps, u.Aops, u.SDax, u.Entry)
+	case u.Entry.Kind() != model.KindNone && u.Entry.Kind() != cur:
+		return "entry-kind", fmt.Sprintf("%s found a %s entry in an inode with S_DAX=%d", where, u.Entry, u.SDax)
+	}
+	return "", ""
+}
+
+func mixedEntries(k *model.Kernel, s *model.State) (string, string) {
+	for i := range k.Files {
+		var dax, pc bool
+		for _, e := range s.Inodes[i].XA {
+			switch e.Kind.Kind() {
+			case model.KindDAX:
+				dax = true
+			case model.KindPageCache:
+				pc = true
+			}
+		}
+		if dax && pc {
+			return "mixed-entries", fmt.Sprintf("inode %s holds page-cache pages and DAX entries at once", k.FileName(i))
+		}
+	}
+	return "", ""
+}

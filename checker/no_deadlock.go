@@ -1,0 +1,43 @@
+package checker
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/sim"
+)
+
+// no-deadlock: no reachable state in which every unfinished thread is blocked.
+//
+// The kernel rule: sleeping locks (rwsems with writer preference such as mmap_lock,
+// i_rwsem, invalidate_lock; DAX entry locks with their wait queues) must be taken in
+// an order that admits no cycle of waiters (reference/linux-dax.md C.1-C.3). The
+// engine finds every state where all running threads wait; the report names, for
+// each, the lock it waits for and the locks it holds.
+func init() {
+	register(&Property{
+		Name:  "no-deadlock",
+		Rule:  "no reachable state in which every unfinished thread is blocked",
+		Check: noDeadlock,
+	})
+}
+
+func noDeadlock() sim.Check {
+	return sim.Check{
+		Name: "no-deadlock",
+		Stuck: func(k *model.Kernel, s *model.State, blocked []model.Event) (string, string) {
+			var b strings.Builder
+			b.WriteString("every running thread is blocked:")
+			for _, ev := range blocked {
+				what := "a condition"
+				if ev.WaitOn != model.NoLock {
+					what = k.LockName(ev.WaitOn)
+				}
+				fmt.Fprintf(&b, " %s waits for %s in %s holding %s;", k.ThreadName(ev.Thread), what, ev.Fn,
+					k.DescribeHeld(s, ev.Thread))
+			}
+			return "deadlock", strings.TrimSuffix(b.String(), ";")
+		},
+	}
+}

@@ -1,0 +1,61 @@
+// Package checker holds the properties daxsim checks (one file each, whose doc
+// comment states the kernel rule), the evaluation of a scenario's expect lines, and
+// the rendering of verdicts and counterexamples.
+package checker
+
+import (
+	"github.com/daxsim/daxsim/sim"
+)
+
+// Property is one stable property of SPEC.md section 5.
+type Property struct {
+	Name string
+	Rule string // one line: the kernel rule it checks
+	// Check returns the engine check; nil when the property cannot be checked yet.
+	Check func() sim.Check
+	Issue string // where an uncheckable property is planned
+}
+
+// Checkable reports whether the property can be checked now.
+func (p *Property) Checkable() bool { return p.Check != nil }
+
+var order = []string{
+	"aops-consistent", "no-lost-block", "flush-is-durable", "no-stale-pte", "no-deadlock",
+	"lock-order", "read-your-writes", "no-data-leak", "no-denial",
+}
+
+var registry = map[string]*Property{}
+
+func register(p *Property) { registry[p.Name] = p }
+
+func init() {
+	for _, p := range []*Property{
+		{Name: "no-lost-block", Rule: "after any crash and recovery, every durability obligation the kernel promised holds", Issue: "#3"},
+		{Name: "flush-is-durable", Rule: "data stored through a shared writable DAX mapping and flushed from user space survives a crash without fsync", Issue: "#3"},
+		{Name: "no-stale-pte", Rule: "no PTE maps a block that is not, at that moment, the block of that file offset", Issue: "#3"},
+		{Name: "lock-order", Rule: "no lock is taken against the documented kernel order (lockdep-style)", Issue: "#4"},
+		{Name: "read-your-writes", Rule: "without a crash, reads, loads, writes and stores are linearizable against a plain file", Issue: "#5"},
+		{Name: "no-data-leak", Rule: "no read or load returns data of another file or of a freed block", Issue: "#3"},
+		{Name: "no-denial", Rule: "no process without write access or the needed capability makes another process's call fail", Issue: "#3"},
+	} {
+		register(p)
+	}
+}
+
+// Lookup finds a property by name.
+func Lookup(name string) (*Property, bool) {
+	p, ok := registry[name]
+	return p, ok
+}
+
+// All lists the properties in SPEC order.
+func All() []*Property {
+	out := make([]*Property, 0, len(order))
+	for _, n := range order {
+		out = append(out, registry[n])
+	}
+	return out
+}
+
+// Names lists every property name in SPEC order.
+func Names() []string { return append([]string(nil), order...) }

@@ -1,0 +1,250 @@
+package checker
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/sim"
+)
+
+// WriteText prints the report as text: the header, the verdict table, the expect
+// lines, then every counterexample. The output depends only on the report (no
+// times unless withTimes), so it is deterministic for a given input.
+func (r *Report) WriteText(w io.Writer, withTimes bool) {
+	b := r.Built
+	k := b.Kernel
+	res := r.Result
+	fmt.Fprintf(w, "scenario %s  proposal %s  fs %s  threads %d\n", b.Scn.Name, k.Proposal, k.FS, len(k.Threads))
+	coverage := "exhaustive"
+	if !res.Complete {
+		coverage = "INCOMPLETE (" + res.Limit + ")"
+	}
+	fmt.Fprintf(w, "search   %s, %s: %d states, %d transitions, depth %d, %d terminal",
+		res.Search, coverage, res.States, res.Transitions, res.Depth, res.Terminal)
+	if withTimes {
+		fmt.Fprintf(w, ", %v", res.Elapsed.Round(1000))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "crashes  not modeled yet (issue #3): every execution runs without a crash")
+	fmt.Fprintln(w)
+
+	tw := newTable(w)
+	fmt.Fprintln(tw, "property\tverdict\tdetail")
+	for _, p := range r.Props {
+		detail := p.Why
+		verdict := string(p.Verdict)
+		if p.Implicit {
+			verdict = "-"
+		}
+		if p.Verdict == Violation {
+			detail = fmt.Sprintf("shortest %d steps (%s)", len(p.Witnesses[0].Trace), p.Witnesses[0].Class)
+			if len(p.Witnesses) > 1 {
+				detail += fmt.Sprintf("; %d ways, counterexamples below", len(p.Witnesses))
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, verdict, detail)
+	}
+	tw.Flush()
+	if len(r.Expects) > 0 {
+		fmt.Fprintln(w)
+		tw = newTable(w)
+		for _, e := range r.Expects {
+			word := map[Verdict]string{Pass: "holds", Violation: "FAILS", Unknown: "unknown"}[e.Holds]
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Text, word, e.Why)
+		}
+		tw.Flush()
+	}
+	for _, p := range r.Props {
+		for _, v := range p.Witnesses {
+			r.writeCounterexample(w, v)
+		}
+	}
+	for _, e := range r.Expects {
+		if e.Witness != nil {
+			r.writeCounterexample(w, *e.Witness)
+		}
+	}
+}
+
+// table is a tabwriter whose lines lose their trailing blanks.
+type table struct {
+	*tabwriter.Writer
+	buf bytes.Buffer
+	out io.Writer
+}
+
+func newTable(w io.Writer) *table {
+	t := &table{out: w}
+	t.Writer = tabwriter.NewWriter(&t.buf, 0, 0, 2, ' ', 0)
+	return t
+}
+
+// Flush writes the aligned table.
+func (t *table) Flush() {
+	t.Writer.Flush()
+	for _, l := range strings.SplitAfter(t.buf.String(), "\n") {
+		if l != "" {
+			io.WriteString(t.out, strings.TrimRight(l, " \n")+"\n")
+		}
+	}
+	t.buf.Reset()
+}
+
+const rule = "======================================================================"
+
+func (r *Report) writeCounterexample(w io.Writer, v sim.Violation) {
+	b := r.Built
+	k := b.Kernel
+	fmt.Fprintf(w, "\n%s\nBUG: %s violated (%s)\n%s\n%s\n\n", rule, v.Check, v.Class, strings.Repeat("-", len(rule)), v.Msg)
+	steps, err := sim.Replay(k, &b.Init, v.Trace)
+	if err != nil {
+		fmt.Fprintf(w, "  (the trace does not replay: %v)\n", err)
+		return
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "  step\tthread\tstatement\tkernel function\tlocks held after\tstate changes")
+	for i, st := range steps {
+		ev := &st.Event
+		stmt := k.StmtAt(ev.Thread, ev.PC)
+		changes := DescribeChanges(k, &st.Before, &st.After)
+		if ev.Returned {
+			changes = append(changes, "returns "+k.ResultName(ev.Result))
+		}
+		fn := ev.Fn
+		if i == len(steps)-1 {
+			fn = "=> " + fn
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%d: %s\t%s\t%s\t%s\n", i+1, k.ThreadName(ev.Thread), ev.PC+1, stmt.Text, fn,
+			k.DescribeHeld(&st.After, ev.Thread), strings.Join(changes, "; "))
+	}
+	tw.Flush()
+	if len(steps) > 0 {
+		fmt.Fprintf(w, "\nthreads at the end:\n%s", indent(k.DescribeThreads(&steps[len(steps)-1].After), "  "))
+	}
+	fmt.Fprintf(w, "%s\nreplay: daxsim check -proposal %s %s\n", strings.Repeat("-", len(rule)), k.Proposal, b.Scn.Path)
+}
+
+func indent(s, pre string) string {
+	lines := strings.SplitAfter(s, "\n")
+	var b strings.Builder
+	for _, l := range lines {
+		if l != "" {
+			b.WriteString(pre + l)
+		}
+	}
+	return b.String()
+}
+
+// DescribeChanges lists what a step changed in the state that matters: inode mode
+// and flags, xarray entries, VMAs and PTEs, open files.
+func DescribeChanges(k *model.Kernel, before, after *model.State) []string {
+	var out []string
+	for i := range k.Files {
+		a, b := &before.Inodes[i], &after.Inodes[i]
+		name := k.FileName(i)
+		if a.InCore != b.InCore {
+			if b.InCore != 0 {
+				out = append(out, fmt.Sprintf("%s instantiated: S_DAX=%d a_ops=%v", name, b.SDax, b.Aops))
+			} else {
+				out = append(out, name+" evicted")
+			}
+		} else if a.SDax != b.SDax || a.Aops != b.Aops {
+			out = append(out, fmt.Sprintf("%s S_DAX %d->%d a_ops %v->%v", name, a.SDax, b.SDax, a.Aops, b.Aops))
+		}
+		if a.DiskDax != b.DiskDax {
+			out = append(out, fmt.Sprintf("%s FS_XFLAG_DAX %d->%d", name, a.DiskDax, b.DiskDax))
+		}
+		if a.DontCache != b.DontCache && b.DontCache != 0 {
+			out = append(out, name+" I_DONTCACHE")
+		}
+		if a.Parent != b.Parent {
+			out = append(out, fmt.Sprintf("%s moved to %s", name, dirName(k, b.Parent)))
+		}
+		for pg := range a.XA {
+			if a.XA[pg] != b.XA[pg] {
+				out = append(out, fmt.Sprintf("%s xa[%d] %s->%s", name, pg, entry(k, a.XA[pg]), entry(k, b.XA[pg])))
+			}
+			if a.Block[pg] != b.Block[pg] {
+				out = append(out, fmt.Sprintf("%s block[%d] %s->%s", name, pg, block(a.Block[pg]), block(b.Block[pg])))
+			}
+		}
+	}
+	for p := range k.Procs {
+		pa, pb := &before.Procs[p], &after.Procs[p]
+		for v := range pa.VMA {
+			va, vb := pa.VMA[v], pb.VMA[v]
+			if va != vb {
+				if vb.File != 0 {
+					out = append(out, fmt.Sprintf("%s: vma %s = %s[%d-%d] vm_ops=%v", k.ProcName(p), k.VMAName(p, v),
+						k.FileName(int(vb.Inode)-1), vb.Lo, vb.Hi, vb.Ops))
+				} else {
+					out = append(out, fmt.Sprintf("%s: vma %s unmapped", k.ProcName(p), k.VMAName(p, v)))
+				}
+			}
+			for pg := range pa.PTE[v] {
+				if pa.PTE[v][pg] != pb.PTE[v][pg] && (vb.File != 0 || va.File == 0) {
+					out = append(out, fmt.Sprintf("%s: pte %s[%d] %s->%s", k.ProcName(p), k.VMAName(p, v), pg,
+						pte(pa.PTE[v][pg]), pte(pb.PTE[v][pg])))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func dirName(k *model.Kernel, parent uint8) string {
+	if parent == 0 {
+		return "/"
+	}
+	return k.DirName(int(parent) - 1)
+}
+
+func block(b uint8) string {
+	if b == 0 {
+		return "hole"
+	}
+	return fmt.Sprintf("b%d", b-1)
+}
+
+func entry(k *model.Kernel, e model.Entry) string {
+	s := e.Kind.String()
+	switch e.Kind {
+	case model.EntryNone:
+		return s
+	case model.EntryDAX:
+		s += "(" + block(e.Val) + ")"
+	case model.EntryPage:
+		s += "(" + k.ValueName(e.Val) + ")"
+	}
+	if e.Dirty != 0 {
+		s += ",dirty"
+	}
+	if e.Locked != 0 {
+		s += ",locked by " + k.ThreadName(int(e.Locked)-1)
+	}
+	return s
+}
+
+func pte(p model.PTE) string {
+	var s string
+	switch p.Kind {
+	case model.PTENone:
+		return "none"
+	case model.PTEDAX:
+		s = "dax(" + block(p.Val) + ")"
+	case model.PTEZero:
+		s = "zero-page"
+	case model.PTEPage:
+		s = "page"
+	case model.PTEAnon:
+		s = "anon"
+	}
+	if p.Write != 0 {
+		return s + ",rw"
+	}
+	return s + ",ro"
+}

@@ -1,0 +1,285 @@
+package checker
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/scenarios"
+	"github.com/daxsim/daxsim/sim"
+)
+
+// Verdict is the tri-state outcome of a property or an expectation.
+type Verdict string
+
+const (
+	Pass      Verdict = "pass"
+	Violation Verdict = "violation"
+	Unknown   Verdict = "unknown"
+)
+
+// Exit statuses (SPEC.md section 2).
+const (
+	ExitOK       = 0
+	ExitFail     = 1
+	ExitBadInput = 2
+	ExitUnknown  = 3
+)
+
+// PropResult is the verdict on one property.
+type PropResult struct {
+	Name      string
+	Verdict   Verdict
+	Why       string          // for unknown: which limit, or that it cannot be checked yet
+	Witnesses []sim.Violation // shortest first, one per class
+	Implicit  bool            // not asked for: listed by "check all" but not checkable yet
+}
+
+// ExpectResult is the outcome of one expect line.
+type ExpectResult struct {
+	Expect scenarios.Expect
+	Text   string  // the line, rebuilt
+	Holds  Verdict // pass = holds, violation = does not hold, unknown = undecided
+	Why    string
+	// Witness is the execution that breaks an "expect result" line.
+	Witness *sim.Violation
+}
+
+// Report is everything one check run found.
+type Report struct {
+	Built   *scenarios.Built
+	Result  *sim.Result
+	Props   []PropResult
+	Expects []ExpectResult
+	Exit    int
+}
+
+// Run explores a built scenario and judges its properties and expect lines.
+func Run(b *scenarios.Built, opt sim.Options) *Report {
+	scn := b.Scn
+	r := &Report{Built: b}
+	names, implicit := selectProperties(scn)
+	var checks []sim.Check
+	for _, n := range names {
+		p, _ := Lookup(n)
+		if p.Checkable() {
+			checks = append(checks, p.Check())
+		}
+	}
+	results := expectResultChecks(b)
+	for _, rc := range results {
+		checks = append(checks, rc.check)
+	}
+	res := sim.Explore(b.Kernel, &b.Init, checks, opt)
+	r.Result = res
+
+	for _, n := range names {
+		r.Props = append(r.Props, judgeProperty(n, implicit[n], res))
+	}
+	for i, e := range scn.Expects {
+		r.Expects = append(r.Expects, r.judgeExpect(e, i, results, res))
+	}
+	r.Exit = r.exitCode()
+	return r
+}
+
+// selectProperties returns the properties to judge: those of the check line (all
+// properties for "check all") and those named by expect lines. implicit marks the
+// ones "check all" lists that cannot be checked yet.
+func selectProperties(scn *scenarios.Scenario) ([]string, map[string]bool) {
+	want := map[string]bool{}
+	implicit := map[string]bool{}
+	if len(scn.Check) == 0 {
+		for _, p := range All() {
+			want[p.Name] = true
+			implicit[p.Name] = !p.Checkable()
+		}
+	}
+	for _, n := range scn.Check {
+		want[n] = true
+	}
+	for _, e := range scn.Expects {
+		for _, n := range e.Props {
+			want[n] = true
+			implicit[n] = false
+		}
+	}
+	var out []string
+	for _, n := range order {
+		if want[n] {
+			out = append(out, n)
+		}
+	}
+	return out, implicit
+}
+
+func judgeProperty(name string, implicit bool, res *sim.Result) PropResult {
+	p, _ := Lookup(name)
+	pr := PropResult{Name: name, Implicit: implicit}
+	switch {
+	case !p.Checkable():
+		pr.Verdict, pr.Why = Unknown, fmt.Sprintf("not checkable yet (planned in issue %s)", p.Issue)
+	case res.Violated(name):
+		pr.Verdict = Violation
+		for _, v := range res.Violations {
+			if v.Check == name {
+				pr.Witnesses = append(pr.Witnesses, v)
+			}
+		}
+		sortByLength(pr.Witnesses)
+	case res.Complete:
+		pr.Verdict = Pass
+	default:
+		pr.Verdict, pr.Why = Unknown, res.Limit
+	}
+	return pr
+}
+
+func sortByLength(vs []sim.Violation) {
+	for i := 1; i < len(vs); i++ {
+		for j := i; j > 0 && len(vs[j].Trace) < len(vs[j-1].Trace); j-- {
+			vs[j], vs[j-1] = vs[j-1], vs[j]
+		}
+	}
+}
+
+// resultCheck is the engine check behind one "expect result T:N R" line.
+type resultCheck struct {
+	index int // in Scenario.Expects
+	check sim.Check
+	ran   *int
+}
+
+func expectResultChecks(b *scenarios.Built) []resultCheck {
+	k := b.Kernel
+	var out []resultCheck
+	for i, e := range b.Scn.Expects {
+		if e.Kind != scenarios.ExpectResult {
+			continue
+		}
+		t := -1
+		for j := range k.Threads {
+			if k.Threads[j].Name == e.Thread {
+				t = j
+			}
+		}
+		want, _ := k.ParseResult(e.Result)
+		pc := e.Index - 1
+		ran := new(int)
+		text := fmt.Sprintf("%s:%d", e.Thread, e.Index)
+		out = append(out, resultCheck{index: i, ran: ran, check: sim.Check{
+			Name: fmt.Sprintf("expect result %s %s", text, e.Result),
+			Step: func(k *model.Kernel, _, _ *model.State, ev *model.Event) (string, string) {
+				if !ev.Returned || ev.Thread != t || ev.PC != pc {
+					return "", ""
+				}
+				*ran++
+				if ev.Result == want {
+					return "", ""
+				}
+				return "result", fmt.Sprintf("%s (%s) returned %s, expected %s", text,
+					k.Threads[t].Prog[pc].Text, k.ResultName(ev.Result), e.Result)
+			},
+		}})
+	}
+	return out
+}
+
+func (r *Report) prop(name string) *PropResult {
+	for i := range r.Props {
+		if r.Props[i].Name == name {
+			return &r.Props[i]
+		}
+	}
+	return nil
+}
+
+func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, res *sim.Result) ExpectResult {
+	er := ExpectResult{Expect: e, Text: expectText(e)}
+	switch e.Kind {
+	case scenarios.ExpectViolation:
+		er.Holds = Pass
+		for _, n := range e.Props {
+			switch p := r.prop(n); p.Verdict {
+			case Pass:
+				er.Holds, er.Why = Violation, n+" holds in every explored execution"
+				return er
+			case Unknown:
+				er.Holds, er.Why = Unknown, n+": "+p.Why
+			}
+		}
+	case scenarios.ExpectPass:
+		er.Holds = Pass
+		props := e.Props
+		if len(props) == 0 {
+			for _, p := range r.Props {
+				if !p.Implicit {
+					props = append(props, p.Name)
+				}
+			}
+		}
+		for _, n := range props {
+			switch p := r.prop(n); p.Verdict {
+			case Violation:
+				er.Holds, er.Why = Violation, n+" is violated"
+				return er
+			case Unknown:
+				er.Holds, er.Why = Unknown, n+": "+p.Why
+			}
+		}
+	case scenarios.ExpectResult:
+		for _, rc := range results {
+			if rc.index != i {
+				continue
+			}
+			if v, ok := res.First(rc.check.Name); ok {
+				er.Holds, er.Why, er.Witness = Violation, v.Msg, &v
+				return er
+			}
+			switch {
+			case !res.Complete:
+				er.Holds, er.Why = Unknown, res.Limit
+			case *rc.ran == 0:
+				er.Holds, er.Why = Pass, "the statement never ran in any explored execution"
+			default:
+				er.Holds = Pass
+			}
+		}
+	}
+	return er
+}
+
+func expectText(e scenarios.Expect) string {
+	switch e.Kind {
+	case scenarios.ExpectViolation:
+		return "expect violation " + strings.Join(e.Props, " ")
+	case scenarios.ExpectPass:
+		return strings.TrimSpace("expect pass " + strings.Join(e.Props, " "))
+	}
+	return fmt.Sprintf("expect result %s:%d %s", e.Thread, e.Index, e.Result)
+}
+
+func (r *Report) exitCode() int {
+	if len(r.Expects) > 0 {
+		code := ExitOK
+		for _, e := range r.Expects {
+			switch e.Holds {
+			case Violation:
+				return ExitFail
+			case Unknown:
+				code = ExitUnknown
+			}
+		}
+		return code
+	}
+	code := ExitOK
+	for _, p := range r.Props {
+		switch {
+		case p.Verdict == Violation:
+			return ExitFail
+		case p.Verdict == Unknown && !p.Implicit:
+			code = ExitUnknown
+		}
+	}
+	return code
+}

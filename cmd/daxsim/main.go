@@ -1,0 +1,235 @@
+// Command daxsim is the command line of the DAX model checker: see SPEC.md section 2
+// and 'daxsim help'.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/scenarios"
+	"github.com/daxsim/daxsim/sim"
+)
+
+const usage = `daxsim: a model checker of Linux DAX kernel semantics
+
+usage:
+  daxsim check [flags] FILE...     explore each scenario file; verdicts and counterexamples
+  daxsim proposals                 list the kernel design proposals
+  daxsim properties                list the properties
+  daxsim scenarios                 list the built-in scenarios
+  daxsim mutants                   list the seeded kernel bugs
+  daxsim explain PROPOSAL          a proposal's rules, sources and known verdicts
+
+exit status: 0 expectations hold (or, without expect lines, every property holds),
+1 a violation or a failed expectation, 2 bad input, 3 a limit cut the search short.
+Run 'daxsim check -h' for the flags of check.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return checker.ExitBadInput
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "check":
+		return cmdCheck(rest, stdout, stderr)
+	case "proposals":
+		return cmdProposals(stdout)
+	case "properties":
+		return cmdProperties(stdout)
+	case "scenarios":
+		return cmdScenarios(stdout)
+	case "mutants":
+		fmt.Fprintln(stdout, "no mutants yet: the seeded kernel bugs come with issues #3 and #4")
+		return checker.ExitOK
+	case "explain":
+		return cmdExplain(rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return checker.ExitOK
+	case "compare", "replay", "merge":
+		fmt.Fprintf(stderr, "daxsim %s: not implemented yet (issue #5)\n", cmd)
+		return checker.ExitBadInput
+	}
+	fmt.Fprintf(stderr, "daxsim: unknown command %q\n\n%s", cmd, usage)
+	return checker.ExitBadInput
+}
+
+func cmdCheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	proposal := fs.String("proposal", "", "run under this proposal instead of the file's proposal line")
+	mode := fs.String("mode", "exhaustive", "exhaustive (random comes with issue #5)")
+	search := fs.String("search", "bfs", "bfs (shortest counterexamples) or dfs (less memory)")
+	maxStates := fs.Int("max-states", 2_000_000, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit")
+	maxDepth := fs.Int("max-depth", 0, "do not explore beyond this many steps (verdict unknown, exit 3); 0 = no limit")
+	times := fs.Bool("times", false, "print the elapsed time (makes the output differ between runs)")
+	out := fs.String("o", "", "write the report to this file instead of stdout")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: daxsim check [flags] FILE...")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return checker.ExitBadInput
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return checker.ExitBadInput
+	}
+	if *mode != "exhaustive" {
+		fmt.Fprintf(stderr, "daxsim check: -mode %s is not implemented yet (issue #5)\n", *mode)
+		return checker.ExitBadInput
+	}
+	if *search != "bfs" && *search != "dfs" {
+		fmt.Fprintf(stderr, "daxsim check: -search must be bfs or dfs, not %q\n", *search)
+		return checker.ExitBadInput
+	}
+	if *maxStates < 0 || *maxDepth < 0 {
+		fmt.Fprintln(stderr, "daxsim check: -max-states and -max-depth must not be negative")
+		return checker.ExitBadInput
+	}
+	opt := sim.Options{DFS: *search == "dfs", MaxStates: *maxStates, MaxDepth: *maxDepth}
+	var buf bytes.Buffer
+	codes := []int{}
+	for i, path := range fs.Args() {
+		if i > 0 {
+			fmt.Fprintln(&buf)
+		}
+		code := checkFile(path, *proposal, opt, *times, &buf, stderr)
+		codes = append(codes, code)
+	}
+	w := stdout
+	if *out != "" {
+		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+			fmt.Fprintf(stderr, "daxsim check: %v\n", err)
+			return checker.ExitBadInput
+		}
+	} else {
+		w.Write(buf.Bytes())
+	}
+	return combineExit(codes)
+}
+
+// combineExit folds the statuses of several files: bad input beats a failure,
+// which beats unknown, which beats success.
+func combineExit(codes []int) int {
+	rank := map[int]int{checker.ExitOK: 0, checker.ExitUnknown: 1, checker.ExitFail: 2, checker.ExitBadInput: 3}
+	best := checker.ExitOK
+	for _, c := range codes {
+		if rank[c] > rank[best] {
+			best = c
+		}
+	}
+	return best
+}
+
+// LoadOptions are the names the parser accepts.
+func parseOptions() scenarios.ParseOptions {
+	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: checker.Names(), Mutants: []string{}}
+}
+
+func checkFile(path, proposal string, opt sim.Options, times bool, w, stderr io.Writer) int {
+	b, err := load(path, proposal)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return checker.ExitBadInput
+	}
+	r := checker.Run(b, opt)
+	fmt.Fprintf(w, "== %s\n", path)
+	r.WriteText(w, times)
+	return r.Exit
+}
+
+func load(path, proposal string) (*scenarios.Built, error) {
+	scn, err := scenarios.ParseFile(path, parseOptions())
+	if err != nil {
+		var perr *scenarios.Error
+		if errors.As(err, &perr) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("daxsim: %v", err)
+	}
+	return scenarios.Build(scn, proposal)
+}
+
+func cmdProposals(w io.Writer) int {
+	for _, p := range proposals.All() {
+		status := ""
+		if !p.Modeled() {
+			status = "  [not modeled yet: issue " + p.Issue + "]"
+		}
+		fmt.Fprintf(w, "%-20s %s (%s)%s\n", p.Name, p.Summary, p.Source, status)
+	}
+	return checker.ExitOK
+}
+
+func cmdProperties(w io.Writer) int {
+	for _, p := range checker.All() {
+		status := ""
+		if !p.Checkable() {
+			status = "  [not checkable yet: issue " + p.Issue + "]"
+		}
+		fmt.Fprintf(w, "%-18s %s%s\n", p.Name, p.Rule, status)
+	}
+	return checker.ExitOK
+}
+
+func cmdScenarios(w io.Writer) int {
+	names := scenarios.BuiltinNames()
+	sort.Strings(names)
+	for _, n := range names {
+		src, _ := scenarios.Builtin(n)
+		fmt.Fprintf(w, "%-24s %s\n", n, firstComment(src))
+	}
+	return checker.ExitOK
+}
+
+func firstComment(src []byte) string {
+	for _, l := range strings.Split(string(src), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "#") {
+			return strings.TrimSpace(strings.TrimLeft(l, "#"))
+		}
+	}
+	return ""
+}
+
+func cmdExplain(args []string, w, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, "usage: daxsim explain PROPOSAL")
+		return checker.ExitBadInput
+	}
+	p, ok := proposals.Lookup(args[0])
+	if !ok {
+		fmt.Fprintf(stderr, "daxsim explain: unknown proposal %q (see 'daxsim proposals')\n", args[0])
+		return checker.ExitBadInput
+	}
+	fmt.Fprintf(w, "%s: %s\nsource: %s\n", p.Name, p.Summary, p.Source)
+	if !p.Modeled() {
+		fmt.Fprintf(w, "not modeled yet (issue %s)\n", p.Issue)
+		return checker.ExitOK
+	}
+	fmt.Fprintln(w, "rules:")
+	for _, r := range p.Rules {
+		fmt.Fprintf(w, "  - %s\n", r)
+	}
+	fmt.Fprintln(w, "known verdicts:")
+	for _, v := range p.Verdicts {
+		fmt.Fprintf(w, "  - %s\n", v)
+	}
+	return checker.ExitOK
+}

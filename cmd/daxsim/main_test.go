@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/daxsim/daxsim/checker"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden (review the diff before committing)")
+
+// scenarioFiles lists every .scn file under testdata/.
+func scenarioFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir("../../testdata", func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".scn") {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no scenario files under testdata/")
+	}
+	return files
+}
+
+// TestScenarioFiles is the regression suite: every scenario file under testdata/
+// carries expect lines, and daxsim check must find them all holding (exit 0).
+func TestScenarioFiles(t *testing.T) {
+	for _, f := range scenarioFiles(t) {
+		t.Run(strings.TrimPrefix(f, "../../testdata/"), func(t *testing.T) {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !regexp.MustCompile(`(?m)^\s*expect `).Match(src) {
+				t.Fatalf("%s has no expect lines: a regression file must state its verdicts", f)
+			}
+			var out, errb bytes.Buffer
+			if code := run([]string{"check", f}, &out, &errb); code != checker.ExitOK {
+				t.Fatalf("daxsim check %s: exit %d\n%s%s", f, code, errb.String(), out.String())
+			}
+		})
+	}
+}
+
+// TestGolden pins the full report of selected scenarios, counterexamples included.
+// Run 'go test ./cmd/daxsim -update' after an intended change and read the diff.
+func TestGolden(t *testing.T) {
+	for _, name := range []string{"aops-swap", "dontcache-statx"} {
+		t.Run(name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			run([]string{"check", "../../testdata/scenarios/" + name + ".scn"}, &out, &errb)
+			golden := filepath.Join("../../testdata/golden", name+".txt")
+			if *update {
+				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Errorf("report of %s differs from %s; run with -update and review the diff\n%s", name, golden, out.String())
+			}
+		})
+	}
+}
+
+// TestDeterministic runs the same check twice and compares the bytes.
+func TestDeterministic(t *testing.T) {
+	var a, b, e bytes.Buffer
+	f := "../../testdata/scenarios/aops-swap/reopen-flip-locked.scn"
+	run([]string{"check", f}, &a, &e)
+	run([]string{"check", f}, &b, &e)
+	if a.String() != b.String() {
+		t.Fatal("two runs of the same check printed different output")
+	}
+}
+
+// TestJobOne is SPEC.md's first job: under flip-xarray-check the aops-swap race is
+// found, and one counterexample shows the fault populating the xarray after the
+// flipper's emptiness check and then running ->page_mkwrite through the other ops.
+func TestJobOne(t *testing.T) {
+	var out, errb bytes.Buffer
+	src, err := os.ReadFile("../../testdata/scenarios/aops-swap.scn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noExpect := regexp.MustCompile(`(?m)^expect .*$`).ReplaceAll(src, nil)
+	f := filepath.Join(t.TempDir(), "aops-swap.scn")
+	if err := os.WriteFile(f, noExpect, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := run([]string{"check", f}, &out, &errb); code != checker.ExitFail {
+		t.Fatalf("exit %d, want 1 (a violation, no expect lines)\n%s", code, out.String())
+	}
+	report := out.String()
+	i := strings.Index(report, "(ops-swapped-under-fault)")
+	if i < 0 {
+		t.Fatalf("no ops-swapped-under-fault counterexample:\n%s", report)
+	}
+	cex := report[i:]
+	check := strings.Index(cex, "xa_empty")
+	populate := strings.Index(cex, "f xa[0] none->page")
+	swap := strings.Index(cex, "S_DAX 0->1")
+	mkwrite := strings.Index(cex, "=> ->page_mkwrite")
+	if !(check >= 0 && check < populate && populate < swap && swap < mkwrite) {
+		t.Fatalf("counterexample is not check < populate < swap < ->page_mkwrite (%d %d %d %d):\n%s",
+			check, populate, swap, mkwrite, cex)
+	}
+}
+
+// TestBadInput: malformed files exit 2 with file:line:col and never panic.
+func TestBadInput(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"scenario x\nproposal flip-live\nfile f pages=9\n", ":3:"},
+		{"scenario x\nproposal nope\n", ":2:10: unknown proposal"},
+		{"scenario x\nproposal flip-live\nfile f pages=1\nprocess p uid=0\nthread t p\n  store m 0 A\n", ":6:"},
+		{"scenario x\nproposal baseline\nfile f pages=1\nprocess p uid=0\nthread t p\n  open f rw as fd\n", "not modeled yet"},
+		{"scenario x\nproposal flip-live\nfile f pages=1\nprocess p uid=0\nthread t p\n  open f rw as fd\n  fsync fd\n", ":7:3:"},
+		{"", ":1:1:"},
+	}
+	for _, c := range cases {
+		f := filepath.Join(t.TempDir(), "bad.scn")
+		if err := os.WriteFile(f, []byte(c.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		code := run([]string{"check", f}, &out, &errb)
+		if code != checker.ExitBadInput {
+			t.Errorf("%q: exit %d, want 2", c.src, code)
+		}
+		if !strings.Contains(errb.String(), c.want) || !strings.HasPrefix(errb.String(), f+":") {
+			t.Errorf("%q: stderr %q, want %s:...%q", c.src, errb.String(), f, c.want)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"check", "/nonexistent.scn"}, &out, &errb); code != checker.ExitBadInput {
+		t.Errorf("missing file: exit %d", code)
+	}
+}
+
+// TestLimitIsUnknown: a search cut short by -max-states never passes: exit 3.
+func TestLimitIsUnknown(t *testing.T) {
+	var out, errb bytes.Buffer
+	f := "../../testdata/scenarios/aops-swap/flip-dontcache.scn"
+	code := run([]string{"check", "-max-states", "10", f}, &out, &errb)
+	if code != checker.ExitUnknown {
+		t.Fatalf("exit %d, want 3\n%s", code, out.String())
+	}
+	if !strings.Contains(out.String(), "INCOMPLETE (max-states 10 reached)") ||
+		regexp.MustCompile(`(?m)^[a-z]+-[a-z-]+\s+pass\b`).MatchString(out.String()) {
+		t.Fatalf("report does not say the search was cut short:\n%s", out.String())
+	}
+	out.Reset()
+	code = run([]string{"check", "-max-depth", "5", f}, &out, &errb)
+	if code != checker.ExitUnknown {
+		t.Fatalf("-max-depth: exit %d, want 3\n%s", code, out.String())
+	}
+}
+
+func TestListCommands(t *testing.T) {
+	for _, cmd := range []string{"proposals", "properties", "scenarios", "mutants"} {
+		var out, errb bytes.Buffer
+		if code := run([]string{cmd}, &out, &errb); code != 0 || out.Len() == 0 {
+			t.Errorf("daxsim %s: exit %d, output %q", cmd, code, out.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"explain", "flip-dontcache"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "I_DONTCACHE") {
+		t.Errorf("explain: exit %d\n%s", code, out.String())
+	}
+}

@@ -1,0 +1,3 @@
+module github.com/daxsim/daxsim
+
+go 1.26.8

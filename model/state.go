@@ -1,0 +1,250 @@
+// Package model is the simulated kernel: the whole state of the DAX world as one flat
+// value, and the kernel paths (fault, mkwrite, mmap, open/close, the flag ioctl, ...)
+// as sequences of atomic steps over it.
+//
+// # The state is a value
+//
+// [State] holds no pointers, maps or slices: fixed arrays of small integers sized by
+// the constants below, so copying a state is a memcpy and hashing it is hashing its
+// bytes (see [State.Hash]). Every field is a uint8 (or an array of them, or the one
+// uint64 lock mask per thread, placed so that the struct has no padding), so two
+// states that mean the same thing have the same bytes.
+//
+// Objects are identified by their index in their array: inode i is the i-th file of
+// the scenario, struct file slot j belongs to the j-th open statement of the
+// scenario, VMA slot v of process p to the v-th mmap statement of that process. Slots
+// are assigned statically when the scenario is built, so no allocator choice ever
+// splits two otherwise equal states.
+//
+// # Locks
+//
+// Locks are data. Each has a [LockID]; a thread's held locks are a bit mask
+// ([Thread.Held]). The kernel lock order modeled (reference/linux-dax.md C.1, C.2):
+//
+//	i_rwsem (inode_lock) -> mmap_lock -> invalidate_lock -> DAX entry lock / page lock
+//	mmap_lock is struct mm_struct::mmap_lock (mmap_sem before 5.8), a rwsem with
+//	    writer preference: a waiting writer blocks new readers;
+//	i_rwsem is struct inode::i_rwsem, never taken in a fault;
+//	invalidate_lock is struct address_space::invalidate_lock (5.15; XFS MMAPLOCK,
+//	    ext4 i_mmap_sem before), shared in faults, exclusive in truncate/punch;
+//	the DAX entry lock is the DAX_LOCKED bit of an xarray value entry
+//	    (fs/dax.c:grab_mapping_entry), the page lock PG_locked for page-cache pages.
+//
+// A step takes at most one lock that can block, and only at its start, so a thread
+// that waits always waits at a step boundary holding exactly [Thread.Held].
+package model
+
+// Sizes of the fixed arrays (DESIGN.md: files <= 4, pages <= 8, threads <= 8,
+// processes <= 4).
+const (
+	MaxFiles   = 4  // inodes (regular files)
+	MaxDirs    = 4  // directories
+	MaxPages   = 8  // pages per file
+	MaxThreads = 8  // threads
+	MaxProcs   = 4  // processes (each one mm)
+	MaxVMAs    = 4  // VMA slots per process
+	MaxOpen    = 8  // struct file slots
+	MaxBlocks  = 48 // pmem blocks
+	MaxRegs    = 4  // scratch registers per thread
+)
+
+// Kind is the kind of an operations table: the inode's address_space_operations, a
+// VMA's vm_operations_struct, or the kind an xarray entry belongs to.
+type Kind uint8
+
+const (
+	KindNone      Kind = iota
+	KindPageCache      // ext4_aops / xfs_address_space_operations, ext4_file_vm_ops (filemap_fault)
+	KindDAX            // ext4_dax_aops / xfs_dax_aops, ext4_dax_vm_ops (ext4_dax_huge_fault)
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindPageCache:
+		return "pagecache"
+	case KindDAX:
+		return "dax"
+	}
+	return "none"
+}
+
+// KindOf is the kind S_DAX selects.
+func KindOf(sdax uint8) Kind {
+	if sdax != 0 {
+		return KindDAX
+	}
+	return KindPageCache
+}
+
+// EntryKind is what an xarray slot of a file's address_space holds.
+type EntryKind uint8
+
+const (
+	EntryNone  EntryKind = iota // no entry
+	EntryEmpty                  // DAX_EMPTY placeholder inserted locked by grab_mapping_entry
+	EntryDAX                    // DAX entry: the pfn of the block (Entry.Val)
+	EntryZero                   // DAX_ZERO_PAGE entry: a hole mapped to the shared zero page
+	EntryPage                   // a page-cache page (its data token is Entry.Val)
+)
+
+func (e EntryKind) String() string {
+	return [...]string{"none", "dax-empty", "dax", "dax-zero", "page"}[e]
+}
+
+// Kind is the ops kind an entry belongs to.
+func (e EntryKind) Kind() Kind {
+	switch e {
+	case EntryEmpty, EntryDAX, EntryZero:
+		return KindDAX
+	case EntryPage:
+		return KindPageCache
+	}
+	return KindNone
+}
+
+// Entry is one xarray slot.
+type Entry struct {
+	Kind   EntryKind
+	Locked uint8 // holder thread + 1; 0 when unlocked (DAX_LOCKED / PG_locked)
+	Dirty  uint8 // PAGECACHE_TAG_DIRTY
+	Val    uint8 // EntryDAX: block + 1; EntryPage: data token
+}
+
+// RWSem is a reader/writer semaphore with writer preference (kernel/locking/rwsem.c):
+// while a writer waits, new readers block.
+type RWSem struct {
+	Writer  uint8 // holder thread + 1, 0 when no writer holds it
+	Readers uint8 // number of readers holding it
+	WWait   uint8 // writers waiting
+	_       uint8
+}
+
+// Extent states of a file page in the block map.
+const (
+	ExtHole      uint8 = iota // no block; reads zero
+	ExtUnwritten              // block allocated, reads zero until converted
+	ExtWritten                // block holds the data
+	ExtShared                 // block shared with another file (reflink)
+)
+
+// Inode is one regular file: its on-disk part (always there) and its in-core part
+// (meaningful while InCore is set).
+//
+// Invariant: !InCore implies Refs == 0, every XA entry is EntryNone and no VMA
+// references the inode.
+type Inode struct {
+	// On disk.
+	DiskDax uint8 // FS_XFLAG_DAX
+	Parent  uint8 // directory index + 1; 0 = the root (no DAX flag)
+	Size    uint8 // i_size in pages
+
+	// In core (struct inode).
+	InCore    uint8 // instantiated in the inode cache
+	SDax      uint8 // S_DAX; protected by nothing in the proposals that flip it live
+	Aops      Kind  // inode->i_mapping->a_ops kind
+	DontCache uint8 // I_DONTCACHE (d_mark_dontcache): evict at the last iput
+	Refs      uint8 // struct files referring to the inode (a VMA holds its file)
+	AopsBusy  uint8 // threads inside an ops call on the inode (->fault, ->page_mkwrite, an a_ops call)
+	_         [7]uint8
+
+	IRwsem     RWSem // i_rwsem
+	Invalidate RWSem // mapping->invalidate_lock
+
+	XA    [MaxPages]Entry // mapping->i_pages
+	Block [MaxPages]uint8 // block map: block + 1, 0 for a hole
+	Ext   [MaxPages]uint8 // extent state (ExtHole...)
+}
+
+// File is an open file description (struct file).
+type File struct {
+	Inode  uint8 // inode + 1; 0 = slot unused
+	Write  uint8 // opened for write
+	Sync   uint8 // 0, 1 = O_SYNC, 2 = O_DSYNC
+	FdOpen uint8 // the descriptor bound by the open statement is still open
+	Refs   uint8 // the descriptor + the VMAs mapping the file (get_file)
+	_      [3]uint8
+}
+
+// VMA flag bits (VMA.Flags).
+const (
+	VMShared   uint8 = 1 << iota // MAP_SHARED / VM_SHARED
+	VMPrivate                    // MAP_PRIVATE
+	VMValidate                   // MAP_SHARED_VALIDATE was used
+	VMSync                       // MAP_SYNC / VM_SYNC
+	VMDirect                     // MAP_DIRECT
+)
+
+// VMA is one vm_area_struct of a process mapping a range of a file.
+type VMA struct {
+	File  uint8 // struct file slot + 1; 0 = unmapped
+	Inode uint8 // inode + 1
+	Lo    uint8 // first file page mapped
+	Hi    uint8 // last file page mapped
+	Flags uint8 // VMShared...
+	Write uint8 // PROT_WRITE
+	Ops   Kind  // vm_ops kind chosen at mmap time from S_DAX (ext4_file_mmap)
+	_     uint8
+}
+
+// PTE kinds (PTE.Kind).
+const (
+	PTENone uint8 = iota
+	PTEDAX        // maps the block that the inode's xarray DAX entry names (PTE.Val = block + 1)
+	PTEZero       // maps the shared zero page, read-only
+	PTEPage       // maps the page-cache page of that file page
+	PTEAnon       // a private COW copy; its data token is PTE.Val
+)
+
+// PTE is a page-table entry for one file page of one VMA.
+type PTE struct {
+	Kind  uint8
+	Write uint8
+	Val   uint8
+	_     uint8
+}
+
+// Proc is a process: one mm with its mmap_lock, VMAs and page tables.
+type Proc struct {
+	MmapLock RWSem
+	VMA      [MaxVMAs]VMA
+	PTE      [MaxVMAs][MaxPages]PTE // indexed by file page
+}
+
+// Thread status values.
+const (
+	ThreadRunning uint8 = iota
+	ThreadDone
+)
+
+// Thread is one simulated thread: where it is in its program and in the kernel path
+// it is running, a few registers, and the locks it holds.
+type Thread struct {
+	PC     uint8 // index of the statement it runs or will run next
+	Path   uint8 // PathID of the kernel path in progress; 0 at a statement boundary
+	Step   uint8 // step index within Path
+	Status uint8
+	R      [MaxRegs]uint8 // scratch registers of the path in progress
+	Held   uint64         // LockID bits of the locks held
+}
+
+// Block is one pmem block.
+type Block struct {
+	Used  uint8 // allocated
+	Owner uint8 // inode + 1 of the file it was last allocated to
+	Val   uint8 // data token on media (0 = zero)
+	_     uint8
+}
+
+// State is the whole simulated kernel.
+//
+// Threads come first so that the uint64 lock masks are aligned; the trailing pad
+// makes the size a multiple of 8 with no implicit padding (TestStateHasNoPadding).
+type State struct {
+	Threads [MaxThreads]Thread
+	Inodes  [MaxFiles]Inode
+	DirDax  [MaxDirs]uint8 // FS_XFLAG_DAX of each directory
+	Files   [MaxOpen]File
+	Procs   [MaxProcs]Proc
+	Blocks  [MaxBlocks]Block
+	_       [4]uint8
+}

@@ -1,0 +1,182 @@
+package scenarios
+
+import (
+	"fmt"
+
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/model/proposals"
+)
+
+// Built is a scenario ready to explore: the kernel of its proposal with the thread
+// programs, and the initial state.
+type Built struct {
+	Scn    *Scenario
+	Kernel *model.Kernel
+	Init   model.State
+}
+
+// Build turns a parsed scenario into a kernel and an initial state. proposal, when
+// not empty, replaces the file's proposal line. Everything the model cannot run yet
+// (a proposal, a statement, an extent kind) is an *Error at its position.
+func Build(scn *Scenario, proposal string) (*Built, error) {
+	name, pos := scn.Proposal, scn.ProposalPos
+	if proposal != "" {
+		name = proposal
+	}
+	k, err := proposals.Kernel(name, scn.FS)
+	if err != nil {
+		return nil, &Error{Pos: pos, Msg: err.Error()}
+	}
+	b := &Built{Scn: scn, Kernel: k}
+	k.Values = []string{"0"}
+	for _, d := range scn.Dirs {
+		k.Dirs = append(k.Dirs, d.Name)
+	}
+	for i, d := range scn.Dirs {
+		b.Init.DirDax[i] = b2u(d.DAX)
+	}
+	for _, p := range scn.Procs {
+		k.Procs = append(k.Procs, p.Name)
+	}
+	for i := range scn.Files {
+		if err := b.addFile(i); err != nil {
+			return nil, err
+		}
+	}
+	var slots slotAllocator
+	for _, th := range scn.Threads {
+		if err := b.addThread(th, &slots); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range scn.Expects {
+		if _, known := k.ParseResult(e.Result); e.Kind == ExpectResult && !known {
+			k.ParseResultOrIntern(e.Result)
+		}
+	}
+	return b, nil
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (b *Built) addFile(i int) error {
+	f := &b.Scn.Files[i]
+	k := b.Kernel
+	k.Files = append(k.Files, f.Name)
+	in := &b.Init.Inodes[i]
+	in.DiskDax = b2u(f.DAX)
+	in.Size = uint8(f.Pages)
+	if f.In != "" {
+		in.Parent = uint8(indexOf(k.Dirs, f.In) + 1)
+	}
+	for pg, ext := range f.Extents {
+		switch ext {
+		case "hole":
+			in.Ext[pg] = model.ExtHole
+			continue
+		case "written":
+			in.Ext[pg] = model.ExtWritten
+		case "unwritten":
+			in.Ext[pg] = model.ExtUnwritten
+		default:
+			return &Error{Pos: f.Pos, Msg: fmt.Sprintf("extents=%s is not modeled yet (issue #3)", ext)}
+		}
+		blk, ok := b.Init.AllocBlock(i)
+		if !ok {
+			return &Error{Pos: f.Pos, Msg: "out of pmem blocks"}
+		}
+		in.Block[pg] = uint8(blk + 1)
+	}
+	return nil
+}
+
+func indexOf(names []string, n string) int {
+	for i, s := range names {
+		if s == n {
+			return i
+		}
+	}
+	return -1
+}
+
+// slotAllocator hands out struct file slots (one per open statement in the file)
+// and VMA slots (one per mmap statement of a process) in source order.
+type slotAllocator struct {
+	files int
+	vmas  [model.MaxProcs]int
+}
+
+func (b *Built) addThread(th Thread, slots *slotAllocator) error {
+	k := b.Kernel
+	proc := indexOf(k.Procs, th.Process)
+	info := model.ThreadInfo{Name: th.Name, Proc: proc}
+	fds := map[string]int{}  // FD binding -> struct file slot
+	maps := map[string]int{} // MAP binding -> VMA slot
+	for _, s := range th.Stmts {
+		st := model.Stmt{Op: model.Op(s.Op), Text: s.Text, Line: s.Pos.Line, Inode: indexOf(k.Files, s.File),
+			Write: s.Write, Page: s.Page, Page2: s.Page2, Lo: s.Pages.Lo, Hi: s.Pages.Hi, Flag: s.Flag, On: s.On,
+			Dir: indexOf(k.Dirs, s.Dir), File: -1, VMA: -1, File2: -1}
+		if s.Op == OpSetflag && s.Flag == "immutable" {
+			st.Op = model.OpSetflagImmutable
+		}
+		switch s.Sync {
+		case "sync":
+			st.Sync = 1
+		case "dsync":
+			st.Sync = 2
+		}
+		if s.FD != "" {
+			st.File = fds[s.FD]
+		}
+		if s.FD2 != "" {
+			st.File2 = fds[s.FD2]
+		}
+		if s.Map != "" {
+			st.VMA = maps[s.Map]
+		}
+		if s.Value != "" {
+			st.Val = k.ParseResultOrIntern(s.Value)
+		}
+		for _, f := range s.Flags {
+			st.Flags |= mmapFlag(f)
+		}
+		switch s.Op {
+		case OpOpen:
+			st.File = slots.files
+			fds[s.Bind] = slots.files
+			slots.files++
+		case OpMmap:
+			st.VMA = slots.vmas[proc]
+			maps[s.Bind] = slots.vmas[proc]
+			k.VMANames[proc][slots.vmas[proc]] = s.Bind
+			slots.vmas[proc]++
+		}
+		if ok, why := k.Modeled(&st); !ok {
+			return &Error{Pos: s.Pos, Msg: fmt.Sprintf("%q: %s under proposal %s", s.Text, why, k.Proposal)}
+		}
+		info.Prog = append(info.Prog, st)
+	}
+	k.Threads = append(k.Threads, info)
+	return nil
+}
+
+func mmapFlag(f string) uint8 {
+	switch f {
+	case "shared":
+		return model.VMShared
+	case "private":
+		return model.VMPrivate
+	case "validate":
+		return model.VMValidate | model.VMShared
+	case "sync":
+		return model.VMSync
+	case "direct":
+		return model.VMDirect
+	}
+	return 0
+}

@@ -1,0 +1,1187 @@
+package scenarios
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// ParseOptions lists the names the parser checks references against. A nil list
+// disables that check.
+type ParseOptions struct {
+	Proposals  []string // known proposal names; nil = do not check
+	Properties []string // known property names; nil = do not check
+	Mutants    []string // known mutant names; nil = do not check
+}
+
+// ParseFile reads and parses the scenario file at path. An I/O error is returned
+// as is; a syntax or validation error is an *Error.
+func ParseFile(path string, opt ParseOptions) (*Scenario, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, src, opt)
+}
+
+// Parse parses the scenario text src; path is used in positions only. The first
+// error found is returned, as an *Error.
+func Parse(path string, src []byte, opt ParseOptions) (*Scenario, error) {
+	p := newParser(path, opt)
+	for i, raw := range strings.Split(string(src), "\n") {
+		ln := tokenize(i+1, raw)
+		if len(ln.toks) == 0 {
+			continue
+		}
+		if err := p.line(ln); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.finish(); err != nil {
+		return nil, err
+	}
+	return p.sc, nil
+}
+
+// ---- tokens and lines ----
+
+type token struct {
+	text string
+	col  int // 1-based byte column of the first byte
+}
+
+type srcLine struct {
+	num  int
+	text string // trimmed, comment removed
+	toks []token
+	end  int // column just after the last token
+}
+
+func isBlank(b byte) bool { return b == ' ' || b == '\t' || b == '\r' }
+
+// tokenize strips the comment of one line and splits it at spaces and tabs.
+func tokenize(num int, raw string) srcLine {
+	if i := strings.IndexByte(raw, '#'); i >= 0 {
+		raw = raw[:i]
+	}
+	ln := srcLine{num: num, text: strings.Trim(raw, " \t\r"), end: 1}
+	start := -1
+	for i := 0; i <= len(raw); i++ {
+		sep := i == len(raw) || isBlank(raw[i])
+		switch {
+		case sep && start >= 0:
+			ln.toks = append(ln.toks, token{raw[start:i], start + 1})
+			start = -1
+		case !sep && start < 0:
+			start = i
+		}
+	}
+	if n := len(ln.toks); n > 0 {
+		ln.end = ln.toks[n-1].col + len(ln.toks[n-1].text)
+	}
+	return ln
+}
+
+// splitList splits a comma list into sub-tokens with their own columns.
+func splitList(t token) []token {
+	var out []token
+	col := t.col
+	for _, part := range strings.Split(t.text, ",") {
+		out = append(out, token{part, col})
+		col += len(part) + 1
+	}
+	return out
+}
+
+// splitKV splits "key=value"; the value keeps its own column.
+func splitKV(t token) (string, token, bool) {
+	k, v, ok := strings.Cut(t.text, "=")
+	return k, token{v, t.col + len(k) + 1}, ok
+}
+
+func isName(s string) bool    { return matchWord(s, 'a', 'z', "-_") }
+func isCapName(s string) bool { return matchWord(s, 'a', 'z', "_") }
+func isValue(s string) bool   { return matchWord(s, 'A', 'Z', "") }
+
+// matchWord reports whether s is [lo-hi][lo-hi0-9 extra]*.
+func matchWord(s string, lo, hi byte, extra string) bool {
+	if s == "" || s[0] < lo || s[0] > hi {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		ok := (c >= lo && c <= hi) || (c >= '0' && c <= '9') || strings.IndexByte(extra, c) >= 0
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// parseNum parses a non-negative decimal number of at most 10 digits.
+func parseNum(s string) (int, bool) {
+	if s == "" || len(s) > 10 {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+// parsePages parses PAGES: N or N-M with N <= M.
+func parsePages(s string) (PageRange, bool) {
+	lo, hi, isRange := strings.Cut(s, "-")
+	n, ok := parseNum(lo)
+	if !ok {
+		return PageRange{}, false
+	}
+	if !isRange {
+		return PageRange{n, n}, true
+	}
+	m, ok := parseNum(hi)
+	if !ok || n > m {
+		return PageRange{}, false
+	}
+	return PageRange{n, m}, true
+}
+
+// rangeText renders a PageRange as written: N or N-M.
+func rangeText(r PageRange) string {
+	if r.Lo == r.Hi {
+		return strconv.Itoa(r.Lo)
+	}
+	return fmt.Sprintf("%d-%d", r.Lo, r.Hi)
+}
+
+// joinOr renders choices as "a, b or c".
+func joinOr(choices []string) string {
+	if len(choices) == 1 {
+		return choices[0]
+	}
+	return strings.Join(choices[:len(choices)-1], ", ") + " or " + choices[len(choices)-1]
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- the cursor over one line ----
+
+type cursor struct {
+	p  *parser
+	ln srcLine
+	i  int
+}
+
+func (c *cursor) errAt(t token, format string, args ...any) error {
+	return c.p.errAt(c.ln.num, t.col, format, args...)
+}
+
+func (c *cursor) expected(t token, what string) error {
+	return c.errAt(t, "expected %s, found %q", what, t.text)
+}
+
+func (c *cursor) more() bool { return c.i < len(c.ln.toks) }
+
+// next returns the next token, or an error at the end of the line saying what
+// was expected.
+func (c *cursor) next(what string) (token, error) {
+	if !c.more() {
+		return token{}, c.p.errAt(c.ln.num, c.ln.end, "expected %s, found end of line", what)
+	}
+	t := c.ln.toks[c.i]
+	c.i++
+	return t, nil
+}
+
+// name returns the next token, which must be a name.
+func (c *cursor) name(what string) (token, error) {
+	t, err := c.next(what)
+	if err == nil && !isName(t.text) {
+		err = c.errAt(t, "expected %s, found %q (names match [a-z][a-z0-9_-]*)", what, t.text)
+	}
+	return t, err
+}
+
+// oneOf returns the next token, which must be one of choices.
+func (c *cursor) oneOf(choices ...string) (token, error) {
+	what := joinOr(choices)
+	t, err := c.next(what)
+	if err == nil && !contains(choices, t.text) {
+		err = c.expected(t, what)
+	}
+	return t, err
+}
+
+// done fails if tokens are left on the line.
+func (c *cursor) done() error {
+	if !c.more() {
+		return nil
+	}
+	var used []string
+	for _, t := range c.ln.toks[:c.i] {
+		used = append(used, t.text)
+	}
+	t := c.ln.toks[c.i]
+	return c.errAt(t, "unexpected %q after %q", t.text, strings.Join(used, " "))
+}
+
+// onOff parses the value of "key=on|off".
+func (c *cursor) onOff(t token, key string) (bool, error) {
+	k, v, ok := splitKV(t)
+	if !ok || k != key || (v.text != "on" && v.text != "off") {
+		return false, c.expected(t, key+"=on or "+key+"=off")
+	}
+	return v.text == "on", nil
+}
+
+// ---- the parser ----
+
+type binding struct {
+	isMap bool
+	file  string
+	pages PageRange // mappings: the mmap PAGES
+	line  int
+}
+
+type threadCtx struct {
+	idx   int
+	binds map[string]binding
+}
+
+type pendingResult struct {
+	expect int   // index in Scenario.Expects
+	ref    token // the T:N token
+	line   int
+}
+
+type parser struct {
+	path    string
+	opt     ParseOptions
+	sc      *Scenario
+	once    map[string]int // once-only directive -> line
+	dirs    map[string]int // name -> index in sc.Dirs
+	files   map[string]int
+	procs   map[string]int
+	threads map[string]int
+	cur     *threadCtx // the thread statements go to, nil outside threads
+	mmaps   map[string]int
+	opens   int
+	values  map[string]bool
+	results []pendingResult
+	start   Pos // the scenario directive
+}
+
+func newParser(path string, opt ParseOptions) *parser {
+	return &parser{
+		path: path,
+		opt:  opt,
+		sc: &Scenario{
+			Path: path, FS: "ext4", Persistence: "adr", Commit: "background", Crash: "anywhere",
+		},
+		once:    map[string]int{},
+		dirs:    map[string]int{},
+		files:   map[string]int{},
+		procs:   map[string]int{},
+		threads: map[string]int{},
+		mmaps:   map[string]int{},
+		values:  map[string]bool{},
+	}
+}
+
+func (p *parser) pos(line, col int) Pos { return Pos{File: p.path, Line: line, Col: col} }
+
+func (p *parser) errAt(line, col int, format string, args ...any) error {
+	return &Error{Pos: p.pos(line, col), Msg: fmt.Sprintf(format, args...)}
+}
+
+type directiveFunc func(*parser, *cursor, token) error
+
+var directives = map[string]directiveFunc{
+	"scenario":    (*parser).dScenario,
+	"proposal":    (*parser).dProposal,
+	"fs":          enumDirective(func(s *Scenario) *string { return &s.FS }, "xfs", "ext4"),
+	"persistence": enumDirective(func(s *Scenario) *string { return &s.Persistence }, "adr", "eadr"),
+	"commit":      enumDirective(func(s *Scenario) *string { return &s.Commit }, "background", "fsync-only"),
+	"crash":       enumDirective(func(s *Scenario) *string { return &s.Crash }, "anywhere", "never", "fences"),
+	"dir":         (*parser).dDir,
+	"file":        (*parser).dFile,
+	"process":     (*parser).dProcess,
+	"thread":      (*parser).dThread,
+	"mutant":      (*parser).dMutant,
+	"check":       (*parser).dCheck,
+	"expect":      (*parser).dExpect,
+}
+
+var onceOnly = map[string]bool{
+	"scenario": true, "proposal": true, "fs": true, "persistence": true,
+	"commit": true, "crash": true, "check": true,
+}
+
+// line parses one non-empty line.
+func (p *parser) line(ln srcLine) error {
+	c := &cursor{p: p, ln: ln}
+	kw, _ := c.next("a directive")
+	if p.sc.Name == "" && kw.text != "scenario" {
+		return c.errAt(kw, "expected \"scenario NAME\" as the first line, found %q", kw.text)
+	}
+	if d, ok := directives[kw.text]; ok {
+		if err := p.endThread(); err != nil {
+			return err
+		}
+		if first, dup := p.once[kw.text]; dup {
+			return c.errAt(kw, "duplicate %q directive (first at line %d)", kw.text, first)
+		}
+		if onceOnly[kw.text] {
+			p.once[kw.text] = ln.num
+		}
+		return d(p, c, kw)
+	}
+	if op, ok := OpByName(kw.text); ok {
+		if p.cur == nil {
+			return c.errAt(kw, "statement outside a thread: %q needs a \"thread NAME PROCESS\" line before it", kw.text)
+		}
+		return p.statement(c, kw, op)
+	}
+	return c.errAt(kw, "unknown directive or statement %q", kw.text)
+}
+
+// endThread closes the current thread; it must have statements.
+func (p *parser) endThread() error {
+	if p.cur == nil {
+		return nil
+	}
+	th := &p.sc.Threads[p.cur.idx]
+	p.cur = nil
+	if len(th.Stmts) == 0 {
+		return p.errAt(th.Pos.Line, th.Pos.Col, "thread %s has no statements", th.Name)
+	}
+	return nil
+}
+
+// finish runs the checks that need the whole file; it returns the earliest error.
+func (p *parser) finish() error {
+	if p.sc.Name == "" {
+		return p.errAt(1, 1, "expected \"scenario NAME\" as the first line, found end of file")
+	}
+	errs := []error{p.endThread()}
+	if p.sc.Proposal == "" {
+		errs = append(errs, p.errAt(p.start.Line, p.start.Col, "missing \"proposal NAME\" directive"))
+	}
+	if len(p.sc.Threads) == 0 {
+		errs = append(errs, p.errAt(p.start.Line, p.start.Col, "missing \"thread NAME PROCESS\": a scenario needs at least one thread"))
+	}
+	for _, r := range p.results {
+		errs = append(errs, p.checkResult(r))
+	}
+	return earliest(errs)
+}
+
+func earliest(errs []error) error {
+	var best *Error
+	for _, err := range errs {
+		e, ok := err.(*Error)
+		if !ok || e == nil {
+			continue
+		}
+		if best == nil || e.Pos.Line < best.Pos.Line || (e.Pos.Line == best.Pos.Line && e.Pos.Col < best.Pos.Col) {
+			best = e
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return best
+}
+
+// checkResult validates "expect result T:N R" once all threads are known.
+func (p *parser) checkResult(r pendingResult) error {
+	e := p.sc.Expects[r.expect]
+	ti, ok := p.threads[e.Thread]
+	if !ok {
+		return p.errAt(r.line, r.ref.col, "unknown thread %q in expect result", e.Thread)
+	}
+	if n := len(p.sc.Threads[ti].Stmts); e.Index > n {
+		col := r.ref.col + len(e.Thread) + 1
+		return p.errAt(r.line, col, "statement %d does not exist: thread %s has %d statements", e.Index, e.Thread, n)
+	}
+	return nil
+}
+
+// ---- directives ----
+
+func (p *parser) dScenario(c *cursor, _ token) error {
+	t, err := c.name("a scenario name")
+	if err != nil {
+		return err
+	}
+	p.sc.Name, p.start = t.text, p.pos(c.ln.num, c.ln.toks[0].col)
+	return c.done()
+}
+
+func (p *parser) dProposal(c *cursor, _ token) error {
+	t, err := c.name("a proposal name")
+	if err != nil {
+		return err
+	}
+	if p.opt.Proposals != nil && !contains(p.opt.Proposals, t.text) {
+		return c.errAt(t, "unknown proposal %q (see 'daxsim proposals')", t.text)
+	}
+	p.sc.Proposal, p.sc.ProposalPos = t.text, p.pos(c.ln.num, t.col)
+	return c.done()
+}
+
+func enumDirective(field func(*Scenario) *string, choices ...string) directiveFunc {
+	return func(p *parser, c *cursor, _ token) error {
+		t, err := c.oneOf(choices...)
+		if err != nil {
+			return err
+		}
+		*field(p.sc) = t.text
+		return c.done()
+	}
+}
+
+// newName reads the name a dir, file, process or thread declares and checks it
+// is not taken.
+func (p *parser) newName(c *cursor, kind string, taken map[string]int) (token, error) {
+	t, err := c.name("a " + kind + " name")
+	if err != nil {
+		return t, err
+	}
+	if i, dup := taken[t.text]; dup {
+		return t, c.errAt(t, "duplicate %s %q (first declared at line %d)", kind, t.text, p.declLine(kind, i))
+	}
+	if kind == "file" {
+		if i, ok := p.dirs[t.text]; ok {
+			return t, c.errAt(t, "file %q has the name of dir %s declared at line %d", t.text, t.text, p.sc.Dirs[i].Pos.Line)
+		}
+	}
+	if kind == "dir" {
+		if i, ok := p.files[t.text]; ok {
+			return t, c.errAt(t, "dir %q has the name of file %s declared at line %d", t.text, t.text, p.sc.Files[i].Pos.Line)
+		}
+	}
+	return t, nil
+}
+
+func (p *parser) declLine(kind string, i int) int {
+	switch kind {
+	case "dir":
+		return p.sc.Dirs[i].Pos.Line
+	case "file":
+		return p.sc.Files[i].Pos.Line
+	case "process":
+		return p.sc.Procs[i].Pos.Line
+	}
+	return p.sc.Threads[i].Pos.Line
+}
+
+// limit fails at the directive keyword when n items already reach max.
+func (p *parser) limit(c *cursor, kw token, n, max int, what string) error {
+	if n >= max {
+		return c.errAt(kw, "too many %s (at most %d)", what, max)
+	}
+	return nil
+}
+
+func (p *parser) dDir(c *cursor, kw token) error {
+	if err := p.limit(c, kw, len(p.sc.Dirs), MaxDirs, "dirs"); err != nil {
+		return err
+	}
+	t, err := p.newName(c, "dir", p.dirs)
+	if err != nil {
+		return err
+	}
+	d := Dir{Name: t.text, Pos: p.pos(c.ln.num, kw.col)}
+	if c.more() {
+		opt, _ := c.next("")
+		if d.DAX, err = c.onOff(opt, "dax"); err != nil {
+			return err
+		}
+	}
+	if err := c.done(); err != nil {
+		return err
+	}
+	p.dirs[d.Name] = len(p.sc.Dirs)
+	p.sc.Dirs = append(p.sc.Dirs, d)
+	return nil
+}
+
+// options reads the key=value tokens left on the line; each key at most once.
+func (c *cursor) options(keys ...string) (map[string]token, error) {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k + "="
+	}
+	what := joinOr(names)
+	opts := map[string]token{}
+	for c.more() {
+		t, _ := c.next("")
+		k, _, ok := splitKV(t)
+		if !ok || !contains(keys, k) {
+			return nil, c.expected(t, what)
+		}
+		if _, dup := opts[k]; dup {
+			return nil, c.errAt(t, "duplicate option %q", k+"=")
+		}
+		opts[k] = t
+	}
+	return opts, nil
+}
+
+func (p *parser) dFile(c *cursor, kw token) error {
+	if err := p.limit(c, kw, len(p.sc.Files), MaxFiles, "files"); err != nil {
+		return err
+	}
+	t, err := p.newName(c, "file", p.files)
+	if err != nil {
+		return err
+	}
+	f := File{Name: t.text, Pos: p.pos(c.ln.num, kw.col)}
+	opts, err := c.options("pages", "dax", "extents", "in")
+	if err != nil {
+		return err
+	}
+	if err := p.fileOptions(c, &f, opts); err != nil {
+		return err
+	}
+	p.files[f.Name] = len(p.sc.Files)
+	p.sc.Files = append(p.sc.Files, f)
+	return nil
+}
+
+func (p *parser) fileOptions(c *cursor, f *File, opts map[string]token) error {
+	pt, ok := opts["pages"]
+	if !ok {
+		return p.errAt(c.ln.num, c.ln.end, "expected pages=N, found end of line")
+	}
+	_, v, _ := splitKV(pt)
+	n, ok := parseNum(v.text)
+	if !ok || n < 1 || n > MaxPages {
+		return c.expected(pt, fmt.Sprintf("pages=N with N in 1..%d", MaxPages))
+	}
+	f.Pages = n
+	var err error
+	if t, ok := opts["dax"]; ok {
+		if f.DAX, err = c.onOff(t, "dax"); err != nil {
+			return err
+		}
+	}
+	if f.Extents, err = c.extents(opts, n); err != nil {
+		return err
+	}
+	if t, ok := opts["in"]; ok {
+		_, v, _ := splitKV(t)
+		if _, ok := p.dirs[v.text]; !ok {
+			return c.errAt(v, "unknown dir %q: declare it first with \"dir %s\"", v.text, v.text)
+		}
+		f.In = v.text
+	}
+	return nil
+}
+
+var extentKinds = []string{"hole", "unwritten", "written", "shared"}
+
+// extents parses extents=K or extents=K1,...,Kn (n = pages); default written.
+func (c *cursor) extents(opts map[string]token, pages int) ([]string, error) {
+	t, ok := opts["extents"]
+	if !ok {
+		t = token{text: "extents=written"}
+	}
+	_, v, _ := splitKV(t)
+	parts := splitList(v)
+	var out []string
+	for _, part := range parts {
+		if !contains(extentKinds, part.text) {
+			return nil, c.expected(part, "an extent kind "+joinOr(extentKinds))
+		}
+		out = append(out, part.text)
+	}
+	if len(parts) == 1 {
+		for len(out) < pages {
+			out = append(out, out[0])
+		}
+	}
+	if len(out) != pages {
+		return nil, c.errAt(v, "extents= lists %d kinds, expected one per page (pages=%d)", len(out), pages)
+	}
+	return out, nil
+}
+
+func (p *parser) dProcess(c *cursor, kw token) error {
+	if err := p.limit(c, kw, len(p.sc.Procs), MaxProcs, "processes"); err != nil {
+		return err
+	}
+	t, err := p.newName(c, "process", p.procs)
+	if err != nil {
+		return err
+	}
+	pr := Process{Name: t.text, Pos: p.pos(c.ln.num, kw.col)}
+	opts, err := c.options("uid", "caps")
+	if err != nil {
+		return err
+	}
+	ut, ok := opts["uid"]
+	if !ok {
+		return p.errAt(c.ln.num, c.ln.end, "expected uid=N, found end of line")
+	}
+	_, v, _ := splitKV(ut)
+	if pr.UID, ok = parseNum(v.text); !ok || int64(pr.UID) > 1<<32-1 {
+		return c.expected(ut, "uid=N with N a decimal number >= 0")
+	}
+	if ct, ok := opts["caps"]; ok {
+		if pr.Caps, err = c.caps(ct); err != nil {
+			return err
+		}
+	}
+	p.procs[pr.Name] = len(p.sc.Procs)
+	p.sc.Procs = append(p.sc.Procs, pr)
+	return nil
+}
+
+const knownCap = "cap_linux_immutable"
+
+func (c *cursor) caps(t token) ([]string, error) {
+	_, v, _ := splitKV(t)
+	var out []string
+	for _, part := range splitList(v) {
+		switch {
+		case !isCapName(part.text):
+			return nil, c.expected(part, "a capability name ([a-z][a-z0-9_]*)")
+		case part.text != knownCap:
+			return nil, c.errAt(part, "unknown capability %q (the only known capability is %s)", part.text, knownCap)
+		case contains(out, part.text):
+			return nil, c.errAt(part, "duplicate capability %q", part.text)
+		}
+		out = append(out, part.text)
+	}
+	return out, nil
+}
+
+func (p *parser) dThread(c *cursor, kw token) error {
+	if err := p.limit(c, kw, len(p.sc.Threads), MaxThreads, "threads"); err != nil {
+		return err
+	}
+	t, err := p.newName(c, "thread", p.threads)
+	if err != nil {
+		return err
+	}
+	pt, err := c.name("a process name")
+	if err != nil {
+		return err
+	}
+	if _, ok := p.procs[pt.text]; !ok {
+		return c.errAt(pt, "unknown process %q: declare it first with \"process %s uid=N\"", pt.text, pt.text)
+	}
+	if err := c.done(); err != nil {
+		return err
+	}
+	p.threads[t.text] = len(p.sc.Threads)
+	p.sc.Threads = append(p.sc.Threads, Thread{Name: t.text, Process: pt.text, Pos: p.pos(c.ln.num, kw.col)})
+	p.cur = &threadCtx{idx: len(p.sc.Threads) - 1, binds: map[string]binding{}}
+	return nil
+}
+
+func (p *parser) dMutant(c *cursor, _ token) error {
+	t, err := c.name("a mutant name")
+	if err != nil {
+		return err
+	}
+	if p.opt.Mutants != nil && !contains(p.opt.Mutants, t.text) {
+		return c.errAt(t, "unknown mutant %q (see 'daxsim mutants')", t.text)
+	}
+	if contains(p.sc.Mutants, t.text) {
+		return c.errAt(t, "duplicate mutant %q", t.text)
+	}
+	p.sc.Mutants = append(p.sc.Mutants, t.text)
+	p.sc.MutantPos = append(p.sc.MutantPos, p.pos(c.ln.num, t.col))
+	return c.done()
+}
+
+func (p *parser) dCheck(c *cursor, kw token) error {
+	p.sc.CheckPos = p.pos(c.ln.num, kw.col)
+	if !c.more() {
+		return p.errAt(c.ln.num, c.ln.end, "expected all or property names, found end of line")
+	}
+	if c.more() && c.ln.toks[c.i].text == "all" {
+		c.i++
+		return c.done()
+	}
+	props, err := p.properties(c, 1)
+	p.sc.Check = props
+	return err
+}
+
+// properties reads the property names left on the line, at least min of them.
+func (p *parser) properties(c *cursor, min int) ([]string, error) {
+	var out []string
+	for c.more() || len(out) < min {
+		t, err := c.name("a property name")
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case t.text == "all":
+			return nil, c.errAt(t, "\"all\" must stand alone: \"check all\"")
+		case p.opt.Properties != nil && !contains(p.opt.Properties, t.text):
+			return nil, c.errAt(t, "unknown property %q (see 'daxsim properties')", t.text)
+		case contains(out, t.text):
+			return nil, c.errAt(t, "duplicate property %q", t.text)
+		}
+		out = append(out, t.text)
+	}
+	return out, nil
+}
+
+func (p *parser) dExpect(c *cursor, kw token) error {
+	k, err := c.oneOf("violation", "pass", "result")
+	if err != nil {
+		return err
+	}
+	e := Expect{Pos: p.pos(c.ln.num, kw.col)}
+	switch k.text {
+	case "violation":
+		e.Kind = ExpectViolation
+		e.Props, err = p.properties(c, 1)
+	case "pass":
+		e.Kind = ExpectPass
+		e.Props, err = p.properties(c, 0)
+	default:
+		e.Kind = ExpectResult
+		err = p.expectResult(c, &e)
+	}
+	if err != nil {
+		return err
+	}
+	p.sc.Expects = append(p.sc.Expects, e)
+	return nil
+}
+
+// expectResult parses "T:N R"; T and N are checked in finish.
+func (p *parser) expectResult(c *cursor, e *Expect) error {
+	ref, err := c.next("THREAD:N")
+	if err != nil {
+		return err
+	}
+	th, n, ok := strings.Cut(ref.text, ":")
+	idx, numOK := parseNum(n)
+	if !ok || !isName(th) || !numOK || idx < 1 {
+		return c.expected(ref, "THREAD:N with N >= 1")
+	}
+	r, err := c.next("a result")
+	if err != nil {
+		return err
+	}
+	if !isResult(r.text) {
+		return c.expected(r, "a result (a VALUE, 0, ok, dax, nodax, an errno such as EBUSY or a signal such as SIGBUS)")
+	}
+	e.Thread, e.Index, e.Result = th, idx, r.text
+	p.results = append(p.results, pendingResult{expect: len(p.sc.Expects), ref: ref, line: c.ln.num})
+	return c.done()
+}
+
+// isResult accepts VALUE tokens (errno names E... and signals SIG... are among
+// them), "0", ok, dax and nodax.
+func isResult(s string) bool {
+	return isValue(s) || s == "0" || s == "ok" || s == "dax" || s == "nodax"
+}
+
+// ---- statements ----
+
+type stmtFunc func(*parser, *cursor, *Stmt) error
+
+var stmtFuncs = [numOps]stmtFunc{
+	OpOpen:      (*parser).sOpen,
+	OpClose:     (*parser).sFD,
+	OpMmap:      (*parser).sMmap,
+	OpMunmap:    (*parser).sMap,
+	OpLoad:      (*parser).sMapPage,
+	OpStore:     (*parser).sStore,
+	OpFlush:     (*parser).sMapPage,
+	OpMsync:     (*parser).sMap,
+	OpFsync:     (*parser).sFD,
+	OpFdatasync: (*parser).sFD,
+	OpRead:      (*parser).sFDPage,
+	OpWrite:     (*parser).sWrite,
+	OpTruncate:  (*parser).sTruncate,
+	OpPunch:     (*parser).sFDPages,
+	OpFallocate: (*parser).sFDPages,
+	OpReflink:   (*parser).sReflink,
+	OpDefrag:    (*parser).sFDPage,
+	OpSetflag:   (*parser).sSetflag,
+	OpSeal:      (*parser).sSeal,
+	OpDaxfile:   (*parser).sDaxfile,
+	OpMincore:   (*parser).sMapPage,
+	OpStatx:     (*parser).sFD,
+	OpRename:    (*parser).sRename,
+	OpEvict:     (*parser).sEvict,
+}
+
+func (p *parser) thread() *Thread { return &p.sc.Threads[p.cur.idx] }
+
+func (p *parser) statement(c *cursor, kw token, op Op) error {
+	th := p.thread()
+	if len(th.Stmts) >= MaxStmts {
+		return c.errAt(kw, "too many statements in thread %s (at most %d)", th.Name, MaxStmts)
+	}
+	s := Stmt{Op: op, Pos: p.pos(c.ln.num, kw.col), Text: c.ln.text}
+	if err := stmtFuncs[op](p, c, &s); err != nil {
+		return err
+	}
+	if err := c.done(); err != nil {
+		return err
+	}
+	th.Stmts = append(th.Stmts, s)
+	return nil
+}
+
+// file reads a declared file name.
+func (p *parser) file(c *cursor) (string, error) {
+	t, err := c.name("a file name")
+	if err != nil {
+		return "", err
+	}
+	if _, ok := p.files[t.text]; !ok {
+		return "", c.errAt(t, "unknown file %q: declare it first with \"file %s pages=N\"", t.text, t.text)
+	}
+	return t.text, nil
+}
+
+func (p *parser) filePages(name string) int { return p.sc.Files[p.files[name]].Pages }
+
+// use reads a binding name of the wanted kind (a mapping or a file descriptor).
+func (p *parser) use(c *cursor, wantMap bool) (string, binding, error) {
+	kind, other, binder := "a file descriptor", "a mapping", "open"
+	if wantMap {
+		kind, other, binder = other, kind, "mmap"
+	}
+	t, err := c.name(kind)
+	if err != nil {
+		return "", binding{}, err
+	}
+	b, ok := p.cur.binds[t.text]
+	if !ok {
+		return "", b, c.errAt(t, "unknown binding %q: bind it first with \"%s ... as %s\"", t.text, binder, t.text)
+	}
+	if b.isMap != wantMap {
+		return "", b, c.errAt(t, "%q is %s (bound at line %d), expected %s", t.text, other, b.line, kind)
+	}
+	return t.text, b, nil
+}
+
+// bindAs reads the NAME after "as" and binds it in the current thread.
+func (p *parser) bindAs(c *cursor, b binding) (string, error) {
+	t, err := c.name("a name to bind")
+	if err != nil {
+		return "", err
+	}
+	if old, dup := p.cur.binds[t.text]; dup {
+		return "", c.errAt(t, "%q is already bound in thread %s (at line %d)", t.text, p.thread().Name, old.line)
+	}
+	if len(p.cur.binds) >= MaxBindings {
+		return "", c.errAt(t, "too many bindings in thread %s (at most %d)", p.thread().Name, MaxBindings)
+	}
+	b.line = c.ln.num
+	p.cur.binds[t.text] = b
+	return t.text, nil
+}
+
+// page reads a PAGE that must be < pages; where names the file or mapping.
+func (p *parser) page(c *cursor, in PageRange, where string) (int, error) {
+	t, err := c.next("a page number")
+	if err != nil {
+		return 0, err
+	}
+	n, ok := parseNum(t.text)
+	if !ok {
+		return 0, c.expected(t, "a page number")
+	}
+	if n < in.Lo || n > in.Hi {
+		return 0, c.errAt(t, "page %d is outside %s", n, where)
+	}
+	return n, nil
+}
+
+func fileWhere(name string, pages int) string {
+	return fmt.Sprintf("file %s (pages=%d)", name, pages)
+}
+
+func (p *parser) filePage(c *cursor, file string) (int, error) {
+	n := p.filePages(file)
+	return p.page(c, PageRange{0, n - 1}, fileWhere(file, n))
+}
+
+// pages reads PAGES that must lie within the file.
+func (p *parser) pages(c *cursor, file string) (PageRange, error) {
+	t, err := c.next("PAGES (N or N-M)")
+	if err != nil {
+		return PageRange{}, err
+	}
+	r, ok := parsePages(t.text)
+	if !ok {
+		return r, c.expected(t, "PAGES (N or N-M with N <= M)")
+	}
+	if n := p.filePages(file); r.Hi >= n {
+		return r, c.errAt(t, "page %d is outside %s", r.Hi, fileWhere(file, n))
+	}
+	return r, nil
+}
+
+func (p *parser) value(c *cursor) (string, error) {
+	t, err := c.next("a VALUE")
+	if err != nil {
+		return "", err
+	}
+	if !isValue(t.text) {
+		return "", c.expected(t, "a VALUE ([A-Z][A-Z0-9]*)")
+	}
+	if !p.values[t.text] && len(p.values) >= MaxValues {
+		return "", c.errAt(t, "too many distinct values (at most %d)", MaxValues)
+	}
+	p.values[t.text] = true
+	return t.text, nil
+}
+
+func (p *parser) mode(c *cursor) (bool, error) {
+	t, err := c.oneOf("ro", "rw")
+	return t.text == "rw", err
+}
+
+func (p *parser) sOpen(c *cursor, s *Stmt) error {
+	if p.opens >= MaxOpenFiles {
+		return c.errAt(c.ln.toks[0], "too many open statements (at most %d in a scenario)", MaxOpenFiles)
+	}
+	var err error
+	if s.File, err = p.file(c); err != nil {
+		return err
+	}
+	if s.Write, err = p.mode(c); err != nil {
+		return err
+	}
+	t, err := c.next("sync, dsync or as")
+	if err != nil {
+		return err
+	}
+	if t.text == "sync" || t.text == "dsync" {
+		s.Sync = t.text
+		if _, err := c.oneOf("as"); err != nil {
+			return err
+		}
+	} else if t.text != "as" {
+		return c.expected(t, "sync, dsync or as")
+	}
+	s.Bind, err = p.bindAs(c, binding{file: s.File})
+	p.opens++
+	return err
+}
+
+func (p *parser) sFD(c *cursor, s *Stmt) error {
+	var b binding
+	var err error
+	s.FD, b, err = p.use(c, false)
+	s.File = b.file
+	return err
+}
+
+func (p *parser) sMap(c *cursor, s *Stmt) error {
+	var b binding
+	var err error
+	s.Map, b, err = p.use(c, true)
+	s.File = b.file
+	return err
+}
+
+func (p *parser) sMapPage(c *cursor, s *Stmt) error {
+	var b binding
+	var err error
+	if s.Map, b, err = p.use(c, true); err != nil {
+		return err
+	}
+	s.File = b.file
+	s.Page, err = p.page(c, b.pages, fmt.Sprintf("mapping %s (pages %s)", s.Map, rangeText(b.pages)))
+	return err
+}
+
+func (p *parser) sStore(c *cursor, s *Stmt) error {
+	err := p.sMapPage(c, s)
+	if err == nil {
+		s.Value, err = p.value(c)
+	}
+	return err
+}
+
+func (p *parser) sFDPage(c *cursor, s *Stmt) error {
+	err := p.sFD(c, s)
+	if err == nil {
+		s.Page, err = p.filePage(c, s.File)
+	}
+	return err
+}
+
+func (p *parser) sWrite(c *cursor, s *Stmt) error {
+	err := p.sFDPage(c, s)
+	if err == nil {
+		s.Value, err = p.value(c)
+	}
+	return err
+}
+
+func (p *parser) sFDPages(c *cursor, s *Stmt) error {
+	err := p.sFD(c, s)
+	if err == nil {
+		s.Pages, err = p.pages(c, s.File)
+	}
+	return err
+}
+
+func (p *parser) sTruncate(c *cursor, s *Stmt) error {
+	if err := p.sFD(c, s); err != nil {
+		return err
+	}
+	what := fmt.Sprintf("a size in pages 0..%d", MaxPages)
+	t, err := c.next(what)
+	if err != nil {
+		return err
+	}
+	n, ok := parseNum(t.text)
+	if !ok || n > MaxPages {
+		return c.expected(t, what)
+	}
+	s.Pages = PageRange{n, n}
+	return nil
+}
+
+func (p *parser) sReflink(c *cursor, s *Stmt) error {
+	err := p.sFDPage(c, s)
+	if err != nil {
+		return err
+	}
+	var b binding
+	if s.FD2, b, err = p.use(c, false); err != nil {
+		return err
+	}
+	s.Page2, err = p.filePage(c, b.file)
+	return err
+}
+
+var mmapFlags = []string{"shared", "private", "validate", "sync", "direct"}
+
+func (p *parser) sMmap(c *cursor, s *Stmt) error {
+	err := p.sFD(c, s)
+	if err != nil {
+		return err
+	}
+	th := p.thread()
+	if p.mmaps[th.Process] >= MaxMappings {
+		return c.errAt(c.ln.toks[0], "too many mmap statements in process %s (at most %d)", th.Process, MaxMappings)
+	}
+	if s.Pages, err = p.pages(c, s.File); err != nil {
+		return err
+	}
+	if s.Flags, err = c.flags(); err != nil {
+		return err
+	}
+	if s.Write, err = p.mode(c); err != nil {
+		return err
+	}
+	if _, err := c.oneOf("as"); err != nil {
+		return err
+	}
+	s.Bind, err = p.bindAs(c, binding{isMap: true, file: s.File, pages: s.Pages})
+	p.mmaps[th.Process]++
+	return err
+}
+
+// flags parses the mmap FLAGS list (deduplicated, in written order).
+func (c *cursor) flags() ([]string, error) {
+	t, err := c.next("mmap FLAGS")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, part := range splitList(t) {
+		if !contains(mmapFlags, part.text) {
+			return nil, c.expected(part, "an mmap flag "+joinOr(mmapFlags))
+		}
+		if !contains(out, part.text) {
+			out = append(out, part.text)
+		}
+	}
+	shared := contains(out, "shared") || contains(out, "validate")
+	private := contains(out, "private")
+	switch {
+	case shared && private:
+		return nil, c.errAt(t, "mmap flags %q: shared (or validate) and private exclude each other", t.text)
+	case !shared && !private:
+		return nil, c.errAt(t, "mmap flags %q need shared, private or validate", t.text)
+	}
+	return out, nil
+}
+
+func (p *parser) sSetflag(c *cursor, s *Stmt) error {
+	if err := p.sFD(c, s); err != nil {
+		return err
+	}
+	what := "dax=on|off or immutable=on|off"
+	t, err := c.next(what)
+	if err != nil {
+		return err
+	}
+	k, v, _ := splitKV(t)
+	if (k != "dax" && k != "immutable") || (v.text != "on" && v.text != "off") {
+		return c.expected(t, what)
+	}
+	s.Flag, s.On = k, v.text == "on"
+	return nil
+}
+
+func (p *parser) sSeal(c *cursor, s *Stmt) error {
+	if err := p.sFD(c, s); err != nil {
+		return err
+	}
+	t, err := c.oneOf("iomap")
+	s.Flag = t.text
+	return err
+}
+
+func (p *parser) sDaxfile(c *cursor, s *Stmt) error {
+	if err := p.sFD(c, s); err != nil {
+		return err
+	}
+	t, err := c.oneOf("on", "off")
+	s.On = t.text == "on"
+	return err
+}
+
+func (p *parser) sRename(c *cursor, s *Stmt) error {
+	var err error
+	if s.File, err = p.file(c); err != nil {
+		return err
+	}
+	t, err := c.name("a dir name")
+	if err != nil {
+		return err
+	}
+	if _, ok := p.dirs[t.text]; !ok {
+		return c.errAt(t, "unknown dir %q: declare it first with \"dir %s\"", t.text, t.text)
+	}
+	s.Dir = t.text
+	return nil
+}
+
+func (p *parser) sEvict(c *cursor, s *Stmt) error {
+	var err error
+	s.File, err = p.file(c)
+	return err
+}

@@ -1,0 +1,385 @@
+// Package sim is the exploration engine: it enumerates the interleavings of the
+// threads of a kernel (package model) from an initial state, hands every state and
+// transition to the checks, and reports violations with the thread schedule that
+// reaches them.
+//
+// A transition is one atomic step of one thread ([model.Kernel.Exec]). States are
+// deduplicated by their 64-bit fingerprint ([model.State.Hash]).
+//
+// Exhaustive search is breadth-first by default, level by level and, within a level,
+// in the order states were found, trying threads in index order: so the first
+// violation found for a check is one with the fewest steps (a shortest
+// counterexample), and the whole run is deterministic. Depth-first search is an
+// option for when the frontier does not fit in memory; its counterexamples are not
+// shortest. Both honour MaxStates and MaxDepth and then report the run incomplete,
+// never a pass.
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/daxsim/daxsim/model"
+)
+
+// Check is one property as the engine sees it: functions called on every reached
+// state, every transition, and every state where all unfinished threads are
+// blocked. Each returns a class ("" when the property holds there) and a message.
+// The class distinguishes different ways of breaking the property; the engine
+// keeps the first (shortest) witness of each class.
+type Check struct {
+	Name  string
+	State func(k *model.Kernel, s *model.State) (class, msg string)
+	Step  func(k *model.Kernel, before, after *model.State, ev *model.Event) (class, msg string)
+	// Stuck gets the stuck state and the blocked event of every running thread.
+	Stuck func(k *model.Kernel, s *model.State, blocked []model.Event) (class, msg string)
+}
+
+// Options bound the search.
+type Options struct {
+	DFS       bool // depth-first instead of breadth-first
+	MaxStates int  // stop after this many distinct states (0: no limit)
+	MaxDepth  int  // do not expand states this many steps from the start (0: no limit)
+	// StopWhenAllViolated ends the search once every check has a witness.
+	StopWhenAllViolated bool
+}
+
+// Violation is a witness that a check fails.
+type Violation struct {
+	Check string
+	Class string
+	Msg   string
+	// Trace is the schedule from the initial state: the thread that takes each
+	// step. For a transition check the last step is the violating transition; for a
+	// state or stuck check the trace ends in the violating state.
+	Trace []int
+	Found int // states visited when it was found (for reports of time-to-first)
+	At    time.Duration
+}
+
+// Result is the outcome of a search.
+type Result struct {
+	States      int // distinct states reached
+	Transitions int // transitions executed (including to known states)
+	Depth       int // deepest level expanded
+	Terminal    int // states where every thread finished
+	Complete    bool
+	Limit       string // why the search stopped early, when !Complete
+	Violations  []Violation
+	Elapsed     time.Duration
+	Search      string // "bfs" or "dfs"
+}
+
+// Violated reports whether check name has a witness.
+func (r *Result) Violated(name string) bool {
+	for _, v := range r.Violations {
+		if v.Check == name {
+			return true
+		}
+	}
+	return false
+}
+
+// First returns the shortest witness for check name.
+func (r *Result) First(name string) (Violation, bool) {
+	best, ok := Violation{}, false
+	for _, v := range r.Violations {
+		if v.Check == name && (!ok || len(v.Trace) < len(best.Trace)) {
+			best, ok = v, true
+		}
+	}
+	return best, ok
+}
+
+// node is a visited state's place in the search tree.
+type node struct {
+	parent int32 // node index, -1 for the root
+	thread int8  // thread whose step led here
+	depth  int32
+}
+
+type explorer struct {
+	k       *model.Kernel
+	checks  []Check
+	opt     Options
+	start   time.Time
+	visited map[uint64]int32
+	nodes   []node
+	res     *Result
+	seen    map[string]bool // check + "\x00" + class already witnessed
+	checked map[string]bool // checks with any witness
+	events  []model.Event
+}
+
+// Explore searches the state graph of k from init.
+func Explore(k *model.Kernel, init *model.State, checks []Check, opt Options) *Result {
+	e := &explorer{
+		k: k, checks: checks, opt: opt, start: time.Now(),
+		visited: make(map[uint64]int32, 1<<12),
+		res:     &Result{Search: "bfs"},
+		seen:    map[string]bool{},
+		checked: map[string]bool{},
+		events:  make([]model.Event, len(k.Threads)),
+	}
+	if opt.DFS {
+		e.res.Search = "dfs"
+	}
+	root := e.add(init, -1, -1, 0)
+	e.checkState(init, root)
+	if opt.DFS {
+		e.dfs(init, root)
+	} else {
+		e.bfs(init, root)
+	}
+	e.res.States = len(e.nodes)
+	e.res.Elapsed = time.Since(e.start)
+	return e.res
+}
+
+func (e *explorer) add(s *model.State, parent int32, thread int, depth int) int32 {
+	id := int32(len(e.nodes))
+	e.nodes = append(e.nodes, node{parent: parent, thread: int8(thread), depth: int32(depth)})
+	e.visited[s.Hash()] = id
+	return id
+}
+
+// trace rebuilds the schedule that reaches node id.
+func (e *explorer) trace(id int32) []int {
+	var rev []int
+	for n := id; e.nodes[n].parent >= 0; n = e.nodes[n].parent {
+		rev = append(rev, int(e.nodes[n].thread))
+	}
+	out := make([]int, len(rev))
+	for i, t := range rev {
+		out[len(rev)-1-i] = t
+	}
+	return out
+}
+
+func (e *explorer) report(check, class, msg string, trace []int) {
+	key := check + "\x00" + class
+	if e.seen[key] {
+		return
+	}
+	e.seen[key] = true
+	e.checked[check] = true
+	e.res.Violations = append(e.res.Violations, Violation{Check: check, Class: class, Msg: msg, Trace: trace,
+		Found: len(e.nodes), At: time.Since(e.start)})
+}
+
+func (e *explorer) done() bool {
+	return e.opt.StopWhenAllViolated && len(e.checked) == len(e.checks)
+}
+
+func (e *explorer) checkState(s *model.State, id int32) {
+	for i := range e.checks {
+		c := &e.checks[i]
+		if c.State == nil {
+			continue
+		}
+		if class, msg := c.State(e.k, s); msg != "" {
+			e.report(c.Name, class, msg, e.trace(id))
+		}
+	}
+}
+
+func (e *explorer) checkStep(before, after *model.State, ev *model.Event, from int32, thread int) {
+	for i := range e.checks {
+		c := &e.checks[i]
+		if c.Step == nil {
+			continue
+		}
+		if class, msg := c.Step(e.k, before, after, ev); msg != "" {
+			e.report(c.Name, class, msg, append(e.trace(from), thread))
+		}
+	}
+}
+
+// expand runs every thread one step from s. For each successor it calls visit
+// with the new state and the thread; it returns whether s is a terminal state
+// (all done) or stuck (all unfinished threads blocked).
+func (e *explorer) expand(s *model.State, id int32, visit func(next *model.State, thread int)) (terminal, stuck bool) {
+	running, blocked := 0, 0
+	var next model.State
+	for t := range e.k.Threads {
+		if !e.k.Running(s, t) {
+			continue
+		}
+		running++
+		next = *s
+		ev := &e.events[t]
+		if !e.k.Exec(&next, t, ev) {
+			blocked++
+			continue
+		}
+		e.res.Transitions++
+		e.checkStep(s, &next, ev, id, t)
+		visit(&next, t)
+	}
+	if running == 0 {
+		e.res.Terminal++
+		return true, false
+	}
+	if blocked == running {
+		var evs []model.Event
+		for t := range e.k.Threads {
+			if e.k.Running(s, t) {
+				evs = append(evs, e.events[t])
+			}
+		}
+		for i := range e.checks {
+			c := &e.checks[i]
+			if c.Stuck == nil {
+				continue
+			}
+			if class, msg := c.Stuck(e.k, s, evs); msg != "" {
+				e.report(c.Name, class, msg, e.trace(id))
+			}
+		}
+		return false, true
+	}
+	return false, false
+}
+
+func (e *explorer) limitHit() bool {
+	if e.opt.MaxStates > 0 && len(e.nodes) >= e.opt.MaxStates {
+		e.res.Limit = fmt.Sprintf("max-states %d reached", e.opt.MaxStates)
+		return true
+	}
+	return false
+}
+
+type item struct {
+	s  model.State
+	id int32
+}
+
+func (e *explorer) bfs(init *model.State, root int32) {
+	level := []item{{*init, root}}
+	depthCut := false
+	for depth := 0; len(level) > 0; depth++ {
+		if e.opt.MaxDepth > 0 && depth >= e.opt.MaxDepth {
+			// Anything at this level that can still move is left unexplored.
+			for i := range level {
+				if e.canMove(&level[i].s) {
+					depthCut = true
+					break
+				}
+			}
+			break
+		}
+		e.res.Depth = depth
+		var nextLevel []item
+		for i := range level {
+			it := &level[i]
+			e.expand(&it.s, it.id, func(next *model.State, t int) {
+				if _, ok := e.visited[next.Hash()]; ok {
+					return
+				}
+				id := e.add(next, it.id, t, depth+1)
+				e.checkState(next, id)
+				nextLevel = append(nextLevel, item{*next, id})
+			})
+			if e.done() {
+				e.res.Limit = "stopped at the first witness of every check"
+				return
+			}
+			if e.limitHit() {
+				return
+			}
+		}
+		level = nextLevel
+	}
+	if depthCut {
+		e.res.Limit = fmt.Sprintf("max-depth %d reached", e.opt.MaxDepth)
+		return
+	}
+	e.res.Complete = true
+}
+
+// canMove reports whether some thread of s can take a step.
+func (e *explorer) canMove(s *model.State) bool {
+	var next model.State
+	var ev model.Event
+	for t := range e.k.Threads {
+		next = *s
+		if e.k.Exec(&next, t, &ev) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *explorer) dfs(init *model.State, root int32) {
+	type frame struct {
+		s     model.State
+		id    int32
+		depth int
+	}
+	stack := []frame{{*init, root, 0}}
+	depthCut := false
+	for len(stack) > 0 {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if f.depth > e.res.Depth {
+			e.res.Depth = f.depth
+		}
+		if e.opt.MaxDepth > 0 && f.depth >= e.opt.MaxDepth {
+			if e.canMove(&f.s) {
+				depthCut = true
+			}
+			continue
+		}
+		var succ []frame
+		e.expand(&f.s, f.id, func(next *model.State, t int) {
+			if _, ok := e.visited[next.Hash()]; ok {
+				return
+			}
+			id := e.add(next, f.id, t, f.depth+1)
+			e.checkState(next, id)
+			succ = append(succ, frame{*next, id, f.depth + 1})
+		})
+		// Push in reverse so that the lowest thread is explored first.
+		for i := len(succ) - 1; i >= 0; i-- {
+			stack = append(stack, succ[i])
+		}
+		if e.done() {
+			e.res.Limit = "stopped at the first witness of every check"
+			return
+		}
+		if e.limitHit() {
+			return
+		}
+	}
+	if depthCut {
+		e.res.Limit = fmt.Sprintf("max-depth %d reached", e.opt.MaxDepth)
+		return
+	}
+	e.res.Complete = true
+}
+
+// Step is one step of a replayed trace.
+type Step struct {
+	Event  model.Event
+	Before model.State
+	After  model.State
+}
+
+// Replay runs a schedule from init and returns every step. It fails if a thread in
+// the schedule cannot move (the trace does not belong to this kernel and state).
+func Replay(k *model.Kernel, init *model.State, trace []int) ([]Step, error) {
+	s := *init
+	out := make([]Step, 0, len(trace))
+	for i, t := range trace {
+		if t < 0 || t >= len(k.Threads) {
+			return out, fmt.Errorf("step %d: no thread %d", i+1, t)
+		}
+		st := Step{Before: s}
+		if !k.Exec(&s, t, &st.Event) {
+			return out, fmt.Errorf("step %d: thread %s cannot move", i+1, k.ThreadName(t))
+		}
+		st.After = s
+		out = append(out, st)
+	}
+	return out, nil
+}
