@@ -106,7 +106,7 @@ func (r *Report) writeCounterexample(w io.Writer, v sim.Violation) {
 		return
 	}
 	tw := newTable(w)
-	fmt.Fprintln(tw, "  step\tthread\tstatement\tkernel function\tlocks held after\tstate changes")
+	fmt.Fprintln(tw, "  step\tthread\tstatement\tkernel function\tlocks held after\tstate after (S_DAX a_ops xa pte)\tchanges")
 	for i, st := range steps {
 		ev := &st.Event
 		stmt := k.StmtAt(ev.Thread, ev.PC)
@@ -118,8 +118,8 @@ func (r *Report) writeCounterexample(w io.Writer, v sim.Violation) {
 		if i == len(steps)-1 {
 			fn = "=> " + fn
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%d: %s\t%s\t%s\t%s\n", i+1, k.ThreadName(ev.Thread), ev.PC+1, stmt.Text, fn,
-			k.DescribeHeld(&st.After, ev.Thread), strings.Join(changes, "; "))
+		fmt.Fprintf(tw, "  %d\t%s\t%d: %s\t%s\t%s\t%s\t%s\n", i+1, k.ThreadName(ev.Thread), ev.PC+1, stmt.Text, fn,
+			k.DescribeHeld(&st.After, ev.Thread), focus(k, &st.After, ev.Thread, stmt), strings.Join(changes, "; "))
 	}
 	tw.Flush()
 	if len(steps) > 0 {
@@ -192,6 +192,24 @@ func DescribeChanges(k *model.Kernel, before, after *model.State) []string {
 				}
 			}
 		}
+	}
+	return out
+}
+
+// focus is the state that matters for a statement: its inode's S_DAX and a_ops,
+// and for a statement on a page of a mapping, the xarray entry and the PTE.
+func focus(k *model.Kernel, s *model.State, t int, st *model.Stmt) string {
+	if st.Inode < 0 {
+		return ""
+	}
+	in := &s.Inodes[st.Inode]
+	if in.InCore == 0 {
+		return k.FileName(st.Inode) + ": not in core"
+	}
+	out := fmt.Sprintf("%s: %d %v", k.FileName(st.Inode), in.SDax, in.Aops)
+	if st.VMA >= 0 && st.Op != model.OpMmap && st.Op != model.OpMunmap {
+		p := k.Threads[t].Proc
+		out += fmt.Sprintf(" xa[%d]=%s pte=%s", st.Page, entry(k, in.XA[st.Page]), pte(s.Procs[p].PTE[st.VMA][st.Page]))
 	}
 	return out
 }

@@ -200,7 +200,6 @@ type PTE struct {
 	Kind  uint8
 	Write uint8
 	Val   uint8
-	_     uint8
 }
 
 // Proc is a process: one mm with its mmap_lock, VMAs and page tables.
@@ -232,7 +231,6 @@ type Block struct {
 	Used  uint8 // allocated
 	Owner uint8 // inode + 1 of the file it was last allocated to
 	Val   uint8 // data token on media (0 = zero)
-	_     uint8
 }
 
 // State is the whole simulated kernel.

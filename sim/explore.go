@@ -17,6 +17,7 @@ package sim
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/daxsim/daxsim/model"
@@ -42,6 +43,8 @@ type Options struct {
 	MaxDepth  int  // do not expand states this many steps from the start (0: no limit)
 	// StopWhenAllViolated ends the search once every check has a witness.
 	StopWhenAllViolated bool
+	// MeasureMemory fills Result.StoredBytes (it runs the garbage collector twice).
+	MeasureMemory bool
 }
 
 // Violation is a witness that a check fails.
@@ -68,6 +71,9 @@ type Result struct {
 	Violations  []Violation
 	Elapsed     time.Duration
 	Search      string // "bfs" or "dfs"
+	// StoredBytes is the heap the search keeps per run (visited set and search
+	// tree, not the frontier), when Options.MeasureMemory is set.
+	StoredBytes uint64
 }
 
 // Violated reports whether check name has a witness.
@@ -124,6 +130,10 @@ func Explore(k *model.Kernel, init *model.State, checks []Check, opt Options) *R
 	if opt.DFS {
 		e.res.Search = "dfs"
 	}
+	var base uint64
+	if opt.MeasureMemory {
+		base = heapAlloc()
+	}
 	root := e.add(init, -1, -1, 0)
 	e.checkState(init, root)
 	if opt.DFS {
@@ -133,7 +143,20 @@ func Explore(k *model.Kernel, init *model.State, checks []Check, opt Options) *R
 	}
 	e.res.States = len(e.nodes)
 	e.res.Elapsed = time.Since(e.start)
+	if opt.MeasureMemory {
+		if h := heapAlloc(); h > base {
+			e.res.StoredBytes = h - base
+		}
+		runtime.KeepAlive(e)
+	}
 	return e.res
+}
+
+func heapAlloc() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }
 
 func (e *explorer) add(s *model.State, parent int32, thread int, depth int) int32 {
@@ -156,13 +179,19 @@ func (e *explorer) trace(id int32) []int {
 	return out
 }
 
-func (e *explorer) report(check, class, msg string, trace []int) {
+// report records a witness unless one of the same check and class is known; the
+// trace leads to node id, then takes a step of thread (-1: none).
+func (e *explorer) report(check, class, msg string, id int32, thread int) {
 	key := check + "\x00" + class
 	if e.seen[key] {
 		return
 	}
 	e.seen[key] = true
 	e.checked[check] = true
+	trace := e.trace(id)
+	if thread >= 0 {
+		trace = append(trace, thread)
+	}
 	e.res.Violations = append(e.res.Violations, Violation{Check: check, Class: class, Msg: msg, Trace: trace,
 		Found: len(e.nodes), At: time.Since(e.start)})
 }
@@ -178,7 +207,7 @@ func (e *explorer) checkState(s *model.State, id int32) {
 			continue
 		}
 		if class, msg := c.State(e.k, s); msg != "" {
-			e.report(c.Name, class, msg, e.trace(id))
+			e.report(c.Name, class, msg, id, -1)
 		}
 	}
 }
@@ -190,7 +219,7 @@ func (e *explorer) checkStep(before, after *model.State, ev *model.Event, from i
 			continue
 		}
 		if class, msg := c.Step(e.k, before, after, ev); msg != "" {
-			e.report(c.Name, class, msg, append(e.trace(from), thread))
+			e.report(c.Name, class, msg, from, thread)
 		}
 	}
 }
@@ -233,7 +262,7 @@ func (e *explorer) expand(s *model.State, id int32, visit func(next *model.State
 				continue
 			}
 			if class, msg := c.Stuck(e.k, s, evs); msg != "" {
-				e.report(c.Name, class, msg, e.trace(id))
+				e.report(c.Name, class, msg, id, -1)
 			}
 		}
 		return false, true
@@ -255,7 +284,10 @@ type item struct {
 }
 
 func (e *explorer) bfs(init *model.State, root int32) {
+	// Two level buffers, swapped at each level, so that the frontier is allocated
+	// once at its widest and not per level.
 	level := []item{{*init, root}}
+	var nextLevel []item
 	depthCut := false
 	for depth := 0; len(level) > 0; depth++ {
 		if e.opt.MaxDepth > 0 && depth >= e.opt.MaxDepth {
@@ -269,7 +301,7 @@ func (e *explorer) bfs(init *model.State, root int32) {
 			break
 		}
 		e.res.Depth = depth
-		var nextLevel []item
+		nextLevel = nextLevel[:0]
 		for i := range level {
 			it := &level[i]
 			e.expand(&it.s, it.id, func(next *model.State, t int) {
@@ -278,7 +310,8 @@ func (e *explorer) bfs(init *model.State, root int32) {
 				}
 				id := e.add(next, it.id, t, depth+1)
 				e.checkState(next, id)
-				nextLevel = append(nextLevel, item{*next, id})
+				nextLevel = append(nextLevel, item{id: id})
+				nextLevel[len(nextLevel)-1].s = *next
 			})
 			if e.done() {
 				e.res.Limit = "stopped at the first witness of every check"
@@ -288,7 +321,7 @@ func (e *explorer) bfs(init *model.State, root int32) {
 				return
 			}
 		}
-		level = nextLevel
+		level, nextLevel = nextLevel, level
 	}
 	if depthCut {
 		e.res.Limit = fmt.Sprintf("max-depth %d reached", e.opt.MaxDepth)
