@@ -250,21 +250,7 @@ func (e *explorer) expand(s *model.State, id int32, visit func(next *model.State
 		return true, false
 	}
 	if blocked == running {
-		var evs []model.Event
-		for t := range e.k.Threads {
-			if e.k.Running(s, t) {
-				evs = append(evs, e.events[t])
-			}
-		}
-		for i := range e.checks {
-			c := &e.checks[i]
-			if c.Stuck == nil {
-				continue
-			}
-			if class, msg := c.Stuck(e.k, s, evs); msg != "" {
-				e.report(c.Name, class, msg, id, -1)
-			}
-		}
+		e.stuck(s, id)
 		return false, true
 	}
 	return false, false
@@ -291,11 +277,12 @@ func (e *explorer) bfs(init *model.State, root int32) {
 	depthCut := false
 	for depth := 0; len(level) > 0; depth++ {
 		if e.opt.MaxDepth > 0 && depth >= e.opt.MaxDepth {
-			// Anything at this level that can still move is left unexplored.
+			// States at the bound are not expanded, but they are still judged
+			// stuck or terminal; any thread that can move means the space goes
+			// on past the bound.
 			for i := range level {
-				if e.canMove(&level[i].s) {
+				if e.leaf(&level[i].s, level[i].id) {
 					depthCut = true
-					break
 				}
 			}
 			break
@@ -330,17 +317,29 @@ func (e *explorer) bfs(init *model.State, root int32) {
 	e.res.Complete = true
 }
 
-// canMove reports whether some thread of s can take a step.
-func (e *explorer) canMove(s *model.State) bool {
+// leaf judges a state at the depth bound: terminal and stuck states are counted
+// and checked as in expand, but no transition is taken or checked. It reports
+// whether some thread could move.
+func (e *explorer) leaf(s *model.State, id int32) bool {
 	var next model.State
-	var ev model.Event
+	running, blocked := 0, 0
 	for t := range e.k.Threads {
+		if !e.k.Running(s, t) {
+			continue
+		}
+		running++
 		next = *s
-		if e.k.Exec(&next, t, &ev) {
-			return true
+		if !e.k.Exec(&next, t, &e.events[t]) {
+			blocked++
 		}
 	}
-	return false
+	switch {
+	case running == 0:
+		e.res.Terminal++
+	case blocked == running:
+		e.stuck(s, id)
+	}
+	return running > blocked
 }
 
 func (e *explorer) dfs(init *model.State, root int32) {
@@ -358,7 +357,7 @@ func (e *explorer) dfs(init *model.State, root int32) {
 			e.res.Depth = f.depth
 		}
 		if e.opt.MaxDepth > 0 && f.depth >= e.opt.MaxDepth {
-			if e.canMove(&f.s) {
+			if e.leaf(&f.s, f.id) {
 				depthCut = true
 			}
 			continue
@@ -415,4 +414,24 @@ func Replay(k *model.Kernel, init *model.State, trace []int) ([]Step, error) {
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// stuck runs the Stuck checks on a state where every running thread is blocked;
+// e.events holds their blocked events.
+func (e *explorer) stuck(s *model.State, id int32) {
+	var evs []model.Event
+	for t := range e.k.Threads {
+		if e.k.Running(s, t) {
+			evs = append(evs, e.events[t])
+		}
+	}
+	for i := range e.checks {
+		c := &e.checks[i]
+		if c.Stuck == nil {
+			continue
+		}
+		if class, msg := c.Stuck(e.k, s, evs); msg != "" {
+			e.report(c.Name, class, msg, id, -1)
+		}
+	}
 }
