@@ -39,7 +39,7 @@ func init() {
 	})
 }
 
-func aopsConsistent() sim.Check {
+func aopsConsistent(Config) sim.Check {
 	return sim.Check{
 		Name: "aops-consistent",
 		Step: func(k *model.Kernel, before, after *model.State, ev *model.Event) (string, string) {

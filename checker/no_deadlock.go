@@ -23,7 +23,7 @@ func init() {
 	})
 }
 
-func noDeadlock() sim.Check {
+func noDeadlock(Config) sim.Check {
 	return sim.Check{
 		Name: "no-deadlock",
 		Stuck: func(k *model.Kernel, s *model.State, blocked []model.Event) (string, string) {

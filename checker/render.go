@@ -29,7 +29,14 @@ func (r *Report) WriteText(w io.Writer, withTimes bool) {
 		fmt.Fprintf(w, ", %v", res.Elapsed.Round(1000))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "crashes  not modeled yet (issue #3): every execution runs without a crash")
+	switch b.Scn.Crash {
+	case "never":
+		fmt.Fprintln(w, "crashes  never: no crash image is checked")
+	case "fences":
+		fmt.Fprintln(w, "crashes  fences: every reachable state is checked as a crash point (a superset of the fence points)")
+	default:
+		fmt.Fprintln(w, "crashes  anywhere: every reachable state is checked as a crash point")
+	}
 	fmt.Fprintln(w)
 
 	tw := newTable(w)

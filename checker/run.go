@@ -58,12 +58,13 @@ type Report struct {
 func Run(b *scenarios.Built, opt sim.Options) *Report {
 	scn := b.Scn
 	r := &Report{Built: b}
+	cfg := Config{Crash: scn.Crash}
 	names, implicit := selectProperties(scn)
 	var checks []sim.Check
 	for _, n := range names {
 		p, _ := Lookup(n)
-		if p.Checkable() {
-			checks = append(checks, p.Check())
+		if p.Checkable() && (!p.Crash || cfg.Crashes()) {
+			checks = append(checks, p.Check(cfg))
 		}
 	}
 	results := expectResultChecks(b)
@@ -74,7 +75,7 @@ func Run(b *scenarios.Built, opt sim.Options) *Report {
 	r.Result = res
 
 	for _, n := range names {
-		r.Props = append(r.Props, judgeProperty(n, implicit[n], res))
+		r.Props = append(r.Props, judgeProperty(n, implicit[n], cfg, res))
 	}
 	for i, e := range scn.Expects {
 		r.Expects = append(r.Expects, r.judgeExpect(e, i, results, res))
@@ -92,7 +93,7 @@ func selectProperties(scn *scenarios.Scenario) ([]string, map[string]bool) {
 	if len(scn.Check) == 0 {
 		for _, p := range All() {
 			want[p.Name] = true
-			implicit[p.Name] = !p.Checkable()
+			implicit[p.Name] = !p.Checkable() || (p.Crash && scn.Crash == "never")
 		}
 	}
 	for _, n := range scn.Check {
@@ -113,12 +114,14 @@ func selectProperties(scn *scenarios.Scenario) ([]string, map[string]bool) {
 	return out, implicit
 }
 
-func judgeProperty(name string, implicit bool, res *sim.Result) PropResult {
+func judgeProperty(name string, implicit bool, cfg Config, res *sim.Result) PropResult {
 	p, _ := Lookup(name)
 	pr := PropResult{Name: name, Implicit: implicit}
 	switch {
 	case !p.Checkable():
 		pr.Verdict, pr.Why = Unknown, fmt.Sprintf("not checkable yet (planned in issue %s)", p.Issue)
+	case p.Crash && !cfg.Crashes():
+		pr.Verdict, pr.Why = Unknown, "not checked: the scenario says crash never"
 	case res.Violated(name):
 		pr.Verdict = Violation
 		for _, v := range res.Violations {

@@ -37,6 +37,7 @@ const (
 	OpRename
 	OpEvict
 	OpSetflagImmutable
+	OpJbd2 // the journal thread's endless commit loop
 	NumOps
 )
 
@@ -68,6 +69,9 @@ type ThreadInfo struct {
 	Name string
 	Proc int
 	Prog []Stmt
+	// Daemon marks a kernel thread (the journal's) that runs forever: it never
+	// finishes, and a state where only it can move is not a deadlock.
+	Daemon bool
 }
 
 // Kernel is everything static about one run: the kernel paths of the chosen
@@ -84,6 +88,24 @@ type Kernel struct {
 	// Instantiate sets S_DAX and the a_ops of inode i when it is instantiated
 	// (xfs_setup_inode -> xfs_diflags_to_iflags, ext4_set_inode_flags).
 	Instantiate func(s *State, i int)
+	// MmapFlags validates the flags of an mmap and returns the VMA flags
+	// (do_mmap's MAP_SHARED_VALIDATE check and calc_vm_flag_bits), or an error.
+	MmapFlags func(c *Ctx, flags uint8) (uint8, Result)
+	// MmapCheck is the filesystem's ->mmap check of the VMA flags (ext4_file_mmap,
+	// xfs_file_mmap), made after the generic checks.
+	MmapCheck func(c *Ctx, vmflags uint8) Result
+	// SyncFault is dax_fault_is_synchronous: a write fault that must make the
+	// metadata durable before it installs a writable PTE (MAP_SYNC).
+	SyncFault func(c *Ctx, v *VMA) bool
+	// UserFlushPromised says whether a flush from user space through VMA v is a
+	// durability promise of the kernel (MAP_SYNC, a pinned block map).
+	UserFlushPromised func(c *Ctx, v *VMA) bool
+
+	// Background lets the journal thread commit at any step ("commit
+	// background"); otherwise it commits only when asked ("fsync-only").
+	Background bool
+	// EADR puts the CPU caches in the persistence domain.
+	EADR bool
 
 	Threads []ThreadInfo
 	Files   []string
@@ -123,6 +145,16 @@ const (
 	PathStatx
 	PathEvict
 	PathRename
+	PathJbd2         // kjournald2: lock the running transaction, commit it
+	PathDAXSyncFault // dax_finish_sync_fault: fsync the page, then make the PTE writable
+	PathFsync        // fsync, fdatasync, msync, and generic_write_sync
+	PathFlush        // user clwb + sfence
+	PathRead
+	PathWrite
+	PathWriteDAX
+	PathWritePC
+	PathTruncate // truncate and punch
+	PathFallocate
 	NumPaths
 )
 
@@ -159,6 +191,7 @@ const (
 	ResEIO
 	ResSIGSEGV
 	ResSIGBUS
+	ResENOMEM
 	numFixedResults
 	// ResValue + v is the data token v (v = 0 is the value "0").
 	ResValue Result = 256
@@ -166,7 +199,7 @@ const (
 
 var resultNames = [numFixedResults]string{
 	"none", "ok", "dax", "nodax", "EBADF", "EACCES", "EPERM", "EBUSY", "EINVAL",
-	"EOPNOTSUPP", "ETXTBSY", "ENOSPC", "EIO", "SIGSEGV", "SIGBUS",
+	"EOPNOTSUPP", "ETXTBSY", "ENOSPC", "EIO", "SIGSEGV", "SIGBUS", "ENOMEM",
 }
 
 // ResultName names r using the kernel's value table.
@@ -217,6 +250,14 @@ type Use struct {
 	Started Kind
 }
 
+// Data describes the data a load or read returned, for no-data-leak.
+type Data struct {
+	Valid bool
+	Inode int   // the file read
+	Tag   uint8 // whose data it was (0: zeroes)
+	Freed bool  // it came from a block that is free
+}
+
 // Event is what one step reports to the engine and the checker. It is not part of
 // the state.
 type Event struct {
@@ -230,6 +271,13 @@ type Event struct {
 	Returned bool   // the statement finished with Result
 	Result   Result
 	Use      Use
+	Data     Data
+	// Fence: the step made data durable (a flush, a fence, a commit): a crash
+	// point just before it dominates those since the previous one
+	// (reference/crash-model.md 3.5).
+	Fence bool
+	// Obligation: the step created a durability obligation.
+	Obligation bool
 }
 
 type outKind uint8

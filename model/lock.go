@@ -15,7 +15,13 @@ const (
 	lockIRwsemBase     LockID = lockMmapBase + MaxProcs           // i_rwsem of inode i
 	lockInvalidateBase LockID = lockIRwsemBase + MaxFiles         // invalidate_lock of inode i
 	lockEntryBase      LockID = lockInvalidateBase + MaxFiles     // DAX entry / page lock of (inode, page)
-	lockEnd            LockID = lockEntryBase + MaxFiles*MaxPages // first unused bit (< 64: TestLockIDsFit)
+	// LockJournal is a journal handle (jbd2 handle_t, an XFS transaction): held
+	// from start to stop; a commit waits for every handle of its transaction.
+	LockJournal LockID = lockEntryBase + MaxFiles*MaxPages
+	// LockCommit is the completion of a journal commit (jbd2_log_wait_commit,
+	// xfs_log_force): waited for, never held.
+	LockCommit LockID = LockJournal + 1
+	lockEnd    LockID = LockCommit + 1 // first unused bit (< 64: TestLockIDsFit)
 	NoLock             LockID = 255                               // "not waiting on a lock"
 )
 
@@ -39,10 +45,12 @@ const (
 	ClassIRwsem
 	ClassInvalidate
 	ClassEntry
+	ClassJournal
+	ClassCommit
 	NumLockClasses
 )
 
-var lockClassNames = [...]string{"mmap_lock", "i_rwsem", "invalidate_lock", "dax_entry_lock"}
+var lockClassNames = [...]string{"mmap_lock", "i_rwsem", "invalidate_lock", "dax_entry_lock", "jbd2_handle", "jbd2_commit"}
 
 func (c LockClass) String() string { return lockClassNames[c] }
 
@@ -55,8 +63,12 @@ func (l LockID) Class() (LockClass, int) {
 		return ClassIRwsem, int(l - lockIRwsemBase)
 	case l < lockEntryBase:
 		return ClassInvalidate, int(l - lockInvalidateBase)
+	case l < LockJournal:
+		return ClassEntry, int(l - lockEntryBase)
+	case l == LockJournal:
+		return ClassJournal, 0
 	}
-	return ClassEntry, int(l - lockEntryBase)
+	return ClassCommit, 0
 }
 
 // rwsem returns the rwsem of l, or nil for entry locks.
@@ -155,6 +167,8 @@ func (k *Kernel) LockName(l LockID) string {
 		return fmt.Sprintf("%v(%s)", c, k.ProcName(n))
 	case ClassEntry:
 		return fmt.Sprintf("%v(%s:%d)", c, k.FileName(n/MaxPages), n%MaxPages)
+	case ClassJournal, ClassCommit:
+		return c.String()
 	}
 	return fmt.Sprintf("%v(%s)", c, k.FileName(n))
 }

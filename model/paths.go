@@ -11,24 +11,33 @@ package model
 // insertion of a fault, ->iomap_begin, and the PTE installation. Releasing a lock is
 // folded into the step before it (Lipton reduction: a release moves left).
 
-// Access kinds kept in register R[0] of a fault path.
+// Access kinds kept in register R[0] of a fault path: what the user step retries.
 const (
 	accessRead  = 1
 	accessWrite = 2
+	accessFlush = 3 // a read fault on behalf of a flush
 )
 
-// Fault path registers.
+// Registers. Faults use R0-R3; the writeback and commit steps shared by fsync and
+// the synchronous fault use R4-R7; fsync snapshots data versions in R8-R15.
 const (
-	rAccess  = 0 // accessRead / accessWrite
-	rMkwrite = 1 // 1 when the PTE was present (->pfn_mkwrite / ->page_mkwrite)
-	rBlock   = 2 // block + 1 found by ->iomap_begin, 0 for a hole
-	rStarted = 3 // a_ops kind at the fault's first use of the ops
-	rCheck   = 0 // setflag: result of the proposal's check
+	rAccess   = 0 // accessRead / accessWrite / accessFlush
+	rMkwrite  = 1 // 1 when the PTE was present (->pfn_mkwrite / ->page_mkwrite)
+	rBlock    = 2 // block + 1 found by ->iomap_begin, 0 for a hole
+	rStarted  = 3 // a_ops kind at the fault's first use of the ops
+	rCursor   = 4 // writeback: next page to look at
+	rTid      = 5 // commit: the tid waited for
+	rDatasync = 6 // 1 for fdatasync semantics
+	rHi       = 7 // writeback: last page of the range
+	rSnap     = 8 // R8+pg: DVer of page pg when the fsync was called (0: not in range)
 )
 
 // NewKernel returns a kernel with the baseline paths for filesystem fs.
 func NewKernel(fs string) *Kernel {
-	k := &Kernel{FS: fs, Instantiate: InstantiateFromDiskFlag}
+	k := &Kernel{FS: fs, Instantiate: InstantiateFromDiskFlag, MmapFlags: MmapFlagsLegacy,
+		MmapCheck: func(*Ctx, uint8) Result { return ResOK },
+		SyncFault: func(*Ctx, *VMA) bool { return false }, UserFlushPromised: func(*Ctx, *VMA) bool { return false },
+		Background: true}
 	k.Paths[PathNotModeled] = Path{Name: "not-modeled", Steps: []Step{{Fn: "not modeled", Do: notModeled}}}
 	k.Paths[PathOpen] = Path{Name: "open", Steps: []Step{{Fn: "do_sys_open -> iget", Do: openStep}}}
 	k.Paths[PathClose] = Path{Name: "close", Steps: []Step{{Fn: "close_fd -> fput -> iput", Do: closeStep}}}
@@ -38,13 +47,21 @@ func NewKernel(fs string) *Kernel {
 		Step{Fn: "do_vmi_munmap -> unmap_region -> fput", Do: munmapStep})}
 	k.Paths[PathLoad] = Path{Name: "load", Steps: []Step{{Fn: "user load", Do: loadStep}}}
 	k.Paths[PathStore] = Path{Name: "store", Steps: []Step{{Fn: "user store", Do: storeStep}}}
-	k.Paths[PathDAXFault] = Path{Name: "dax-fault", Steps: []Step{
+	daxFault := []Step{
 		{Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
 		{Fn: "dax fault handler: filemap_invalidate_lock_shared", Do: daxFaultInvalidateLock},
-		{Fn: "dax_iomap_pte_fault: grab_mapping_entry", Do: daxGrabEntry},
-		{Fn: "dax_iomap_pte_fault: ->iomap_begin", Do: daxIomapBegin},
-		{Fn: "dax_iomap_pte_fault: dax_insert_entry, insert PTE, unlock", Do: daxInsert},
-	}}
+	}
+	if fs == "ext4" {
+		// ext4_dax_huge_fault holds a jbd2 handle across dax_iomap_fault for a
+		// shared write fault (reference/linux-dax.md B.2).
+		daxFault = append(daxFault, Step{Fn: "ext4_dax_huge_fault: ext4_journal_start", Do: ext4FaultHandle})
+	}
+	daxFault = append(daxFault,
+		Step{Fn: "dax_iomap_pte_fault: grab_mapping_entry", Do: daxGrabEntry},
+		Step{Fn: "dax_iomap_pte_fault: ->iomap_begin", Do: daxIomapBegin},
+		Step{Fn: "dax_iomap_pte_fault: dax_insert_entry, insert PTE, unlock", Do: daxInsert},
+	)
+	k.Paths[PathDAXFault] = Path{Name: "dax-fault", Steps: daxFault}
 	k.Paths[PathPCFault] = Path{Name: "pagecache-fault", Steps: []Step{
 		{Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
 		{Fn: "filemap_fault: find_get_page (miss: filemap_invalidate_lock_shared)", Do: filemapFault},
@@ -78,6 +95,9 @@ func NewKernel(fs string) *Kernel {
 	k.Entry[OpEvict] = PathEvict
 	k.Entry[OpRename] = PathRename
 	k.Entry[OpSetflag] = PathSetflagDax
+	for _, f := range extraPaths {
+		f(k)
+	}
 	return k
 }
 
@@ -85,9 +105,6 @@ func NewKernel(fs string) *Kernel {
 func (k *Kernel) Modeled(st *Stmt) (bool, string) {
 	if k.Entry[st.Op] == PathNotModeled {
 		return false, "its kernel path is not modeled yet"
-	}
-	if st.Op == OpMmap && st.Flags&(VMSync|VMDirect|VMValidate) != 0 {
-		return false, "MAP_SHARED_VALIDATE, MAP_SYNC and MAP_DIRECT are not modeled yet"
 	}
 	return true, ""
 }
@@ -226,44 +243,23 @@ func (s *State) Evict(i int) {
 	for pg := range in.XA {
 		e := &in.XA[pg]
 		if e.Kind == EntryPage && e.Dirty != 0 {
-			s.writebackPage(i, pg)
+			s.writebackPageNT(i, pg) // on ENOSPC the data is lost, as in the kernel
 		}
 		*e = Entry{}
 	}
 	in.InCore, in.SDax, in.Aops, in.DontCache, in.AopsBusy = 0, 0, KindNone, 0, 0
 }
 
-// writebackPage writes a dirty page-cache page to its block, allocating one for a
-// hole (delayed allocation).
-func (s *State) writebackPage(i, pg int) {
-	in := &s.Inodes[i]
-	e := &in.XA[pg]
-	if in.Block[pg] == 0 {
-		b, ok := s.allocBlock(i)
-		if !ok {
-			return // ENOSPC at writeback: the data stays only in the page
-		}
-		in.Block[pg] = uint8(b + 1)
+// AllocBlock allocates a block for inode i when building an initial state: it is
+// allocated in memory and on disk.
+func (s *State) AllocBlock(i int) (int, bool) {
+	b, ok := s.allocZeroed(i)
+	if ok {
+		s.Blocks[b].DUsed = 1
+		s.Journal.Dirty = 0
 	}
-	in.Ext[pg] = ExtWritten
-	s.Blocks[in.Block[pg]-1].Val = e.Val
-	e.Dirty = 0
+	return b, ok
 }
-
-// allocBlock allocates the lowest free block for inode i and zeroes it (new blocks
-// are zeroed before they are mapped).
-func (s *State) allocBlock(i int) (int, bool) {
-	for b := range s.Blocks {
-		if s.Blocks[b].Used == 0 {
-			s.Blocks[b] = Block{Used: 1, Owner: uint8(i + 1)}
-			return b, true
-		}
-	}
-	return 0, false
-}
-
-// AllocBlock is allocBlock for building initial states.
-func (s *State) AllocBlock(i int) (int, bool) { return s.allocBlock(i) }
 
 func evictStep(c *Ctx) Outcome {
 	in := &c.S.Inodes[c.St.Inode]
@@ -298,17 +294,24 @@ func mmapStep(c *Ctx) Outcome {
 	st := c.St
 	l := mmapLockOf(c)
 	f := &c.S.Files[st.File]
-	switch {
-	case f.FdOpen == 0:
+	if f.FdOpen == 0 {
 		c.UpWrite(l)
 		return c.Return(ResEBADF)
-	case st.Flags&VMShared != 0 && st.Write && f.Write == 0:
+	}
+	flags, r := c.K.MmapFlags(c, st.Flags)
+	if r == ResOK && flags&VMShared != 0 && st.Write && f.Write == 0 {
+		r = ResEACCES
+	}
+	if r == ResOK {
+		r = c.K.MmapCheck(c, flags)
+	}
+	if r != ResOK {
 		c.UpWrite(l)
-		return c.Return(ResEACCES)
+		return c.Return(r)
 	}
 	in := &c.S.Inodes[st.Inode]
 	c.Proc().VMA[st.VMA] = VMA{File: uint8(st.File + 1), Inode: uint8(st.Inode + 1), Lo: uint8(st.Lo), Hi: uint8(st.Hi),
-		Flags: st.Flags, Write: b2u(st.Write), Ops: KindOf(in.SDax)}
+		Flags: flags, Write: b2u(st.Write), Ops: KindOf(in.SDax)}
 	f.Refs++
 	c.UpWrite(l)
 	return c.Return(ResOK)
@@ -373,8 +376,18 @@ func loadStep(c *Ctx) Outcome {
 		return c.Return(ResSIGSEGV)
 	}
 	p := c.Proc()
-	if p.PTE[c.St.VMA][c.St.Page].Kind != PTENone {
-		return c.Return(ResValue + Result(c.S.pteValue(p, c.St.VMA, c.St.Page)))
+	if pte := p.PTE[c.St.VMA][c.St.Page]; pte.Kind != PTENone {
+		val := c.S.pteValue(p, c.St.VMA, c.St.Page)
+		d := Data{Valid: true, Inode: c.St.Inode}
+		switch {
+		case pte.Kind == PTEDAX:
+			bl := &c.S.Blocks[pte.Val-1]
+			d.Tag, d.Freed = bl.Tag, bl.Used == 0
+		case pte.Kind == PTEPage && val != 0:
+			d.Tag = Tag(c.St.Inode, c.St.Page)
+		}
+		c.Ev.Data = d
+		return c.Return(ResValue + Result(val))
 	}
 	c.Th.R[rAccess] = accessRead
 	if v.Flags&VMPrivate == 0 && v.Ops == KindDAX {
@@ -391,7 +404,7 @@ func storeStep(c *Ctx) Outcome {
 	p := c.Proc()
 	pte := &p.PTE[c.St.VMA][c.St.Page]
 	if pte.Kind != PTENone && pte.Write != 0 {
-		c.S.storeThrough(p, c.St.VMA, c.St.Page, c.St.Val)
+		c.S.storeThrough(c.K, p, c.St.VMA, c.St.Page, c.St.Val)
 		return c.Return(ResOK)
 	}
 	c.Th.R[rAccess] = accessWrite
@@ -408,16 +421,17 @@ func storeStep(c *Ctx) Outcome {
 }
 
 // storeThrough is a CPU store through a writable PTE.
-func (s *State) storeThrough(p *Proc, v, pg int, val uint8) {
+func (s *State) storeThrough(k *Kernel, p *Proc, v, pg int, val uint8) {
 	pte := &p.PTE[v][pg]
+	i := int(p.VMA[v].Inode) - 1
 	switch pte.Kind {
 	case PTEDAX:
-		s.Blocks[pte.Val-1].Val = val
+		s.userStore(k, int(pte.Val)-1, i, pg, val)
 	case PTEPage:
-		i := int(p.VMA[v].Inode) - 1
 		if e := &s.Inodes[i].XA[pg]; e.Kind == EntryPage {
 			e.Val = val
 			e.Dirty = 1
+			s.bumpVersion(i, pg)
 		}
 	case PTEAnon:
 		pte.Val = val
@@ -427,8 +441,11 @@ func (s *State) storeThrough(p *Proc, v, pg int, val uint8) {
 // retry ends a fault: the access is retried by the user step.
 func (c *Ctx) retry() Outcome {
 	c.Th.R[rBlock], c.Th.R[rStarted] = 0, 0
-	if c.Th.R[rAccess] == accessRead {
+	switch c.Th.R[rAccess] {
+	case accessRead:
 		return c.Goto(PathLoad, 0)
+	case accessFlush:
+		return c.Goto(PathFlush, 0)
 	}
 	return c.Goto(PathStore, 0)
 }
@@ -480,7 +497,38 @@ func daxFaultInvalidateLock(c *Ctx) Outcome {
 		return c.Block(l)
 	}
 	c.S.Inodes[c.St.Inode].AopsBusy++
+	if c.K.FS == "ext4" && !c.sharedWrite() {
+		return c.Skip(1) // no handle for a read or private fault
+	}
 	return c.Next()
+}
+
+// sharedWrite reports whether the running fault is a write to a shared mapping
+// (the faults that allocate and take a journal handle: FAULT_FLAG_WRITE && VM_SHARED).
+func (c *Ctx) sharedWrite() bool {
+	v := &c.Proc().VMA[c.St.VMA]
+	return c.Th.R[rAccess] == accessWrite && v.Flags&VMShared != 0
+}
+
+// ext4FaultHandle starts the jbd2 handle of an ext4 DAX write fault
+// (ext4_journal_start_sb(EXT4_HT_WRITE_PAGE)); it waits while the running
+// transaction is locked for commit.
+func ext4FaultHandle(c *Ctx) Outcome {
+	if !c.StartHandle() {
+		return c.Block(LockJournal)
+	}
+	return c.Next()
+}
+
+// faultEnd releases what a DAX fault holds after its entry lock: the journal
+// handle (ext4), the ops count, invalidate_lock and mmap_lock.
+func (c *Ctx) faultEnd() {
+	if c.HoldsHandle() {
+		c.StopHandle()
+	}
+	c.S.Inodes[c.St.Inode].AopsBusy--
+	c.UpRead(invalidateLockOf(c))
+	c.UpRead(mmapLockOf(c))
 }
 
 // daxGrabEntry is fs/dax.c:grab_mapping_entry: wait for the entry lock, or insert a
@@ -489,8 +537,8 @@ func daxGrabEntry(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
 	if pg >= int(in.Size) {
-		in.AopsBusy--
-		return c.faultAbort(invalidateLockOf(c), mmapLockOf(c))
+		c.faultEnd()
+		return c.Return(ResSIGBUS)
 	}
 	e := &in.XA[pg]
 	if e.Locked != 0 {
@@ -504,31 +552,37 @@ func daxGrabEntry(c *Ctx) Outcome {
 	c.Use(c.faultCall(KindDAX), i, pg, KindDAX, e.Kind)
 	if e.Kind == EntryPage || in.Aops != KindDAX {
 		c.UnlockEntry(i, pg)
-		in.AopsBusy--
-		return c.faultAbort(invalidateLockOf(c), mmapLockOf(c))
+		c.faultEnd()
+		return c.Return(ResSIGBUS) // the kernel would oops: see faultAbort
 	}
 	return c.Next()
 }
 
 // daxIomapBegin is ->iomap_begin (ext4_iomap_begin / xfs_direct_write_iomap_begin)
 // with the entry locked: a write to a hole or unwritten extent allocates a zeroed
-// written block (EXT4_GET_BLOCKS_CREATE_ZERO, XFS_BMAPI_ZERO).
+// written block (EXT4_GET_BLOCKS_CREATE_ZERO, XFS_BMAPI_ZERO) in the running
+// transaction: ext4 under the fault's handle, XFS in a transaction of its own
+// (which, like a new handle, waits while the running transaction is locked).
 func daxIomapBegin(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
-	if c.Th.R[rAccess] == accessWrite && in.Ext[pg] != ExtWritten && in.Ext[pg] != ExtShared {
+	if c.sharedWrite() && in.Ext[pg] != ExtWritten && in.Ext[pg] != ExtShared {
+		if !c.HoldsHandle() && c.S.Journal.Locked != 0 {
+			return c.Block(LockJournal)
+		}
 		if in.Block[pg] == 0 {
-			b, ok := c.S.allocBlock(i)
+			b, ok := c.S.allocZeroed(i)
 			if !ok {
 				c.UnlockEntry(i, pg)
-				in.AopsBusy--
-				return c.faultAbort(invalidateLockOf(c), mmapLockOf(c))
+				c.faultEnd()
+				return c.Return(ResSIGBUS)
 			}
-			in.Block[pg] = uint8(b + 1)
+			c.S.setExtent(i, pg, uint8(b+1), ExtWritten)
 		} else {
-			c.S.Blocks[in.Block[pg]-1].Val = 0 // unwritten conversion zeroes the block
+			b := int(in.Block[pg]) - 1
+			c.S.Blocks[b] = Block{Used: 1, DUsed: c.S.Blocks[b].DUsed, Owner: uint8(i + 1)} // zeroed at conversion
+			c.S.setExtent(i, pg, in.Block[pg], ExtWritten)
 		}
-		in.Ext[pg] = ExtWritten
 	}
 	c.Th.R[rBlock] = 0
 	if in.Ext[pg] == ExtWritten || in.Ext[pg] == ExtShared {
@@ -538,14 +592,31 @@ func daxIomapBegin(c *Ctx) Outcome {
 }
 
 // daxInsert is dax_insert_entry + vmf_insert_mixed(_mkwrite), or dax_load_hole for a
-// read of a hole, then dax_unlock_entry and the unlocks of the fault handler.
+// read of a hole, then dax_unlock_entry and the unlocks of the fault handler. A
+// synchronous fault (MAP_SYNC, dax_fault_is_synchronous) inserts a clean entry, no
+// PTE, unlocks, stops the ext4 handle and goes on to dax_finish_sync_fault.
 func daxInsert(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
 	e := &in.XA[pg]
+	v := &c.Proc().VMA[c.St.VMA]
 	pte := &c.Proc().PTE[c.St.VMA][pg]
 	write := c.Th.R[rAccess] == accessWrite
-	if b := c.Th.R[rBlock]; b == 0 {
+	b := c.Th.R[rBlock]
+	if b != 0 && write && c.K.SyncFault(c, v) {
+		if e.Kind == EntryZero {
+			c.S.unmapPage(i, pg, PTEZero)
+		}
+		e.Kind, e.Val = EntryDAX, b
+		c.Use(c.faultCall(KindDAX), i, pg, KindDAX, e.Kind)
+		c.UnlockEntry(i, pg)
+		if c.HoldsHandle() {
+			c.StopHandle()
+		}
+		c.Th.R[rCursor], c.Th.R[rHi], c.Th.R[rDatasync] = uint8(pg), uint8(pg), 1
+		return c.Goto(PathDAXSyncFault, 0)
+	}
+	if b == 0 {
 		e.Kind = EntryZero
 		*pte = PTE{Kind: PTEZero}
 	} else {
@@ -560,12 +631,28 @@ func daxInsert(c *Ctx) Outcome {
 	}
 	c.Use(c.faultCall(KindDAX), i, pg, KindDAX, e.Kind)
 	c.UnlockEntry(i, pg)
-	in.AopsBusy--
-	if in.Aops != KindDAX {
-		return c.faultAbort(invalidateLockOf(c), mmapLockOf(c))
+	aops := in.Aops
+	c.faultEnd()
+	if aops != KindDAX {
+		return c.Return(ResSIGBUS) // the kernel would oops: see faultAbort
 	}
-	c.UpRead(invalidateLockOf(c))
-	c.UpRead(mmapLockOf(c))
+	return c.retry()
+}
+
+// insertPfnMkwrite is dax_insert_pfn_mkwrite, the end of dax_finish_sync_fault:
+// look the entry up again (waiting for its lock); if it went away the fault is
+// retried (VM_FAULT_NOPAGE); else tag it dirty and install a writable PTE.
+func insertPfnMkwrite(c *Ctx) Outcome {
+	i, pg := c.St.Inode, c.St.Page
+	e := &c.S.Inodes[i].XA[pg]
+	if e.Locked != 0 {
+		return c.Block(LockEntry(i, pg))
+	}
+	if e.Kind == EntryDAX {
+		e.Dirty = 1
+		c.Proc().PTE[c.St.VMA][pg] = PTE{Kind: PTEDAX, Write: 1, Val: e.Val}
+	}
+	c.faultEnd()
 	return c.retry()
 }
 
@@ -787,7 +874,7 @@ func (s *State) DeleteEntries(i int) {
 	in := &s.Inodes[i]
 	for pg := range in.XA {
 		if in.XA[pg].Kind == EntryPage && in.XA[pg].Dirty != 0 {
-			s.writebackPage(i, pg)
+			s.writebackPageNT(i, pg)
 		}
 		in.XA[pg] = Entry{}
 	}

@@ -40,12 +40,12 @@ const (
 	MaxFiles   = 4  // inodes (regular files)
 	MaxDirs    = 4  // directories
 	MaxPages   = 8  // pages per file
-	MaxThreads = 8  // threads
+	MaxThreads = 9  // threads: 8 of the scenario and the journal thread
 	MaxProcs   = 4  // processes (each one mm)
 	MaxVMAs    = 4  // VMA slots per process
 	MaxOpen    = 8  // struct file slots
-	MaxBlocks  = 48 // pmem blocks
-	MaxRegs    = 4  // scratch registers per thread
+	MaxBlocks  = 40 // pmem blocks
+	MaxRegs    = 16 // scratch registers per thread
 )
 
 // Kind is the kind of an operations table: the inode's address_space_operations, a
@@ -127,16 +127,17 @@ const (
 	ExtShared                 // block shared with another file (reflink)
 )
 
-// Inode is one regular file: its on-disk part (always there) and its in-core part
-// (meaningful while InCore is set).
+// Inode is one regular file: its committed on-disk part, its in-memory metadata
+// (what the running transaction has changed), its in-core part (meaningful while
+// InCore is set), and the durability obligations the kernel has made about it.
 //
 // Invariant: !InCore implies Refs == 0, every XA entry is EntryNone and no VMA
 // references the inode.
 type Inode struct {
-	// On disk.
-	DiskDax uint8 // FS_XFLAG_DAX
-	Parent  uint8 // directory index + 1; 0 = the root (no DAX flag)
-	Size    uint8 // i_size in pages
+	// On disk, outside the journal model: flags set by ioctls are written at once.
+	DiskDax   uint8 // FS_XFLAG_DAX
+	Parent    uint8 // directory index + 1; 0 = the root (no DAX flag)
+	Immutable uint8 // PMEM_IMMUTABLE / S_IOMAP_IMMUTABLE / S_DAXFILE, as the proposal calls it
 
 	// In core (struct inode).
 	InCore    uint8 // instantiated in the inode cache
@@ -145,14 +146,48 @@ type Inode struct {
 	DontCache uint8 // I_DONTCACHE (d_mark_dontcache): evict at the last iput
 	Refs      uint8 // struct files referring to the inode (a VMA holds its file)
 	AopsBusy  uint8 // threads inside an ops call on the inode (->fault, ->page_mkwrite, an a_ops call)
-	_         [7]uint8
+
+	// Metadata. Size, Block and Ext are the in-memory values; the D* fields are
+	// what the last committed transaction wrote (what recovery finds).
+	Size      uint8 // i_size in pages
+	DSize     uint8
+	MDirty    uint8 // bit per page: block map changed in the running transaction
+	SizeDirty uint8 // i_size changed in the running transaction
+	// DSync is the "fdatasync has metadata to write" test (ext4 i_datasync_tid not
+	// committed, XFS inode pinned with non-timestamp fields): what fdatasync and
+	// IOMAP_F_DIRTY look at. Set with MDirty/SizeDirty; mutants may forget it.
+	DSync    uint8
+	PromZero uint8 // bit per page: a truncate or punch covering it came after its promise
 
 	IRwsem     RWSem // i_rwsem
 	Invalidate RWSem // mapping->invalidate_lock
 
-	XA    [MaxPages]Entry // mapping->i_pages
-	Block [MaxPages]uint8 // block map: block + 1, 0 for a hole
-	Ext   [MaxPages]uint8 // extent state (ExtHole...)
+	XA     [MaxPages]Entry // mapping->i_pages
+	Block  [MaxPages]uint8 // block map: block + 1, 0 for a hole
+	Ext    [MaxPages]uint8 // extent state (ExtHole...)
+	DBlock [MaxPages]uint8 // committed block map
+	DExt   [MaxPages]uint8
+
+	// Data versions and obligations (reference/crash-model.md 3.4).
+	DVer  [MaxPages]uint8 // version of the data at each page: bumped by every store or write
+	Prom  [MaxPages]uint8 // no-lost-block: version the kernel promised durable (0: none)
+	FProm [MaxPages]uint8 // flush-is-durable: version flushed from user space (0: none)
+}
+
+// Journal is the filesystem journal (jbd2 for ext4, the XFS log) reduced to what
+// changes an outcome. Every metadata change joins the running transaction through a
+// handle. A commit locks the running transaction (new handles wait: T_LOCKED),
+// waits for its handles to stop (t_updates == 0), then writes it; the write and the
+// commit record are one atomic step, so at most one transaction is uncommitted and
+// a crash sees it either whole or not at all (reference/crash-model.md 3.6, journal
+// collapse). Recovery replays exactly the committed transactions: the D* fields.
+type Journal struct {
+	Tid     uint8 // tid of the running transaction; every smaller tid is committed
+	Locked  uint8 // the running transaction is locked for commit
+	Request uint8 // a commit was requested (fsync, a synchronous fault)
+	Handles uint8 // open handles on the running transaction (t_updates)
+	Dirty   uint8 // the running transaction holds changes
+	_       [3]uint8
 }
 
 // File is an open file description (struct file).
@@ -223,20 +258,35 @@ type Thread struct {
 	Step   uint8 // step index within Path
 	Status uint8
 	R      [MaxRegs]uint8 // scratch registers of the path in progress
-	Held   uint64         // LockID bits of the locks held
+	_      [4]uint8
+	Held   uint64 // LockID bits of the locks held
 }
 
 // Block is one pmem block.
+//
+// Its data is one cache line with the per-line prefix semantics of
+// reference/crash-model.md 3.1: Val/Tag/Ver are the newest globally visible content
+// (the upper bound U), MVal/MTag/MVer the newest content guaranteed on media (the
+// lower bound L). A crash leaves some content between the two. Tag says whose data
+// it is: inode*MaxPages+page+1 of the store or write that produced it, 0 for zeroes.
 type Block struct {
-	Used  uint8 // allocated
+	Used  uint8 // allocated in memory (the running transaction's bitmap)
+	DUsed uint8 // allocated in the committed bitmap
 	Owner uint8 // inode + 1 of the file it was last allocated to
-	Val   uint8 // data token on media (0 = zero)
+	Val   uint8 // visible data token (0 = zero)
+	Tag   uint8
+	Ver   uint8 // the DVer of the page whose data it is
+	MVal  uint8 // durable content
+	MTag  uint8
+	MVer  uint8
+	NT    uint8 // written by kernel non-temporal stores not yet fenced
 }
 
 // State is the whole simulated kernel.
 //
-// Threads come first so that the uint64 lock masks are aligned; the trailing pad
-// makes the size a multiple of 8 with no implicit padding (TestStateHasNoPadding).
+// Threads come first so that the uint64 lock masks are aligned; the other fields
+// are bytes, and their total is a multiple of 8, so there is no implicit padding
+// (TestStateHasNoPadding; add explicit pad fields when that test says so).
 type State struct {
 	Threads [MaxThreads]Thread
 	Inodes  [MaxFiles]Inode
@@ -244,5 +294,5 @@ type State struct {
 	Files   [MaxOpen]File
 	Procs   [MaxProcs]Proc
 	Blocks  [MaxBlocks]Block
-	_       [4]uint8
+	Journal Journal
 }

@@ -29,6 +29,9 @@ func Build(scn *Scenario, proposal string) (*Built, error) {
 	}
 	b := &Built{Scn: scn, Kernel: k}
 	k.Values = []string{"0"}
+	k.Background = scn.Commit != "fsync-only"
+	k.EADR = scn.Persistence == "eadr"
+	b.Init.Journal.Tid = 1
 	for _, d := range scn.Dirs {
 		k.Dirs = append(k.Dirs, d.Name)
 	}
@@ -49,6 +52,9 @@ func Build(scn *Scenario, proposal string) (*Built, error) {
 			return nil, err
 		}
 	}
+	// The journal thread (kjournald2 / the XFS CIL push) runs beside the scenario's.
+	k.Threads = append(k.Threads, model.ThreadInfo{Name: "jbd2", Proc: -1, Daemon: true,
+		Prog: []model.Stmt{{Op: model.OpJbd2, Text: "commit loop", Inode: -1, File: -1, VMA: -1, Dir: -1, File2: -1}}})
 	for _, e := range scn.Expects {
 		if _, known := k.ParseResult(e.Result); e.Kind == ExpectResult && !known {
 			k.ParseResultOrIntern(e.Result)
@@ -70,7 +76,7 @@ func (b *Built) addFile(i int) error {
 	k.Files = append(k.Files, f.Name)
 	in := &b.Init.Inodes[i]
 	in.DiskDax = b2u(f.DAX)
-	in.Size = uint8(f.Pages)
+	in.Size, in.DSize = uint8(f.Pages), uint8(f.Pages)
 	if f.In != "" {
 		in.Parent = uint8(indexOf(k.Dirs, f.In) + 1)
 	}
@@ -91,6 +97,7 @@ func (b *Built) addFile(i int) error {
 			return &Error{Pos: f.Pos, Msg: "out of pmem blocks"}
 		}
 		in.Block[pg] = uint8(blk + 1)
+		in.DBlock[pg], in.DExt[pg] = in.Block[pg], in.Ext[pg]
 	}
 	return nil
 }

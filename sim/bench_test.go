@@ -39,7 +39,7 @@ func propertyChecks() []sim.Check {
 	var cs []sim.Check
 	for _, n := range []string{"aops-consistent", "no-deadlock"} {
 		p, _ := checker.Lookup(n)
-		cs = append(cs, p.Check())
+		cs = append(cs, p.Check(checker.Config{}))
 	}
 	return cs
 }

@@ -28,7 +28,7 @@ type graph struct {
 	dist        []int    // shortest number of steps from the initial state
 	edges       [][]edge // successful steps from each state, threads in index order
 	blocked     [][]model.Event
-	terminal    []bool // every thread done
+	terminal    []bool // every scenario thread done, nothing can move
 	stuck       []bool // some thread running, all running threads blocked
 	transitions int
 }
@@ -54,11 +54,16 @@ func enumerate(k *model.Kernel, init *model.State) *graph {
 			if !k.Running(&s, t) {
 				continue
 			}
-			running++
+			daemon := k.Threads[t].Daemon
+			if !daemon {
+				running++
+			}
 			next := s
 			var ev model.Event
 			if !k.Exec(&next, t, &ev) {
-				blocked = append(blocked, ev)
+				if !daemon {
+					blocked = append(blocked, ev)
+				}
 				continue
 			}
 			j, ok := g.index[next]
@@ -70,7 +75,10 @@ func enumerate(k *model.Kernel, init *model.State) *graph {
 		g.transitions += len(out)
 		g.edges = append(g.edges, out)
 		g.blocked = append(g.blocked, blocked)
-		g.terminal = append(g.terminal, running == 0)
+		// Terminal: every scenario thread finished and nothing (not even the
+		// journal daemon) can move; stuck: a scenario thread is left and nothing
+		// can move.
+		g.terminal = append(g.terminal, running == 0 && len(out) == 0)
 		g.stuck = append(g.stuck, running > 0 && len(out) == 0)
 	}
 	return g

@@ -228,32 +228,40 @@ func (e *explorer) checkStep(before, after *model.State, ev *model.Event, from i
 // with the new state and the thread; it returns whether s is a terminal state
 // (all done) or stuck (all unfinished threads blocked).
 func (e *explorer) expand(s *model.State, id int32, visit func(next *model.State, thread int)) (terminal, stuck bool) {
-	running, blocked := 0, 0
+	running, moved := 0, false
 	var next model.State
 	for t := range e.k.Threads {
 		if !e.k.Running(s, t) {
 			continue
 		}
-		running++
+		if !e.k.Threads[t].Daemon {
+			running++
+		}
 		next = *s
 		ev := &e.events[t]
 		if !e.k.Exec(&next, t, ev) {
-			blocked++
 			continue
 		}
+		moved = true
 		e.res.Transitions++
 		e.checkStep(s, &next, ev, id, t)
 		visit(&next, t)
 	}
-	if running == 0 {
+	return e.judge(s, id, running, moved)
+}
+
+// judge counts a state where nothing can move as terminal (every scenario thread
+// finished; daemons may idle) or runs the Stuck checks on it.
+func (e *explorer) judge(s *model.State, id int32, running int, moved bool) (terminal, stuck bool) {
+	switch {
+	case moved:
+		return false, false
+	case running == 0:
 		e.res.Terminal++
 		return true, false
 	}
-	if blocked == running {
-		e.stuck(s, id)
-		return false, true
-	}
-	return false, false
+	e.stuck(s, id)
+	return false, true
 }
 
 func (e *explorer) limitHit() bool {
@@ -322,24 +330,21 @@ func (e *explorer) bfs(init *model.State, root int32) {
 // whether some thread could move.
 func (e *explorer) leaf(s *model.State, id int32) bool {
 	var next model.State
-	running, blocked := 0, 0
+	running, moved := 0, false
 	for t := range e.k.Threads {
 		if !e.k.Running(s, t) {
 			continue
 		}
-		running++
+		if !e.k.Threads[t].Daemon {
+			running++
+		}
 		next = *s
-		if !e.k.Exec(&next, t, &e.events[t]) {
-			blocked++
+		if e.k.Exec(&next, t, &e.events[t]) {
+			moved = true
 		}
 	}
-	switch {
-	case running == 0:
-		e.res.Terminal++
-	case blocked == running:
-		e.stuck(s, id)
-	}
-	return running > blocked
+	e.judge(s, id, running, moved)
+	return moved
 }
 
 func (e *explorer) dfs(init *model.State, root int32) {
@@ -421,7 +426,7 @@ func Replay(k *model.Kernel, init *model.State, trace []int) ([]Step, error) {
 func (e *explorer) stuck(s *model.State, id int32) {
 	var evs []model.Event
 	for t := range e.k.Threads {
-		if e.k.Running(s, t) {
+		if e.k.Running(s, t) && !e.k.Threads[t].Daemon {
 			evs = append(evs, e.events[t])
 		}
 	}

@@ -223,7 +223,7 @@ func property(t testing.TB, name string) sim.Check {
 	if !ok || !p.Checkable() {
 		t.Fatalf("property %s is not checkable", name)
 	}
-	return p.Check()
+	return p.Check(checker.Config{})
 }
 
 // positionClass names where every thread is: statement, path and step.

@@ -20,16 +20,18 @@ func init() {
 			"aops-consistent, no-deadlock: pass (testdata/scenarios/aops-swap/flip-dontcache.scn)",
 			"statx shows the old mode until the last reference is dropped (testdata/scenarios/dontcache-statx.scn)",
 		},
-		Apply: func(k *model.Kernel) {
-			k.Paths[model.PathSetflagDax] = model.SetflagPath(model.Step{
-				Fn: "xfs_ioctl_setattr_prepare_dax: d_mark_dontcache",
-				Do: func(c *model.Ctx) model.Outcome {
-					if c.SetDiskDax() {
-						c.S.Inodes[c.St.Inode].DontCache = 1
-					}
-					return c.SetflagDone(model.ResOK)
-				},
-			})
+		Apply: applyFlipDontcache,
+	})
+}
+
+func applyFlipDontcache(k *model.Kernel) {
+	k.Paths[model.PathSetflagDax] = model.SetflagPath(model.Step{
+		Fn: "xfs_ioctl_setattr_prepare_dax: d_mark_dontcache",
+		Do: func(c *model.Ctx) model.Outcome {
+			if c.SetDiskDax() {
+				c.S.Inodes[c.St.Inode].DontCache = 1
+			}
+			return c.SetflagDone(model.ResOK)
 		},
 	})
 }

@@ -48,8 +48,6 @@ func register(p *Proposal) {
 // file when it is.
 func init() {
 	for _, p := range []*Proposal{
-		{Name: "baseline", Source: "Linux 4.14 DAX", Summary: "writable PTE as soon as the block is allocated in the running transaction; durability only via fsync/msync", Issue: "#3"},
-		{Name: "map-sync", Source: "seed 002, Linux 4.15", Summary: "write fault with dirty metadata: PTE read-only, fdatasync the range, then make it writable (MAP_SYNC)", Issue: "#3"},
 		{Name: "pmem-aware", Source: "seed 000", Summary: "->page_mkwrite syncs dirty metadata while holding mmap_sem", Issue: "#3"},
 		{Name: "pmem-aware-retry", Source: "seed 000", Summary: "same, but drops mmap_sem, syncs, returns VM_FAULT_RETRY", Issue: "#3"},
 		{Name: "daxfile", Source: "seed 000", Summary: "daxfile()/S_DAXFILE pins the block map, holding a file reference, CAP_LINUX_IMMUTABLE", Issue: "#3"},
@@ -59,7 +57,6 @@ func init() {
 		{Name: "remap-naive", Source: "seed 002", Summary: "defrag/reflink break remaps blocks without locking out faults", Issue: "#3"},
 		{Name: "remap-kara", Source: "seed 002", Summary: "block faults, fdatasync, unmap, remap, unblock", Issue: "#3"},
 		{Name: "mincore-dax", Source: "seed 001", Summary: "a static \"is this DAX\" query answered by mincore()", Issue: "#3"},
-		{Name: "linux", Source: "Linux 5.15", Summary: "what was merged: map-sync + flip-dontcache + invalidate_lock; the reference model", Issue: "#3"},
 	} {
 		register(p)
 	}

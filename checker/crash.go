@@ -1,0 +1,110 @@
+package checker
+
+import (
+	"fmt"
+
+	"github.com/daxsim/daxsim/model"
+)
+
+// Crash images (reference/crash-model.md 3.3-3.6). A crash in state s leaves:
+//
+//   - the metadata of the committed transactions (the D* fields: the running
+//     transaction is lost whole, the journal collapse of 3.6);
+//   - for each block, content somewhere between its durable lower bound and its
+//     visible upper bound (per-line prefix semantics).
+//
+// Recovery replays the committed transactions; a file page then reads through the
+// committed block map. An obligation on a page (a promised data version) holds in
+// every image iff the recovered page maps a block whose durable lower bound is that
+// page's data at the promised version or later: every content between the bounds
+// was written after the lower bound, so the lower bound is the image to check (the
+// "relevant-line" reduction of 3.6, exact for this property).
+
+// obligation checks the promises prom (one version per page, 0 for none) of every
+// file against the image a crash in s leaves. what names the promise in messages.
+func obligation(k *model.Kernel, s *model.State, prom func(in *model.Inode) *[model.MaxPages]uint8, what string) (string, string) {
+	for i := range k.Files {
+		in := &s.Inodes[i]
+		p := prom(in)
+		for pg := 0; pg < model.MaxPages; pg++ {
+			if p[pg] == 0 {
+				continue
+			}
+			if class, msg := checkPage(k, s, i, pg, p[pg], what); msg != "" {
+				return class, msg
+			}
+		}
+	}
+	return "", ""
+}
+
+func checkPage(k *model.Kernel, s *model.State, i, pg int, ver uint8, what string) (string, string) {
+	in := &s.Inodes[i]
+	zeroOK := in.PromZero&(1<<pg) != 0
+	b, ext, inSize := s.Recovered(i, pg)
+	name := fmt.Sprintf("%s page %d", k.FileName(i), pg)
+	promised := fmt.Sprintf("version %d", ver)
+	if v, ok := valueOfVersion(s, i, pg, ver); ok {
+		promised += fmt.Sprintf(" (%s)", k.ValueName(v))
+	}
+	replay := "no transaction is committed"
+	if t := s.Journal.Tid; t > 2 {
+		replay = fmt.Sprintf("recovery replays transactions 1-%d", t-1)
+	} else if t == 2 {
+		replay = "recovery replays transaction 1"
+	}
+	head := fmt.Sprintf("a crash here loses %s of %s (%s): %s, and finds ", promised, name, what, replay)
+	switch {
+	case !inSize && !zeroOK:
+		return "lost-block", head + fmt.Sprintf("i_size %d pages: the page is beyond the committed end of file", in.DSize)
+	case (b < 0 || ext == model.ExtHole || ext == model.ExtUnwritten) && !zeroOK:
+		state := "a hole"
+		if ext == model.ExtUnwritten {
+			state = "an unwritten extent"
+		}
+		return "lost-block", head + fmt.Sprintf("%s there: the block allocated for it is not in a committed transaction (in memory: %s)",
+			state, extentText(in.Block[pg], in.Ext[pg]))
+	case b < 0 || ext == model.ExtHole || ext == model.ExtUnwritten:
+		return "", ""
+	}
+	bl := &s.Blocks[b]
+	switch {
+	case bl.MTag == model.Tag(i, pg) && bl.MVer >= ver:
+		return "", ""
+	case bl.MTag == 0 && zeroOK:
+		return "", ""
+	case bl.MTag == model.Tag(i, pg) || bl.MTag == 0:
+		return "lost-write", head + fmt.Sprintf("block b%d, whose content on media is %s: the newer data was still in the CPU cache",
+			b, contentText(k, bl.MTag, bl.MVer, bl.MVal))
+	}
+	return "misdirected", head + fmt.Sprintf("block b%d, which holds %s", b, contentText(k, bl.MTag, bl.MVer, bl.MVal))
+}
+
+// valueOfVersion finds the token of a data version if a block still shows it.
+func valueOfVersion(s *model.State, i, pg int, ver uint8) (uint8, bool) {
+	tag := model.Tag(i, pg)
+	for b := range s.Blocks {
+		bl := &s.Blocks[b]
+		if bl.Tag == tag && bl.Ver == ver {
+			return bl.Val, true
+		}
+		if bl.MTag == tag && bl.MVer == ver {
+			return bl.MVal, true
+		}
+	}
+	return 0, false
+}
+
+func extentText(block, ext uint8) string {
+	if block == 0 {
+		return "hole"
+	}
+	return fmt.Sprintf("block b%d, %s", block-1, [...]string{"hole", "unwritten", "written", "shared"}[ext])
+}
+
+func contentText(k *model.Kernel, tag, ver, val uint8) string {
+	if tag == 0 {
+		return "zeroes"
+	}
+	return fmt.Sprintf("%s page %d version %d (%s)", k.FileName(model.TagInode(tag)), model.TagPage(tag), ver, k.ValueName(val))
+}

@@ -1,0 +1,36 @@
+package checker
+
+import (
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/sim"
+)
+
+// flush-is-durable: the "PMEM programming model" of seed 001: data stored through
+// a shared writable DAX mapping and flushed from user space (clwb + sfence) reads
+// back after a crash, without fsync or msync.
+//
+// The kernel rule it tests is the one the proposals argue about: the flush makes
+// the data durable in its block, but the block is reachable after a crash only if
+// the metadata mapping it there (an allocation, an unwritten-extent conversion, a
+// remap) is committed. MAP_SYNC (seed 002) commits it before the PTE becomes
+// writable; PMEM_IMMUTABLE, daxfile and MAP_DIRECT freeze the block map; the
+// baseline does neither, so applications must fsync. The obligation is made at
+// every user flush through a shared writable mapping whose PTE is DAX, whatever
+// the proposal promises, and checked like no-lost-block on every crash image.
+func init() {
+	register(&Property{
+		Name:  "flush-is-durable",
+		Rule:  "data stored through a shared writable DAX mapping and flushed from user space survives a crash without fsync",
+		Check: flushIsDurable,
+		Crash: true,
+	})
+}
+
+func flushIsDurable(cfg Config) sim.Check {
+	return sim.Check{
+		Name: "flush-is-durable",
+		State: func(k *model.Kernel, s *model.State) (string, string) {
+			return obligation(k, s, func(in *model.Inode) *[model.MaxPages]uint8 { return &in.FProm }, "flushed from user space")
+		},
+	}
+}

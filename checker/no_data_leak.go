@@ -1,0 +1,68 @@
+package checker
+
+import (
+	"fmt"
+
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/sim"
+)
+
+// no-data-leak: no read or load returns data that belongs to another file or to a
+// freed block, and no crash image shows a file another file's data.
+//
+// The kernel rules: blocks are zeroed before they are mapped (ext4 "use pre-zeroed
+// blocks for DAX page faults" ba5843f51d46, XFS_BMAPI_ZERO), and no PTE survives
+// the freeing of its block (E.1, CVE-2015-8839; E.10). Checked at every load and
+// read (the data's tag names whose data it is), and on the crash image of every
+// state (both bounds of every block a recovered file maps).
+func init() {
+	register(&Property{
+		Name:  "no-data-leak",
+		Rule:  "no read or load returns data of another file or of a freed block",
+		Check: noDataLeak,
+	})
+}
+
+func noDataLeak(cfg Config) sim.Check {
+	c := sim.Check{
+		Name: "no-data-leak",
+		Step: func(k *model.Kernel, _, _ *model.State, ev *model.Event) (string, string) {
+			d := &ev.Data
+			if !d.Valid {
+				return "", ""
+			}
+			stmt := k.StmtAt(ev.Thread, ev.PC)
+			switch {
+			case d.Tag != 0 && model.TagInode(d.Tag) != d.Inode:
+				return "leak", fmt.Sprintf("%s (%s) returned data of %s page %d", k.ThreadName(ev.Thread), stmt.Text,
+					k.FileName(model.TagInode(d.Tag)), model.TagPage(d.Tag))
+			case d.Freed:
+				return "freed-block", fmt.Sprintf("%s (%s) read a freed block", k.ThreadName(ev.Thread), stmt.Text)
+			}
+			return "", ""
+		},
+	}
+	if cfg.Crashes() {
+		c.State = crashLeak
+	}
+	return c
+}
+
+func crashLeak(k *model.Kernel, s *model.State) (string, string) {
+	for i := range k.Files {
+		for pg := 0; pg < model.MaxPages; pg++ {
+			b, ext, inSize := s.Recovered(i, pg)
+			if !inSize || b < 0 || (ext != model.ExtWritten && ext != model.ExtShared) {
+				continue
+			}
+			bl := &s.Blocks[b]
+			for _, tag := range []uint8{bl.MTag, bl.Tag} {
+				if tag != 0 && model.TagInode(tag) != i {
+					return "crash-leak", fmt.Sprintf("after a crash here %s page %d maps block b%d, which may hold %s",
+						k.FileName(i), pg, b, contentText(k, tag, bl.Ver, bl.Val))
+				}
+			}
+		}
+	}
+	return "", ""
+}

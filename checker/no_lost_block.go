@@ -1,0 +1,41 @@
+package checker
+
+import (
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/sim"
+)
+
+// no-lost-block: after any crash and recovery, every durability obligation the
+// kernel promised holds: the data reads back at its file offset.
+//
+// The kernel rules (reference/crash-model.md 3.4): fsync, fdatasync and msync
+// returning 0, and an O_SYNC / O_DSYNC write returning, promise the data of the
+// range as it was when the call was made (vfs_fsync_range; for DAX,
+// dax_writeback_mapping_range flushes the dirty entries and the journal commit makes
+// the block map durable); a proposal may promise more (MAP_SYNC: a store flushed
+// from user space through a VM_SYNC mapping; a pinned block map: through any shared
+// mapping), declared by its UserFlushPromised hook. The promise allows any later
+// data, and zeroes or absence after a later truncate or punch of the page.
+//
+// Checked on the crash image of every reachable state ("crash anywhere"; "crash
+// fences" checks the same states, a superset of the fence points; "crash never"
+// checks nothing). Classes: lost-block (the page is a hole, unwritten or beyond
+// i_size after recovery), lost-write (the right block, older data on media),
+// misdirected (a block with other data).
+func init() {
+	register(&Property{
+		Name:  "no-lost-block",
+		Rule:  "after any crash and recovery, every durability obligation the kernel promised holds",
+		Check: noLostBlock,
+		Crash: true,
+	})
+}
+
+func noLostBlock(cfg Config) sim.Check {
+	return sim.Check{
+		Name: "no-lost-block",
+		State: func(k *model.Kernel, s *model.State) (string, string) {
+			return obligation(k, s, func(in *model.Inode) *[model.MaxPages]uint8 { return &in.Prom }, "promised by the kernel")
+		},
+	}
+}

@@ -1,0 +1,494 @@
+package model
+
+// The data and metadata paths of issue #3: write(2), read(2), fsync, fdatasync,
+// msync, the user flush, truncate, punch and fallocate, the journal thread, and
+// the end of a synchronous (MAP_SYNC) fault. References: reference/linux-dax.md
+// B.4 (write/read), B.5 (truncate and layout changes), B.6 (fsync), A.1 (MAP_SYNC).
+
+func init() { extraPaths = append(extraPaths, ioPaths) }
+
+// extraPaths add paths to a new kernel, after the ones NewKernel builds itself.
+var extraPaths []func(k *Kernel)
+
+func ioPaths(k *Kernel) {
+	k.Paths[PathJbd2] = Path{Name: "jbd2", Steps: []Step{
+		{Fn: "kjournald2: lock the running transaction (T_LOCKED)", Do: jbd2Lock},
+		{Fn: "jbd2_journal_commit_transaction: wait for handles, write log and commit record", Do: jbd2Commit},
+	}}
+	wbSteps := []Step{
+		{Fn: "dax_writeback_mapping_range: dax_writeback_one (write-protect, clwb, clean)", Do: writebackOne},
+		{Fn: "ext4_sync_file / xfs_file_fsync: commit needed?", Do: commitRequest},
+		{Fn: "jbd2_log_wait_commit / xfs_log_force", Do: commitWait},
+	}
+	k.Paths[PathFsync] = Path{Name: "fsync", Steps: append(append([]Step{
+		{Fn: "vfs_fsync_range", Do: fsyncStart}}, wbSteps...),
+		Step{Fn: "vfs_fsync_range: return", Do: fsyncDone})}
+	k.Paths[PathDAXSyncFault] = Path{Name: "dax-sync-fault", Steps: append(append([]Step(nil), wbSteps...),
+		Step{Fn: "dax_finish_sync_fault: dax_insert_pfn_mkwrite", Do: insertPfnMkwrite})}
+	k.Paths[PathFlush] = Path{Name: "flush", Steps: []Step{{Fn: "user clwb + sfence", Do: flushStep}}}
+	k.Paths[PathRead] = Path{Name: "read", Steps: []Step{
+		{Fn: "ksys_pread64: fdget", Do: fdCheck(false)},
+		{Fn: "inode_lock_shared", Do: readLock},
+		{Fn: "dax_iomap_rw / filemap_read: copy to user", Do: readStep},
+	}}
+	k.Paths[PathWrite] = Path{Name: "write", Steps: append(append([]Step{
+		{Fn: "ksys_pwrite64: fdget", Do: fdCheck(true)}},
+		DownWrite("inode_lock", iRwsemOf)...),
+		Step{Fn: "file_write_iter: IS_DAX?", Do: writeDispatch})}
+	k.Paths[PathWriteDAX] = Path{Name: "write-dax", Steps: []Step{
+		{Fn: "dax_iomap_rw: ->iomap_begin (allocate in a short transaction)", Do: writeIomapBegin},
+		{Fn: "dax_iomap_rw: invalidate_inode_pages2_range", Do: writeInvalidate},
+		{Fn: "dax_copy_from_iter: memcpy_flushcache; inode_unlock", Do: writeCopyDAX},
+	}}
+	k.Paths[PathWritePC] = Path{Name: "write-pagecache", Steps: []Step{
+		{Fn: "generic_perform_write: write_begin, copy, write_end; inode_unlock", Do: writePageCache},
+	}}
+	k.Paths[PathTruncate] = Path{Name: "truncate", Steps: append(append(append([]Step{
+		{Fn: "do_truncate / vfs_fallocate(PUNCH_HOLE): fdget", Do: fdCheck(true)}},
+		DownWrite("inode_lock", iRwsemOf)...),
+		DownWrite("filemap_invalidate_lock", invalidateLockOf)...),
+		Step{Fn: "truncate_pagecache_range: unmap, delete entries", Do: truncatePagecache},
+		Step{Fn: "ext4_truncate / ext4_punch_hole: free blocks, i_size (transaction)", Do: truncateBlocks},
+	)}
+	k.Paths[PathFallocate] = Path{Name: "fallocate", Steps: append(append([]Step{
+		{Fn: "vfs_fallocate: fdget", Do: fdCheck(true)}},
+		DownWrite("inode_lock", iRwsemOf)...),
+		Step{Fn: "ext4_alloc_file_blocks: unwritten extents (transaction)", Do: fallocateStep},
+	)}
+	k.Entry[OpJbd2] = PathJbd2
+	k.Entry[OpFsync] = PathFsync
+	k.Entry[OpFdatasync] = PathFsync
+	k.Entry[OpMsync] = PathFsync
+	k.Entry[OpFlush] = PathFlush
+	k.Entry[OpRead] = PathRead
+	k.Entry[OpWrite] = PathWrite
+	k.Entry[OpTruncate] = PathTruncate
+	k.Entry[OpPunch] = PathTruncate
+	k.Entry[OpFallocate] = PathFallocate
+}
+
+// MmapFlagsLegacy is mmap before 4.15: MAP_SHARED_VALIDATE (MAP_SHARED|MAP_PRIVATE)
+// is an unknown map type (EINVAL); MAP_SYNC and MAP_DIRECT do not exist, so their
+// bits are ignored.
+func MmapFlagsLegacy(c *Ctx, flags uint8) (uint8, Result) {
+	if flags&VMValidate != 0 {
+		return 0, ResEINVAL
+	}
+	return flags &^ (VMSync | VMDirect), ResOK
+}
+
+// fdCheck is the syscall entry: the descriptor must be open, and for write for the
+// calls that change the file (EBADF; ftruncate says EINVAL).
+func fdCheck(write bool) func(c *Ctx) Outcome {
+	return func(c *Ctx) Outcome {
+		f := &c.S.Files[c.St.File]
+		switch {
+		case f.FdOpen == 0:
+			return c.Return(ResEBADF)
+		case write && f.Write == 0 && c.St.Op == OpTruncate:
+			return c.Return(ResEINVAL)
+		case write && f.Write == 0:
+			return c.Return(ResEBADF)
+		}
+		return c.Next()
+	}
+}
+
+// --- the journal thread is in persist.go; fsync --------------------------------
+
+// fsyncStart is vfs_fsync_range: fsync and fdatasync over the whole file, msync
+// (MS_SYNC) over the VMA's range with datasync semantics. It snapshots the data
+// versions the call will promise.
+func fsyncStart(c *Ctx) Outcome {
+	st := c.St
+	i := st.Inode
+	lo, hi := 0, int(c.S.Inodes[i].Size)-1
+	datasync := st.Op == OpFdatasync
+	if st.Op == OpMsync {
+		v := &c.Proc().VMA[st.VMA]
+		if v.File == 0 {
+			return c.Return(ResENOMEM)
+		}
+		lo, hi, datasync = int(v.Lo), int(v.Hi), true
+	} else if c.S.Files[st.File].FdOpen == 0 {
+		return c.Return(ResEBADF)
+	}
+	if hi >= MaxPages {
+		hi = MaxPages - 1
+	}
+	c.startWriteback(lo, hi, datasync)
+	return c.Next()
+}
+
+// startWriteback sets the registers of the writeback and commit steps and
+// snapshots the data versions of pages lo..hi.
+func (c *Ctx) startWriteback(lo, hi int, datasync bool) {
+	in := &c.S.Inodes[c.St.Inode]
+	c.Th.R[rCursor], c.Th.R[rHi], c.Th.R[rDatasync] = uint8(lo), uint8(hi), b2u(datasync)
+	if hi < lo {
+		c.Th.R[rCursor], c.Th.R[rHi] = 1, 0 // empty range
+	}
+	for pg := lo; pg <= hi; pg++ {
+		c.Th.R[rSnap+pg] = in.DVer[pg]
+	}
+}
+
+// writebackOne writes back one dirty entry of the range and loops: for DAX,
+// dax_writeback_one (entry lock, write-protect every PTE of the pfn:
+// dax_entry_mkclean, dax_flush, clear the dirty tag); for the page cache, the
+// page is written to its block (allocating one for a hole in the running
+// transaction) and its PTEs are write-protected (page_mkclean).
+func writebackOne(c *Ctx) Outcome {
+	i := c.St.Inode
+	in := &c.S.Inodes[i]
+	for pg := int(c.Th.R[rCursor]); pg <= int(c.Th.R[rHi]); pg++ {
+		e := &in.XA[pg]
+		if e.Dirty == 0 || (e.Kind != EntryDAX && e.Kind != EntryPage) {
+			continue
+		}
+		if e.Locked != 0 {
+			return c.Block(LockEntry(i, pg))
+		}
+		if e.Kind == EntryDAX {
+			c.S.wrprotect(i, pg)
+			c.S.flushBlock(int(e.Val) - 1)
+			e.Dirty = 0
+		} else {
+			if in.Block[pg] == 0 && c.S.Journal.Locked != 0 {
+				return c.Block(LockJournal)
+			}
+			if !c.S.writebackPageNT(i, pg) {
+				return c.Block(NoLock) // ENOSPC: the model has no writeback error path
+			}
+			c.S.wrprotect(i, pg)
+		}
+		c.Ev.Fence = true
+		c.Th.R[rCursor] = uint8(pg + 1)
+		return c.Goto(PathID(c.Th.Path), int(c.Th.Step))
+	}
+	return c.Next()
+}
+
+// wrprotect makes every PTE mapping page pg of inode i read-only.
+func (s *State) wrprotect(i, pg int) {
+	for p := range s.Procs {
+		for v := range s.Procs[p].VMA {
+			if int(s.Procs[p].VMA[v].Inode) == i+1 {
+				if pte := &s.Procs[p].PTE[v][pg]; pte.Kind == PTEDAX || pte.Kind == PTEPage {
+					pte.Write = 0
+				}
+			}
+		}
+	}
+}
+
+// writebackPageNT writes a dirty page-cache page to its block through the pmem
+// driver (non-temporal, durable at the next fence), allocating a block for a hole.
+func (s *State) writebackPageNT(i, pg int) bool {
+	in := &s.Inodes[i]
+	e := &in.XA[pg]
+	if in.Block[pg] == 0 {
+		b, ok := s.allocZeroed(i)
+		if !ok {
+			return false
+		}
+		s.setExtent(i, pg, uint8(b+1), ExtWritten)
+	} else if in.Ext[pg] != ExtWritten {
+		s.setExtent(i, pg, in.Block[pg], ExtWritten)
+	}
+	s.kernelWrite(int(in.Block[pg])-1, i, pg, e.Val, in.DVer[pg])
+	e.Dirty = 0
+	return true
+}
+
+// commitRequest decides whether the metadata must be committed (fdatasync:
+// i_datasync_tid not committed, the IOMAP_F_DIRTY test; fsync: any change) and asks
+// the journal thread; otherwise it issues the device flush (blkdev_issue_flush).
+func commitRequest(c *Ctx) Outcome {
+	if c.S.Dirty(c.St.Inode, c.Th.R[rDatasync] != 0) {
+		c.S.Journal.Request = 1
+		c.Th.R[rTid] = c.S.Journal.Tid
+		return c.Next()
+	}
+	c.S.fence()
+	c.Ev.Fence = true
+	return c.Skip(1)
+}
+
+// commitWait waits until the transaction it asked for has committed.
+func commitWait(c *Ctx) Outcome {
+	if c.S.Journal.Tid <= c.Th.R[rTid] {
+		return c.Block(LockCommit)
+	}
+	return c.Next()
+}
+
+// fsyncDone returns 0: the data versions snapshotted at the call are promised.
+func fsyncDone(c *Ctx) Outcome {
+	for pg := 0; pg < MaxPages; pg++ {
+		if v := c.Th.R[rSnap+pg]; v != 0 {
+			c.S.Promise(c.St.Inode, pg, v)
+			c.Ev.Obligation = true
+		}
+	}
+	return c.Return(ResOK)
+}
+
+// --- the user flush -----------------------------------------------------------
+
+// flushStep is clwb over the page then sfence (libpmem pmem_persist). Through a
+// DAX PTE the block's line becomes durable; a page-cache page or the zero page is
+// DRAM, so nothing becomes durable. An unmapped page is faulted in first (clwb is
+// a memory access).
+func flushStep(c *Ctx) Outcome {
+	v, ok := c.mappedVMA()
+	if !ok {
+		return c.Return(ResSIGSEGV)
+	}
+	i, pg := c.St.Inode, c.St.Page
+	p := c.Proc()
+	pte := &p.PTE[c.St.VMA][pg]
+	switch pte.Kind {
+	case PTENone:
+		c.Th.R[rAccess] = accessFlush
+		if v.Flags&VMPrivate == 0 && v.Ops == KindDAX {
+			return c.Goto(PathDAXFault, 0)
+		}
+		return c.Goto(PathPCFault, 0)
+	case PTEDAX:
+		b := int(pte.Val) - 1
+		c.S.flushBlock(b)
+		c.Ev.Fence = true
+		bl := &c.S.Blocks[b]
+		if v.Flags&VMShared != 0 && v.Write != 0 && bl.Tag == Tag(i, pg) {
+			c.S.FlushPromise(i, pg, bl.Ver)
+			if c.K.UserFlushPromised(c, v) {
+				c.S.Promise(i, pg, bl.Ver)
+			}
+			c.Ev.Obligation = true
+		}
+	}
+	return c.Return(ResOK)
+}
+
+// --- read, write ---------------------------------------------------------------
+
+func readLock(c *Ctx) Outcome {
+	l := iRwsemOf(c)
+	if !c.TryDownRead(l) {
+		return c.Block(l)
+	}
+	return c.Next()
+}
+
+// readStep copies the page to user space: through the page cache if it holds the
+// page, else from the block (dax_iomap_rw's dax_copy_to_iter, or readahead).
+func readStep(c *Ctx) Outcome {
+	i, pg := c.St.Inode, c.St.Page
+	in := &c.S.Inodes[i]
+	c.UpRead(iRwsemOf(c))
+	val, tag, freed := uint8(0), uint8(0), false
+	switch {
+	case pg >= int(in.Size):
+	case in.XA[pg].Kind == EntryPage:
+		val = in.XA[pg].Val
+		if val != 0 {
+			tag = Tag(i, pg)
+		}
+	case in.Ext[pg] == ExtWritten || in.Ext[pg] == ExtShared:
+		bl := &c.S.Blocks[in.Block[pg]-1]
+		val, tag, freed = bl.Val, bl.Tag, bl.Used == 0
+	}
+	c.Ev.Data = Data{Valid: true, Inode: i, Tag: tag, Freed: freed}
+	return c.Return(ResValue + Result(val))
+}
+
+func writeDispatch(c *Ctx) Outcome {
+	if c.S.Inodes[c.St.Inode].SDax != 0 {
+		return c.Goto(PathWriteDAX, 0)
+	}
+	return c.Goto(PathWritePC, 0)
+}
+
+// writeIomapBegin maps the page for a DAX write: extend i_size, allocate a zeroed
+// block for a hole, convert an unwritten extent, each in a short transaction
+// (ext4_iomap_alloc starts and stops its handle, xfs_iomap_write_direct commits
+// its transaction). A newly allocated block (IOMAP_F_NEW) needs the page-cache
+// invalidation of the next step.
+func writeIomapBegin(c *Ctx) Outcome {
+	i, pg := c.St.Inode, c.St.Page
+	in := &c.S.Inodes[i]
+	needAlloc := in.Ext[pg] != ExtWritten && in.Ext[pg] != ExtShared
+	if (needAlloc || pg >= int(in.Size)) && c.S.Journal.Locked != 0 {
+		return c.Block(LockJournal)
+	}
+	if pg >= int(in.Size) {
+		c.S.setSize(i, pg+1)
+	}
+	if !needAlloc {
+		return c.Skip(1)
+	}
+	if in.Block[pg] == 0 {
+		b, ok := c.S.allocZeroed(i)
+		if !ok {
+			c.UpWrite(iRwsemOf(c))
+			return c.Return(ResENOSPC)
+		}
+		c.S.setExtent(i, pg, uint8(b+1), ExtWritten)
+	} else {
+		b := int(in.Block[pg]) - 1
+		c.S.Blocks[b] = Block{Used: 1, DUsed: c.S.Blocks[b].DUsed, Owner: uint8(i + 1)}
+		c.S.setExtent(i, pg, in.Block[pg], ExtWritten)
+	}
+	return c.Next()
+}
+
+// writeInvalidate is invalidate_inode_pages2_range over a newly allocated page: a
+// zero-page entry and its PTEs go, so that faults see the new block; it waits for
+// the entry lock (the fix of E.6, 13e451fdc1af).
+func writeInvalidate(c *Ctx) Outcome {
+	i, pg := c.St.Inode, c.St.Page
+	e := &c.S.Inodes[i].XA[pg]
+	if e.Locked != 0 {
+		return c.Block(LockEntry(i, pg))
+	}
+	if e.Kind == EntryZero || e.Kind == EntryEmpty {
+		c.S.unmapPage(i, pg, PTEZero)
+		*e = Entry{}
+	}
+	return c.Next()
+}
+
+// writeCopyDAX copies the data with non-temporal stores, drops inode_lock, and for
+// O_SYNC / O_DSYNC runs generic_write_sync over the page.
+func writeCopyDAX(c *Ctx) Outcome {
+	i, pg := c.St.Inode, c.St.Page
+	in := &c.S.Inodes[i]
+	c.S.kernelWrite(int(in.Block[pg])-1, i, pg, c.St.Val, c.S.bumpVersion(i, pg))
+	return c.writeEnd()
+}
+
+// writeEnd drops inode_lock and returns, or goes on to generic_write_sync.
+func (c *Ctx) writeEnd() Outcome {
+	c.UpWrite(iRwsemOf(c))
+	f := &c.S.Files[c.St.File]
+	if f.Sync == 0 {
+		return c.Return(ResOK)
+	}
+	c.startWriteback(c.St.Page, c.St.Page, f.Sync == 2)
+	return c.Goto(PathFsync, 1)
+}
+
+// writePageCache is generic_perform_write for one page: find or create the page
+// (reading the old data), copy, mark it dirty, extend i_size in a transaction.
+func writePageCache(c *Ctx) Outcome {
+	i, pg := c.St.Inode, c.St.Page
+	in := &c.S.Inodes[i]
+	e := &in.XA[pg]
+	if pg >= int(in.Size) && c.S.Journal.Locked != 0 {
+		return c.Block(LockJournal)
+	}
+	if e.Locked != 0 {
+		return c.Block(LockEntry(i, pg))
+	}
+	if e.Kind != EntryNone && e.Kind != EntryPage {
+		// A DAX entry in a page-cache inode: only a flip proposal gets here, and
+		// aops-consistent reports it; the model fails the write.
+		c.UpWrite(iRwsemOf(c))
+		return c.Return(ResEIO)
+	}
+	if e.Kind == EntryNone {
+		*e = Entry{Kind: EntryPage, Val: c.S.FileValue(i, pg)}
+	}
+	e.Val, e.Dirty = c.St.Val, 1
+	c.S.bumpVersion(i, pg)
+	if pg >= int(in.Size) {
+		c.S.setSize(i, pg+1)
+	}
+	return c.writeEnd()
+}
+
+// --- truncate, punch, fallocate -------------------------------------------------
+
+// truncRange is the pages a truncate or punch removes.
+func (c *Ctx) truncRange() (lo, hi int) {
+	if c.St.Op == OpTruncate {
+		return c.St.Lo, MaxPages - 1
+	}
+	return c.St.Lo, c.St.Hi
+}
+
+// truncatePagecache is truncate_pagecache_range under invalidate_lock: unmap the
+// range from every process, then delete its entries (waiting for entry locks;
+// truncated page-cache data is dropped).
+func truncatePagecache(c *Ctx) Outcome {
+	i := c.St.Inode
+	in := &c.S.Inodes[i]
+	lo, hi := c.truncRange()
+	for pg := lo; pg <= hi; pg++ {
+		if in.XA[pg].Locked != 0 {
+			return c.Block(LockEntry(i, pg))
+		}
+	}
+	for pg := lo; pg <= hi; pg++ {
+		c.S.unmapPage(i, pg, PTENone)
+		in.XA[pg] = Entry{}
+	}
+	return c.Next()
+}
+
+// truncateBlocks frees the blocks of the range and sets i_size, in the running
+// transaction, then drops invalidate_lock and inode_lock.
+func truncateBlocks(c *Ctx) Outcome {
+	i := c.St.Inode
+	in := &c.S.Inodes[i]
+	if c.S.Journal.Locked != 0 {
+		return c.Block(LockJournal)
+	}
+	lo, hi := c.truncRange()
+	if c.St.Op == OpTruncate && lo >= int(in.Size) {
+		c.S.setSize(i, lo) // extending truncate: only the size changes
+		lo = hi + 1
+	}
+	for pg := lo; pg <= hi; pg++ {
+		if in.Prom[pg] != 0 || in.FProm[pg] != 0 {
+			in.PromZero |= 1 << pg
+		}
+		if in.Block[pg] != 0 {
+			c.S.freeBlock(int(in.Block[pg]) - 1)
+			c.S.setExtent(i, pg, 0, ExtHole)
+		}
+	}
+	if c.St.Op == OpTruncate && lo <= hi {
+		c.S.setSize(i, lo)
+	}
+	c.UpWrite(invalidateLockOf(c))
+	c.UpWrite(iRwsemOf(c))
+	return c.Return(ResOK)
+}
+
+// fallocateStep allocates unwritten extents for the holes of the range and extends
+// i_size (mode 0), in one transaction.
+func fallocateStep(c *Ctx) Outcome {
+	i := c.St.Inode
+	in := &c.S.Inodes[i]
+	if c.S.Journal.Locked != 0 {
+		return c.Block(LockJournal)
+	}
+	for pg := c.St.Lo; pg <= c.St.Hi; pg++ {
+		if in.Block[pg] != 0 {
+			continue
+		}
+		b, ok := c.S.allocZeroed(i)
+		if !ok {
+			c.UpWrite(iRwsemOf(c))
+			return c.Return(ResENOSPC)
+		}
+		c.S.setExtent(i, pg, uint8(b+1), ExtUnwritten)
+	}
+	if c.St.Hi+1 > int(in.Size) {
+		c.S.setSize(i, c.St.Hi+1)
+	}
+	c.UpWrite(iRwsemOf(c))
+	return c.Return(ResOK)
+}

@@ -1,0 +1,223 @@
+package model
+
+// The persistence domain, the journal and the durability obligations
+// (reference/crash-model.md sections 3.1-3.4, reference/linux-dax.md D).
+//
+// Data: every block is one cache line with a durable lower bound (MVal/MTag/MVer)
+// and a visible upper bound (Val/Tag/Ver). A user store through a DAX PTE moves only
+// the upper bound (under eADR both); clwb+sfence (the flush statement, fsync's
+// dax_flush) moves the lower bound up to it. Kernel writes use non-temporal stores
+// (memcpy_flushcache): they set NT and become durable at the next fence, which the
+// model takes at fsync/msync (nvdimm_flush) and at every journal commit
+// (REQ_PREFLUSH). New blocks are zeroed durably before they are mapped
+// (EXT4_GET_BLOCKS_CREATE_ZERO, XFS_BMAPI_ZERO).
+//
+// Metadata: the block map, extent states, i_size and the block bitmap change in
+// memory inside the running transaction (MDirty, SizeDirty, Block.Used) and reach
+// the D* fields only when that transaction commits. Freed blocks are not reused
+// until the freeing transaction commits (ext4 mballoc deferred frees, XFS busy
+// extents): the allocator takes only blocks free both in memory and on disk.
+
+// Tag is the content tag of data written to page pg of inode i.
+func Tag(i, pg int) uint8 { return uint8(i*MaxPages + pg + 1) }
+
+// TagInode is the inode whose data a non-zero tag is.
+func TagInode(tag uint8) int { return (int(tag) - 1) / MaxPages }
+
+// TagPage is the page whose data a non-zero tag is.
+func TagPage(tag uint8) int { return (int(tag) - 1) % MaxPages }
+
+// allocZeroed allocates the lowest block free in memory and on disk for inode i
+// and zeroes it durably.
+func (s *State) allocZeroed(i int) (int, bool) {
+	for b := range s.Blocks {
+		bl := &s.Blocks[b]
+		if bl.Used == 0 && bl.DUsed == 0 {
+			*bl = Block{Used: 1, Owner: uint8(i + 1), MVal: 0}
+			s.Journal.Dirty = 1
+			return b, true
+		}
+	}
+	return 0, false
+}
+
+// freeBlock releases block b in the running transaction; its data stays until the
+// block is reused.
+func (s *State) freeBlock(b int) {
+	s.Blocks[b].Used = 0
+	s.Journal.Dirty = 1
+}
+
+// setExtent changes the block map of page pg of inode i in the running transaction.
+func (s *State) setExtent(i, pg int, block uint8, ext uint8) {
+	in := &s.Inodes[i]
+	in.Block[pg], in.Ext[pg] = block, ext
+	in.MDirty |= 1 << pg
+	in.DSync = 1
+	s.Journal.Dirty = 1
+}
+
+// setSize changes i_size in the running transaction.
+func (s *State) setSize(i, n int) {
+	in := &s.Inodes[i]
+	in.Size = uint8(n)
+	in.SizeDirty = 1
+	in.DSync = 1
+	s.Journal.Dirty = 1
+}
+
+// bumpVersion starts a new version of the data of page pg of inode i.
+func (s *State) bumpVersion(i, pg int) uint8 {
+	in := &s.Inodes[i]
+	if in.DVer[pg] == 255 {
+		panic("model: more than 255 writes to one page")
+	}
+	in.DVer[pg]++
+	return in.DVer[pg]
+}
+
+// userStore is a CPU store of val to block b, the data of page pg of inode i.
+func (s *State) userStore(k *Kernel, b, i, pg int, val uint8) {
+	bl := &s.Blocks[b]
+	bl.Val, bl.Tag, bl.Ver = val, Tag(i, pg), s.bumpVersion(i, pg)
+	if k.EADR {
+		bl.MVal, bl.MTag, bl.MVer = bl.Val, bl.Tag, bl.Ver
+	}
+}
+
+// kernelWrite is a kernel non-temporal write of val to block b (dax_copy_from_iter
+// -> memcpy_flushcache, page writeback through the pmem driver).
+func (s *State) kernelWrite(b, i, pg int, val uint8, ver uint8) {
+	bl := &s.Blocks[b]
+	bl.Val, bl.Tag, bl.Ver = val, Tag(i, pg), ver
+	bl.NT = 1
+}
+
+// flushBlock is clwb of the block's line followed by sfence: its content is durable.
+func (s *State) flushBlock(b int) {
+	bl := &s.Blocks[b]
+	bl.MVal, bl.MTag, bl.MVer = bl.Val, bl.Tag, bl.Ver
+	bl.NT = 0
+}
+
+// fence is a kernel sfence / nvdimm_flush / REQ_PREFLUSH: every pending
+// non-temporal write is durable.
+func (s *State) fence() {
+	for b := range s.Blocks {
+		if s.Blocks[b].NT != 0 {
+			s.flushBlock(b)
+		}
+	}
+}
+
+// Dirty reports whether inode i has metadata in the running transaction that an
+// fsync (datasync false) or fdatasync / IOMAP_F_DIRTY (datasync true) must commit.
+func (s *State) Dirty(i int, datasync bool) bool {
+	in := &s.Inodes[i]
+	if datasync {
+		return in.DSync != 0
+	}
+	return in.DSync != 0 || in.MDirty != 0 || in.SizeDirty != 0
+}
+
+// commit writes the running transaction: the in-memory metadata becomes the
+// committed metadata, the bitmap likewise, and the REQ_PREFLUSH before the commit
+// record fences pending data.
+func (s *State) commit() {
+	s.fence()
+	for i := range s.Inodes {
+		in := &s.Inodes[i]
+		for pg := 0; pg < MaxPages; pg++ {
+			if in.MDirty&(1<<pg) != 0 {
+				in.DBlock[pg], in.DExt[pg] = in.Block[pg], in.Ext[pg]
+			}
+		}
+		if in.SizeDirty != 0 {
+			in.DSize = in.Size
+		}
+		in.MDirty, in.SizeDirty, in.DSync = 0, 0, 0
+	}
+	for b := range s.Blocks {
+		s.Blocks[b].DUsed = s.Blocks[b].Used
+	}
+	j := &s.Journal
+	j.Tid++
+	j.Locked, j.Request, j.Dirty = 0, 0, 0
+}
+
+// Promise records that the kernel promised the data of page pg of inode i at
+// version ver durable (no-lost-block).
+func (s *State) Promise(i, pg int, ver uint8) {
+	in := &s.Inodes[i]
+	if ver > in.Prom[pg] {
+		in.Prom[pg] = ver
+		in.PromZero &^= 1 << pg
+	}
+}
+
+// FlushPromise records that user space flushed version ver of page pg of inode i
+// through a shared DAX mapping (flush-is-durable).
+func (s *State) FlushPromise(i, pg int, ver uint8) {
+	in := &s.Inodes[i]
+	if ver > in.FProm[pg] {
+		in.FProm[pg] = ver
+		in.PromZero &^= 1 << pg
+	}
+}
+
+// Recovered is what recovery finds at page pg of inode i after a crash in state s:
+// the committed extent, its block, and whether the page lies within the committed
+// i_size.
+func (s *State) Recovered(i, pg int) (block int, ext uint8, inSize bool) {
+	in := &s.Inodes[i]
+	return int(in.DBlock[pg]) - 1, in.DExt[pg], pg < int(in.DSize)
+}
+
+// --- journal handles and the commit thread -----------------------------------------
+
+// StartHandle opens a journal handle on the running transaction
+// (ext4_journal_start / jbd2__journal_start); it reports false, changing nothing,
+// while the running transaction is locked for commit.
+func (c *Ctx) StartHandle() bool {
+	j := &c.S.Journal
+	if j.Locked != 0 {
+		return false
+	}
+	j.Handles++
+	c.Th.Held |= 1 << LockJournal
+	return true
+}
+
+// StopHandle closes the thread's handle (ext4_journal_stop).
+func (c *Ctx) StopHandle() {
+	if c.Th.Held&(1<<LockJournal) == 0 {
+		panic("model: journal handle stopped twice")
+	}
+	c.S.Journal.Handles--
+	c.Th.Held &^= 1 << LockJournal
+}
+
+// HoldsHandle reports whether the running thread has a journal handle open.
+func (c *Ctx) HoldsHandle() bool { return c.Th.Held&(1<<LockJournal) != 0 }
+
+// jbd2Lock is the first half of kjournald2's commit: lock the running transaction
+// if a commit is due (requested, or any time under "commit background").
+func jbd2Lock(c *Ctx) Outcome {
+	j := &c.S.Journal
+	if j.Dirty == 0 || (j.Request == 0 && !c.K.Background) {
+		return c.Block(NoLock)
+	}
+	j.Locked = 1
+	return c.Next()
+}
+
+// jbd2Commit is jbd2_journal_commit_transaction once t_updates is zero: write the
+// log blocks and the commit record (REQ_PREFLUSH | REQ_FUA).
+func jbd2Commit(c *Ctx) Outcome {
+	if c.S.Journal.Handles != 0 {
+		return c.Block(LockJournal)
+	}
+	c.S.commit()
+	c.Ev.Fence = true
+	return c.Goto(PathJbd2, 0)
+}
