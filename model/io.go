@@ -150,7 +150,9 @@ func writebackOne(c *Ctx) Outcome {
 			return c.Block(LockEntry(i, pg))
 		}
 		if e.Kind == EntryDAX {
-			c.S.wrprotect(i, pg)
+			if !c.K.Bug(MutFsyncNoWrprotect) {
+				c.S.wrprotect(i, pg)
+			}
 			c.S.flushBlock(int(e.Val) - 1)
 			e.Dirty = 0
 		} else {

@@ -101,6 +101,9 @@ type Kernel struct {
 	// durability promise of the kernel (MAP_SYNC, a pinned block map).
 	UserFlushPromised func(c *Ctx, v *VMA) bool
 
+	// Bugs are the mutants the kernel runs with (mutants.go).
+	Bugs Bug
+
 	// Background lets the journal thread commit at any step ("commit
 	// background"); otherwise it commits only when asked ("fsync-only").
 	Background bool

@@ -212,13 +212,13 @@ func closeStep(c *Ctx) Outcome {
 		return c.Return(ResEBADF)
 	}
 	f.FdOpen = 0
-	c.S.fput(c.St.File)
+	c.S.fput(c.K, c.St.File)
 	return c.Return(ResOK)
 }
 
 // fput drops a reference to struct file slot j; the last one releases the file and
 // drops its inode reference (__fput -> dput -> iput).
-func (s *State) fput(j int) {
+func (s *State) fput(k *Kernel, j int) {
 	f := &s.Files[j]
 	f.Refs--
 	if f.Refs != 0 {
@@ -231,18 +231,22 @@ func (s *State) fput(j int) {
 	if in.Refs == 0 && in.DontCache != 0 {
 		// iput_final: I_DONTCACHE inodes are evicted at the last reference
 		// (88149082bb8e "fs: Handle I_DONTCACHE in iput_final()").
-		s.Evict(i)
+		s.evict(i, !k.Bug(MutDontcacheDiscardsDirty))
 	}
 }
 
 // Evict removes inode i from core (evict -> truncate_inode_pages_final): dirty
 // page-cache pages are written back first, DAX entries dropped, S_DAX forgotten.
 // Precondition: no references.
-func (s *State) Evict(i int) {
+func (s *State) Evict(i int) { s.evict(i, true) }
+
+// evict is Evict; writeback false drops dirty page-cache pages (the bug of
+// 88149082bb8e).
+func (s *State) evict(i int, writeback bool) {
 	in := &s.Inodes[i]
 	for pg := range in.XA {
 		e := &in.XA[pg]
-		if e.Kind == EntryPage && e.Dirty != 0 {
+		if writeback && e.Kind == EntryPage && e.Dirty != 0 {
 			s.writebackPageNT(i, pg) // on ENOSPC the data is lost, as in the kernel
 		}
 		*e = Entry{}
@@ -327,7 +331,7 @@ func munmapStep(c *Ctx) Outcome {
 	j := int(v.File) - 1
 	*v = VMA{}
 	p.PTE[c.St.VMA] = [MaxPages]PTE{}
-	c.S.fput(j)
+	c.S.fput(c.K, j)
 	return c.Return(ResOK)
 }
 
@@ -493,7 +497,7 @@ func (c *Ctx) faultAbort(locks ...LockID) Outcome {
 // sb_start_pagefault, then invalidate_lock shared (MMAPLOCK_SHARED, i_mmap_sem).
 func daxFaultInvalidateLock(c *Ctx) Outcome {
 	l := invalidateLockOf(c)
-	if !c.TryDownRead(l) {
+	if !c.K.Bug(MutFaultSkipsInvalidateLock) && !c.TryDownRead(l) {
 		return c.Block(l)
 	}
 	c.S.Inodes[c.St.Inode].AopsBusy++
@@ -527,7 +531,9 @@ func (c *Ctx) faultEnd() {
 		c.StopHandle()
 	}
 	c.S.Inodes[c.St.Inode].AopsBusy--
-	c.UpRead(invalidateLockOf(c))
+	if !c.K.Bug(MutFaultSkipsInvalidateLock) {
+		c.UpRead(invalidateLockOf(c))
+	}
 	c.UpRead(mmapLockOf(c))
 }
 
@@ -571,17 +577,27 @@ func daxIomapBegin(c *Ctx) Outcome {
 			return c.Block(LockJournal)
 		}
 		if in.Block[pg] == 0 {
+			old := c.S.Blocks
 			b, ok := c.S.allocZeroed(i)
 			if !ok {
 				c.UnlockEntry(i, pg)
 				c.faultEnd()
 				return c.Return(ResSIGBUS)
 			}
+			if c.K.Bug(MutFaultSkipsZeroing) {
+				bl := &c.S.Blocks[b]
+				o := old[b]
+				bl.Val, bl.Tag, bl.Ver, bl.MVal, bl.MTag, bl.MVer = o.Val, o.Tag, o.Ver, o.MVal, o.MTag, o.MVer
+			}
 			c.S.setExtent(i, pg, uint8(b+1), ExtWritten)
 		} else {
 			b := int(in.Block[pg]) - 1
 			c.S.Blocks[b] = Block{Used: 1, DUsed: c.S.Blocks[b].DUsed, Owner: uint8(i + 1)} // zeroed at conversion
+			dsync := in.DSync
 			c.S.setExtent(i, pg, in.Block[pg], ExtWritten)
+			if c.K.Bug(MutDirtyMissesConversion) {
+				in.DSync = dsync
+			}
 		}
 	}
 	c.Th.R[rBlock] = 0
@@ -614,6 +630,9 @@ func daxInsert(c *Ctx) Outcome {
 			c.StopHandle()
 		}
 		c.Th.R[rCursor], c.Th.R[rHi], c.Th.R[rDatasync] = uint8(pg), uint8(pg), 1
+		if c.K.Bug(MutSyncFaultSkipsFsync) {
+			return c.Goto(PathDAXSyncFault, len(c.K.Paths[PathDAXSyncFault].Steps)-1)
+		}
 		return c.Goto(PathDAXSyncFault, 0)
 	}
 	if b == 0 {

@@ -123,8 +123,10 @@ func (s *State) Dirty(i int, datasync bool) bool {
 // commit writes the running transaction: the in-memory metadata becomes the
 // committed metadata, the bitmap likewise, and the REQ_PREFLUSH before the commit
 // record fences pending data.
-func (s *State) commit() {
-	s.fence()
+func (s *State) commit(k *Kernel) {
+	if !k.Bug(MutCommitNoPreflush) {
+		s.fence()
+	}
 	for i := range s.Inodes {
 		in := &s.Inodes[i]
 		for pg := 0; pg < MaxPages; pg++ {
@@ -217,7 +219,7 @@ func jbd2Commit(c *Ctx) Outcome {
 	if c.S.Journal.Handles != 0 {
 		return c.Block(LockJournal)
 	}
-	c.S.commit()
+	c.S.commit(c.K)
 	c.Ev.Fence = true
 	return c.Goto(PathJbd2, 0)
 }

@@ -15,17 +15,34 @@ type Built struct {
 	Init   model.State
 }
 
-// Build turns a parsed scenario into a kernel and an initial state. proposal, when
-// not empty, replaces the file's proposal line. Everything the model cannot run yet
-// (a proposal, a statement, an extent kind) is an *Error at its position.
-func Build(scn *Scenario, proposal string) (*Built, error) {
+// Options change how a scenario is built.
+type Options struct {
+	Proposal string   // when not empty, replaces the file's proposal line
+	Mutants  []string // added to the file's mutant lines
+}
+
+// Build turns a parsed scenario into a kernel and an initial state. Everything the
+// model cannot run yet (a proposal, a statement, an extent kind) and an unknown
+// mutant is an *Error at its position.
+func Build(scn *Scenario, opt Options) (*Built, error) {
 	name, pos := scn.Proposal, scn.ProposalPos
-	if proposal != "" {
-		name = proposal
+	if opt.Proposal != "" {
+		name = opt.Proposal
 	}
 	k, err := proposals.Kernel(name, scn.FS)
 	if err != nil {
 		return nil, &Error{Pos: pos, Msg: err.Error()}
+	}
+	for j, m := range append(append([]string(nil), scn.Mutants...), opt.Mutants...) {
+		mut, ok := model.MutantByName(m)
+		if !ok {
+			p := Pos{File: scn.Path, Line: 1, Col: 1}
+			if j < len(scn.MutantPos) {
+				p = scn.MutantPos[j]
+			}
+			return nil, &Error{Pos: p, Msg: fmt.Sprintf("unknown mutant %q (see 'daxsim mutants')", m)}
+		}
+		k.Bugs |= mut.Bug
 	}
 	b := &Built{Scn: scn, Kernel: k}
 	k.Values = []string{"0"}

@@ -28,7 +28,7 @@ func buildScaled(tb testing.TB, n int, proposal string) *scenarios.Built {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	b, err := scenarios.Build(scn, "")
+	b, err := scenarios.Build(scn, scenarios.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func buildScn(t testing.TB, name, src, proposal string) world {
 	if err != nil {
 		t.Fatalf("parse %s: %v", name, err)
 	}
-	b, err := scenarios.Build(scn, proposal)
+	b, err := scenarios.Build(scn, scenarios.Options{Proposal: proposal})
 	if err != nil {
 		t.Fatalf("build %s: %v", name, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/model/proposals"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
@@ -54,8 +55,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "scenarios":
 		return cmdScenarios(stdout)
 	case "mutants":
-		fmt.Fprintln(stdout, "no mutants yet: the seeded kernel bugs come with issues #3 and #4")
-		return checker.ExitOK
+		return cmdMutants(stdout)
 	case "explain":
 		return cmdExplain(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -73,6 +73,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	proposal := fs.String("proposal", "", "run under this proposal instead of the file's proposal line")
+	var mutants listFlag
+	fs.Var(&mutants, "mutant", "run with this seeded kernel bug too (repeatable; see 'daxsim mutants')")
 	mode := fs.String("mode", "exhaustive", "exhaustive (random comes with issue #5)")
 	search := fs.String("search", "bfs", "bfs (shortest counterexamples) or dfs (less memory)")
 	maxStates := fs.Int("max-states", 2_000_000, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit")
@@ -109,7 +111,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		if i > 0 {
 			fmt.Fprintln(&buf)
 		}
-		code := checkFile(path, *proposal, opt, *times, &buf, stderr)
+		code := checkFile(path, scenarios.Options{Proposal: *proposal, Mutants: mutants}, opt, *times, &buf, stderr)
 		codes = append(codes, code)
 	}
 	w := stdout
@@ -139,11 +141,11 @@ func combineExit(codes []int) int {
 
 // LoadOptions are the names the parser accepts.
 func parseOptions() scenarios.ParseOptions {
-	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: checker.Names(), Mutants: []string{}}
+	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: checker.Names(), Mutants: model.MutantNames()}
 }
 
-func checkFile(path, proposal string, opt sim.Options, times bool, w, stderr io.Writer) int {
-	b, err := load(path, proposal)
+func checkFile(path string, bo scenarios.Options, opt sim.Options, times bool, w, stderr io.Writer) int {
+	b, err := load(path, bo)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return checker.ExitBadInput
@@ -154,7 +156,7 @@ func checkFile(path, proposal string, opt sim.Options, times bool, w, stderr io.
 	return r.Exit
 }
 
-func load(path, proposal string) (*scenarios.Built, error) {
+func load(path string, bo scenarios.Options) (*scenarios.Built, error) {
 	scn, err := scenarios.ParseFile(path, parseOptions())
 	if err != nil {
 		var perr *scenarios.Error
@@ -163,7 +165,21 @@ func load(path, proposal string) (*scenarios.Built, error) {
 		}
 		return nil, fmt.Errorf("daxsim: %v", err)
 	}
-	return scenarios.Build(scn, proposal)
+	return scenarios.Build(scn, bo)
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func cmdMutants(w io.Writer) int {
+	for _, m := range model.Mutants {
+		fmt.Fprintf(w, "%-28s breaks %-14s caught by testdata/mutants/%s.scn\n", m.Name, m.Breaks, m.Name)
+		fmt.Fprintf(w, "%-28s   %s\n%-28s   source: %s\n", "", m.What, "", m.Source)
+	}
+	return checker.ExitOK
 }
 
 func cmdProposals(w io.Writer) int {
