@@ -71,13 +71,28 @@ func checkPage(k *model.Kernel, s *model.State, i, pg int, ver uint8, what strin
 	switch {
 	case bl.MTag == model.Tag(i, pg) && bl.MVer >= ver:
 		return "", ""
+	case bl.MTag != 0 && bl.MTag == in.Origin[pg] && in.CloneVer[pg] >= ver:
+		return "", "" // the data a reflink shared""
 	case bl.MTag == 0 && zeroOK:
 		return "", ""
-	case bl.MTag == model.Tag(i, pg) || bl.MTag == 0:
-		return "lost-write", head + fmt.Sprintf("block b%d, whose content on media is %s: the newer data was still in the CPU cache",
-			b, contentText(k, bl.MTag, bl.MVer, bl.MVal))
 	}
-	return "misdirected", head + fmt.Sprintf("block b%d, which holds %s", b, contentText(k, bl.MTag, bl.MVer, bl.MVal))
+	if w, ok := blockOfVersion(s, i, pg, ver); ok && w != b {
+		return "misdirected", head + fmt.Sprintf("block b%d (holding %s), while the promised data went to block b%d%s",
+			b, contentText(k, bl.MTag, bl.MVer, bl.MVal), w, freedText(s, w))
+	}
+	return "lost-write", head + fmt.Sprintf("block b%d, whose content on media is %s, older than the promised data",
+		b, contentText(k, bl.MTag, bl.MVer, bl.MVal))
+}
+
+// blockOfVersion finds a block whose durable content is that data version.
+func blockOfVersion(s *model.State, i, pg int, ver uint8) (int, bool) {
+	tag := model.Tag(i, pg)
+	for b := range s.Blocks {
+		if bl := &s.Blocks[b]; bl.MTag == tag && bl.MVer >= ver {
+			return b, true
+		}
+	}
+	return 0, false
 }
 
 // valueOfVersion finds the token of a data version if a block still shows it.

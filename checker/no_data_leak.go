@@ -33,7 +33,7 @@ func noDataLeak(cfg Config) sim.Check {
 			}
 			stmt := k.StmtAt(ev.Thread, ev.PC)
 			switch {
-			case d.Tag != 0 && model.TagInode(d.Tag) != d.Inode:
+			case d.Tag != 0 && model.TagInode(d.Tag) != d.Inode && !d.Cloned:
 				return "leak", fmt.Sprintf("%s (%s) returned data of %s page %d", k.ThreadName(ev.Thread), stmt.Text,
 					k.FileName(model.TagInode(d.Tag)), model.TagPage(d.Tag))
 			case d.Freed:
@@ -57,7 +57,7 @@ func crashLeak(k *model.Kernel, s *model.State) (string, string) {
 			}
 			bl := &s.Blocks[b]
 			for _, tag := range []uint8{bl.MTag, bl.Tag} {
-				if tag != 0 && model.TagInode(tag) != i {
+				if tag != 0 && model.TagInode(tag) != i && tag != s.Inodes[i].Origin[pg] {
 					return "crash-leak", fmt.Sprintf("after a crash here %s page %d maps block b%d, which may hold %s",
 						k.FileName(i), pg, b, contentText(k, tag, bl.Ver, bl.Val))
 				}

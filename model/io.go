@@ -301,7 +301,7 @@ func readStep(c *Ctx) Outcome {
 		bl := &c.S.Blocks[in.Block[pg]-1]
 		val, tag, freed = bl.Val, bl.Tag, bl.Used == 0
 	}
-	c.Ev.Data = Data{Valid: true, Inode: i, Tag: tag, Freed: freed}
+	c.Ev.Data = Data{Valid: true, Inode: i, Tag: tag, Freed: freed, Cloned: tag != 0 && tag == in.Origin[pg]}
 	return c.Return(ResValue + Result(val))
 }
 
@@ -320,12 +320,20 @@ func writeDispatch(c *Ctx) Outcome {
 func writeIomapBegin(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
-	needAlloc := in.Ext[pg] != ExtWritten && in.Ext[pg] != ExtShared
+	needAlloc := in.Ext[pg] != ExtWritten
 	if (needAlloc || pg >= int(in.Size)) && c.S.Journal.Locked != 0 {
 		return c.Block(LockJournal)
 	}
 	if pg >= int(in.Size) {
 		c.S.setSize(i, pg+1)
+	}
+	if in.Ext[pg] == ExtShared {
+		c.S.unmapPage(i, pg, PTENone) // the old shared block may be mapped
+		if !c.S.breakShare(i, pg) {
+			c.UpWrite(iRwsemOf(c))
+			return c.Return(ResENOSPC)
+		}
+		return c.Skip(1)
 	}
 	if !needAlloc {
 		return c.Skip(1)

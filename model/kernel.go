@@ -57,7 +57,8 @@ type Stmt struct {
 	Hi    int    // last page
 	Page  int
 	Page2 int
-	File2 int // reflink: second struct file slot
+	File2  int // reflink: second struct file slot
+	Inode2 int // reflink: the destination file
 	Flags uint8
 	Val   uint8  // store, write: data token
 	Flag  string // setflag: "dax" or "immutable"
@@ -103,6 +104,9 @@ type Kernel struct {
 
 	// Bugs are the mutants the kernel runs with (mutants.go).
 	Bugs Bug
+
+	// RemapSupported says whether defrag or reflink may run on these files.
+	RemapSupported func(c *Ctx) Result
 
 	// Background lets the journal thread commit at any step ("commit
 	// background"); otherwise it commits only when asked ("fsync-only").
@@ -158,6 +162,8 @@ const (
 	PathWritePC
 	PathTruncate // truncate and punch
 	PathFallocate
+	PathDefrag
+	PathReflink
 	NumPaths
 )
 
@@ -259,6 +265,8 @@ type Data struct {
 	Inode int   // the file read
 	Tag   uint8 // whose data it was (0: zeroes)
 	Freed bool  // it came from a block that is free
+	// Cloned: the tag is the data a reflink shared into this page (Inode.Origin).
+	Cloned bool
 }
 
 // Event is what one step reports to the engine and the checker. It is not part of

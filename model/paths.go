@@ -390,6 +390,7 @@ func loadStep(c *Ctx) Outcome {
 		case pte.Kind == PTEPage && val != 0:
 			d.Tag = Tag(c.St.Inode, c.St.Page)
 		}
+		d.Cloned = d.Tag != 0 && d.Tag == c.S.Inodes[c.St.Inode].Origin[c.St.Page]
 		c.Ev.Data = d
 		return c.Return(ResValue + Result(val))
 	}
@@ -572,7 +573,21 @@ func daxGrabEntry(c *Ctx) Outcome {
 func daxIomapBegin(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
-	if c.sharedWrite() && in.Ext[pg] != ExtWritten && in.Ext[pg] != ExtShared {
+	if c.sharedWrite() && in.Ext[pg] == ExtShared {
+		// A write to a shared extent copies it (dax_iomap_cow_copy, 5.19).
+		if !c.HoldsHandle() && c.S.Journal.Locked != 0 {
+			return c.Block(LockJournal)
+		}
+		// The kernel unmaps the old block's PTEs in dax_insert_entry, after the
+		// remap; doing it first, under the entry lock, shows no PTE mapping a
+		// block the offset no longer has (no-stale-pte), with the same effect.
+		c.S.unmapPage(i, pg, PTENone)
+		if !c.S.breakShare(i, pg) {
+			c.UnlockEntry(i, pg)
+			c.faultEnd()
+			return c.Return(ResSIGBUS)
+		}
+	} else if c.sharedWrite() && in.Ext[pg] != ExtWritten {
 		if !c.HoldsHandle() && c.S.Journal.Locked != 0 {
 			return c.Block(LockJournal)
 		}

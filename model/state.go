@@ -172,6 +172,12 @@ type Inode struct {
 	DVer  [MaxPages]uint8 // version of the data at each page: bumped by every store or write
 	Prom  [MaxPages]uint8 // no-lost-block: version the kernel promised durable (0: none)
 	FProm [MaxPages]uint8 // flush-is-durable: version flushed from user space (0: none)
+
+	// Reflinked pages: Origin is the tag of the data a clone shares (0: none), and
+	// CloneVer the page's data version the clone made. Data with tag Origin at a
+	// cloned page is this page's data at version CloneVer.
+	Origin   [MaxPages]uint8
+	CloneVer [MaxPages]uint8
 }
 
 // Journal is the filesystem journal (jbd2 for ext4, the XFS log) reduced to what

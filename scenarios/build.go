@@ -140,6 +140,7 @@ func (b *Built) addThread(th Thread, slots *slotAllocator) error {
 	proc := indexOf(k.Procs, th.Process)
 	info := model.ThreadInfo{Name: th.Name, Proc: proc}
 	fds := map[string]int{}  // FD binding -> struct file slot
+	fdInode := map[string]int{}
 	maps := map[string]int{} // MAP binding -> VMA slot
 	for _, s := range th.Stmts {
 		st := model.Stmt{Op: model.Op(s.Op), Text: s.Text, Line: s.Pos.Line, Inode: indexOf(k.Files, s.File),
@@ -159,6 +160,7 @@ func (b *Built) addThread(th Thread, slots *slotAllocator) error {
 		}
 		if s.FD2 != "" {
 			st.File2 = fds[s.FD2]
+			st.Inode2 = fdInode[s.FD2]
 		}
 		if s.Map != "" {
 			st.VMA = maps[s.Map]
@@ -173,6 +175,7 @@ func (b *Built) addThread(th Thread, slots *slotAllocator) error {
 		case OpOpen:
 			st.File = slots.files
 			fds[s.Bind] = slots.files
+			fdInode[s.Bind] = st.Inode
 			slots.files++
 		case OpMmap:
 			st.VMA = slots.vmas[proc]

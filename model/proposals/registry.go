@@ -54,8 +54,6 @@ func init() {
 		{Name: "pmem-immutable", Source: "seed 001", Summary: "the six PMEM_IMMUTABLE rules (preallocated, metadata immutable, mmap-only)", Issue: "#3"},
 		{Name: "immutable-metadata", Source: "seed 001", Summary: "only metadata frozen; no preallocation check; write faults on holes fail", Issue: "#3"},
 		{Name: "map-direct", Source: "seed 004", Summary: "MAP_DIRECT with the F_MAY_SEAL_IOMAP seal: block map pinned while mapped, ETXTBSY, SIGBUS", Issue: "#3"},
-		{Name: "remap-naive", Source: "seed 002", Summary: "defrag/reflink break remaps blocks without locking out faults", Issue: "#3"},
-		{Name: "remap-kara", Source: "seed 002", Summary: "block faults, fdatasync, unmap, remap, unblock", Issue: "#3"},
 		{Name: "mincore-dax", Source: "seed 001", Summary: "a static \"is this DAX\" query answered by mincore()", Issue: "#3"},
 	} {
 		register(p)
