@@ -44,25 +44,25 @@ const (
 // Stmt is one statement of a thread program, with every name resolved to an index.
 // Programs are static: they are not part of the state.
 type Stmt struct {
-	Op    Op
-	Text  string // source text, for reports
-	Line  int    // source line
-	Inode int    // the file the statement works on (-1 when none)
-	File  int    // struct file slot: created by open, used by FD statements
-	VMA   int    // VMA slot in the thread's process: created by mmap, used by MAP statements
-	Dir   int    // rename: target directory
-	Write bool   // open/mmap: rw
-	Sync  uint8  // open: 0, 1 = O_SYNC, 2 = O_DSYNC
-	Lo    int    // mmap, truncate, punch, fallocate: first page (truncate: new size)
-	Hi    int    // last page
-	Page  int
-	Page2 int
+	Op     Op
+	Text   string // source text, for reports
+	Line   int    // source line
+	Inode  int    // the file the statement works on (-1 when none)
+	File   int    // struct file slot: created by open, used by FD statements
+	VMA    int    // VMA slot in the thread's process: created by mmap, used by MAP statements
+	Dir    int    // rename: target directory
+	Write  bool   // open/mmap: rw
+	Sync   uint8  // open: 0, 1 = O_SYNC, 2 = O_DSYNC
+	Lo     int    // mmap, truncate, punch, fallocate: first page (truncate: new size)
+	Hi     int    // last page
+	Page   int
+	Page2  int
 	File2  int // reflink: second struct file slot
 	Inode2 int // reflink: the destination file
-	Flags uint8
-	Val   uint8  // store, write: data token
-	Flag  string // setflag: "dax" or "immutable"
-	On    bool
+	Flags  uint8
+	Val    uint8  // store, write: data token
+	Flag   string // setflag: "dax" or "immutable"
+	On     bool
 }
 
 // ThreadInfo is a thread's static description.

@@ -11,10 +11,10 @@ type LockID uint8
 
 // Lock ID ranges.
 const (
-	lockMmapBase       LockID = 0                                 // mmap_lock of process p
-	lockIRwsemBase     LockID = lockMmapBase + MaxProcs           // i_rwsem of inode i
-	lockInvalidateBase LockID = lockIRwsemBase + MaxFiles         // invalidate_lock of inode i
-	lockEntryBase      LockID = lockInvalidateBase + MaxFiles     // DAX entry / page lock of (inode, page)
+	lockMmapBase       LockID = 0                             // mmap_lock of process p
+	lockIRwsemBase     LockID = lockMmapBase + MaxProcs       // i_rwsem of inode i
+	lockInvalidateBase LockID = lockIRwsemBase + MaxFiles     // invalidate_lock of inode i
+	lockEntryBase      LockID = lockInvalidateBase + MaxFiles // DAX entry / page lock of (inode, page)
 	// LockJournal is a journal handle (jbd2 handle_t, an XFS transaction): held
 	// from start to stop; a commit waits for every handle of its transaction.
 	LockJournal LockID = lockEntryBase + MaxFiles*MaxPages
@@ -22,7 +22,7 @@ const (
 	// xfs_log_force): waited for, never held.
 	LockCommit LockID = LockJournal + 1
 	lockEnd    LockID = LockCommit + 1 // first unused bit (< 64: TestLockIDsFit)
-	NoLock             LockID = 255                               // "not waiting on a lock"
+	NoLock     LockID = 255            // "not waiting on a lock"
 )
 
 // LockMmap is mm->mmap_lock of process p.

@@ -139,7 +139,7 @@ func (b *Built) addThread(th Thread, slots *slotAllocator) error {
 	k := b.Kernel
 	proc := indexOf(k.Procs, th.Process)
 	info := model.ThreadInfo{Name: th.Name, Proc: proc}
-	fds := map[string]int{}  // FD binding -> struct file slot
+	fds := map[string]int{} // FD binding -> struct file slot
 	fdInode := map[string]int{}
 	maps := map[string]int{} // MAP binding -> VMA slot
 	for _, s := range th.Stmts {

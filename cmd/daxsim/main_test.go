@@ -127,8 +127,8 @@ func TestBadInput(t *testing.T) {
 		{"scenario x\nproposal flip-live\nfile f pages=9\n", ":3:"},
 		{"scenario x\nproposal nope\n", ":2:10: unknown proposal"},
 		{"scenario x\nproposal flip-live\nfile f pages=1\nprocess p uid=0\nthread t p\n  store m 0 A\n", ":6:"},
-		{"scenario x\nproposal remap-kara\nfile f pages=1\nprocess p uid=0\nthread t p\n  open f rw as fd\n", "not modeled yet"},
-		{"scenario x\nproposal flip-live\nfile f pages=1\nprocess p uid=0\nthread t p\n  open f rw as fd\n  reflink fd 0 fd 0\n", ":7:3:"},
+		{"scenario x\nproposal linux\nmutant nope\nfile f pages=1\nprocess p uid=0\nthread t p\n  open f rw as fd\n", ":3:8: unknown mutant"},
+		{"scenario x\nproposal flip-live\nfile f pages=1\nprocess p uid=0\nthread t p\n  open f rw as fd\n  mmap fd 3 shared rw as m\n", ":7:11:"},
 		{"", ":1:1:"},
 	}
 	for _, c := range cases {
