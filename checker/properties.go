@@ -45,7 +45,6 @@ func init() {
 	for _, p := range []*Property{
 		{Name: "lock-order", Rule: "no lock is taken against the documented kernel order (lockdep-style)", Issue: "#4"},
 		{Name: "read-your-writes", Rule: "without a crash, reads, loads, writes and stores are linearizable against a plain file", Issue: "#5"},
-		{Name: "no-denial", Rule: "no process without write access or the needed capability makes another process's call fail", Issue: "#3"},
 	} {
 		register(p)
 	}

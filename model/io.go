@@ -306,7 +306,17 @@ func readStep(c *Ctx) Outcome {
 }
 
 func writeDispatch(c *Ctx) Outcome {
-	if c.S.Inodes[c.St.Inode].SDax != 0 {
+	i, pg := c.St.Inode, c.St.Page
+	in := &c.S.Inodes[i]
+	op := GateWrite
+	if in.Ext[pg] != ExtWritten || pg >= int(in.Size) {
+		op = GateWriteAlloc
+	}
+	if r := c.gate(op, i, pg, pg); r != ResOK {
+		c.UpWrite(iRwsemOf(c))
+		return c.Return(r)
+	}
+	if in.SDax != 0 {
 		return c.Goto(PathWriteDAX, 0)
 	}
 	return c.Goto(PathWritePC, 0)
@@ -435,6 +445,17 @@ func truncatePagecache(c *Ctx) Outcome {
 	i := c.St.Inode
 	in := &c.S.Inodes[i]
 	lo, hi := c.truncRange()
+	op := GatePunch
+	if c.St.Op == OpTruncate {
+		op = GateTruncate
+	}
+	if c.St.Op != OpTruncate || lo < int(in.Size) {
+		if r := c.gate(op, i, lo, hi); r != ResOK {
+			c.UpWrite(invalidateLockOf(c))
+			c.UpWrite(iRwsemOf(c))
+			return c.Return(r)
+		}
+	}
 	for pg := lo; pg <= hi; pg++ {
 		if in.XA[pg].Locked != 0 {
 			return c.Block(LockEntry(i, pg))
@@ -484,6 +505,10 @@ func fallocateStep(c *Ctx) Outcome {
 	in := &c.S.Inodes[i]
 	if c.S.Journal.Locked != 0 {
 		return c.Block(LockJournal)
+	}
+	if r := c.gate(GateFallocate, i, c.St.Lo, c.St.Hi); r != ResOK {
+		c.UpWrite(iRwsemOf(c))
+		return c.Return(r)
 	}
 	for pg := c.St.Lo; pg <= c.St.Hi; pg++ {
 		if in.Block[pg] != 0 {

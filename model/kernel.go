@@ -107,6 +107,10 @@ type Kernel struct {
 
 	// RemapSupported says whether defrag or reflink may run on these files.
 	RemapSupported func(c *Ctx) Result
+	// Gate, when set, may refuse a change to a file (gate.go).
+	Gate func(c *Ctx, op GateOp, i, lo, hi int) Result
+	// ProcCaps says which processes have CAP_LINUX_IMMUTABLE.
+	ProcCaps []bool
 
 	// Background lets the journal thread commit at any step ("commit
 	// background"); otherwise it commits only when asked ("fsync-only").
@@ -164,6 +168,10 @@ const (
 	PathFallocate
 	PathDefrag
 	PathReflink
+	PathSetflagImmutable
+	PathDaxfile
+	PathSeal
+	PathMincore
 	NumPaths
 )
 
@@ -201,6 +209,7 @@ const (
 	ResSIGSEGV
 	ResSIGBUS
 	ResENOMEM
+	ResENOSYS
 	numFixedResults
 	// ResValue + v is the data token v (v = 0 is the value "0").
 	ResValue Result = 256
@@ -208,7 +217,7 @@ const (
 
 var resultNames = [numFixedResults]string{
 	"none", "ok", "dax", "nodax", "EBADF", "EACCES", "EPERM", "EBUSY", "EINVAL",
-	"EOPNOTSUPP", "ETXTBSY", "ENOSPC", "EIO", "SIGSEGV", "SIGBUS", "ENOMEM",
+	"EOPNOTSUPP", "ETXTBSY", "ENOSPC", "EIO", "SIGSEGV", "SIGBUS", "ENOMEM", "ENOSYS",
 }
 
 // ResultName names r using the kernel's value table.
@@ -289,6 +298,8 @@ type Event struct {
 	Fence bool
 	// Obligation: the step created a durability obligation.
 	Obligation bool
+	// Denial: the statement failed because of another process's pin or flag.
+	Denial Denial
 }
 
 type outKind uint8

@@ -17,6 +17,8 @@ const (
 	MutCommitNoPreflush
 	MutDontcacheDiscardsDirty
 	MutFaultSkipsInvalidateLock
+	MutSealBeforeDurable
+	MutDirectReadonlyPin
 )
 
 // Mutant describes one seeded bug.
@@ -51,6 +53,12 @@ var Mutants = []Mutant{
 	{MutFaultSkipsInvalidateLock, "fault-skips-invalidate-lock",
 		"the DAX fault handler does not take invalidate_lock shared, so truncate and punch do not exclude it",
 		"crash-model 3.8 #8; E.1 ea3d7209ca01 \"ext4: fix races between page faults and hole punching\" (CVE-2015-8839)", "no-stale-pte"},
+	{MutSealBeforeDurable, "seal-before-durable",
+		"a block-map seal (PMEM_IMMUTABLE, S_DAXFILE, MAP_DIRECT) takes effect before the preallocation and the block map are committed",
+		"crash-model 3.8 #7 (the proposals' own contract)", "no-lost-block"},
+	{MutDirectReadonlyPin, "direct-readonly-pin",
+		"mmap(MAP_DIRECT) is allowed without PROT_WRITE and without the F_MAY_SEAL_IOMAP seal (map-direct)",
+		"seed 004: Kirill Shutemov's MAP_DENYWRITE objection", "no-denial"},
 }
 
 // MutantByName finds a mutant.

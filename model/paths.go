@@ -573,6 +573,13 @@ func daxGrabEntry(c *Ctx) Outcome {
 func daxIomapBegin(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
+	if c.sharedWrite() && in.Ext[pg] != ExtWritten {
+		if r := c.gate(GateFaultAlloc, i, pg, pg); r != ResOK {
+			c.UnlockEntry(i, pg)
+			c.faultEnd()
+			return c.Return(ResSIGBUS)
+		}
+	}
 	if c.sharedWrite() && in.Ext[pg] == ExtShared {
 		// A write to a shared extent copies it (dax_iomap_cow_copy, 5.19).
 		if !c.HoldsHandle() && c.S.Journal.Locked != 0 {
@@ -852,6 +859,9 @@ func SetflagPath(body ...Step) Path {
 	steps := []Step{{Fn: "ioctl(FS_IOC_FSSETXATTR)", Do: func(c *Ctx) Outcome {
 		if c.S.Files[c.St.File].FdOpen == 0 {
 			return c.Return(ResEBADF)
+		}
+		if r := c.gate(GateSetflagDax, c.St.Inode, 0, MaxPages-1); r != ResOK {
+			return c.Return(r)
 		}
 		return c.Next()
 	}}}

@@ -61,6 +61,14 @@ func remapCheck(c *Ctx) Outcome {
 	if r := c.K.RemapSupported(c); r != ResOK {
 		return c.Return(r)
 	}
+	if r := c.gate(GateRemap, st.Inode, st.Page, st.Page); r != ResOK {
+		return c.Return(r)
+	}
+	if st.Op == OpReflink {
+		if r := c.gate(GateRemap, st.Inode2, st.Page2, st.Page2); r != ResOK {
+			return c.Return(r)
+		}
+	}
 	return c.Next()
 }
 

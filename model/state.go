@@ -203,7 +203,8 @@ type File struct {
 	Sync   uint8 // 0, 1 = O_SYNC, 2 = O_DSYNC
 	FdOpen uint8 // the descriptor bound by the open statement is still open
 	Refs   uint8 // the descriptor + the VMAs mapping the file (get_file)
-	_      [3]uint8
+	Sealed uint8 // F_MAY_SEAL_IOMAP (map-direct): this file may mmap(MAP_DIRECT)
+	_      [2]uint8
 }
 
 // VMA flag bits (VMA.Flags).

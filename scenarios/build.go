@@ -57,6 +57,7 @@ func Build(scn *Scenario, opt Options) (*Built, error) {
 	}
 	for _, p := range scn.Procs {
 		k.Procs = append(k.Procs, p.Name)
+		k.ProcCaps = append(k.ProcCaps, contains(p.Caps, "cap_linux_immutable"))
 	}
 	for i := range scn.Files {
 		if err := b.addFile(i); err != nil {

@@ -44,22 +44,6 @@ func register(p *Proposal) {
 	registry[p.Name] = p
 }
 
-// notYet are the SPEC proposals whose paths are not modeled yet; each gets its own
-// file when it is.
-func init() {
-	for _, p := range []*Proposal{
-		{Name: "pmem-aware", Source: "seed 000", Summary: "->page_mkwrite syncs dirty metadata while holding mmap_sem", Issue: "#3"},
-		{Name: "pmem-aware-retry", Source: "seed 000", Summary: "same, but drops mmap_sem, syncs, returns VM_FAULT_RETRY", Issue: "#3"},
-		{Name: "daxfile", Source: "seed 000", Summary: "daxfile()/S_DAXFILE pins the block map, holding a file reference, CAP_LINUX_IMMUTABLE", Issue: "#3"},
-		{Name: "pmem-immutable", Source: "seed 001", Summary: "the six PMEM_IMMUTABLE rules (preallocated, metadata immutable, mmap-only)", Issue: "#3"},
-		{Name: "immutable-metadata", Source: "seed 001", Summary: "only metadata frozen; no preallocation check; write faults on holes fail", Issue: "#3"},
-		{Name: "map-direct", Source: "seed 004", Summary: "MAP_DIRECT with the F_MAY_SEAL_IOMAP seal: block map pinned while mapped, ETXTBSY, SIGBUS", Issue: "#3"},
-		{Name: "mincore-dax", Source: "seed 001", Summary: "a static \"is this DAX\" query answered by mincore()", Issue: "#3"},
-	} {
-		register(p)
-	}
-}
-
 // Lookup finds a proposal by its stable name.
 func Lookup(name string) (*Proposal, bool) {
 	p, ok := registry[name]

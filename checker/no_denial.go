@@ -1,0 +1,40 @@
+package checker
+
+import (
+	"fmt"
+
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/sim"
+)
+
+// no-denial: no process without write access to a file, or the capability the
+// proposal requires, makes another process's call fail (ETXTBSY, EPERM, EBUSY).
+//
+// The kernel rule: MAP_DENYWRITE let any reader block writers and was removed for
+// it; Kirill Shutemov asked the same of MAP_DIRECT's ETXTBSY (seed 004), and Dan
+// Williams answered that MAP_DIRECT needs write access and an F_MAY_SEAL_IOMAP seal
+// set with CAP_LINUX_IMMUTABLE. Checked at every statement that fails because of
+// another process's pin or flag: the paths record who holds it and whether it was
+// taken with those rights (model.Denial).
+func init() {
+	register(&Property{
+		Name:  "no-denial",
+		Rule:  "no process without write access or the needed capability makes another process's call fail",
+		Check: noDenial,
+	})
+}
+
+func noDenial(Config) sim.Check {
+	return sim.Check{
+		Name: "no-denial",
+		Step: func(k *model.Kernel, _, _ *model.State, ev *model.Event) (string, string) {
+			d := &ev.Denial
+			if !d.Valid || d.Rightful || d.By < 0 || d.By == k.Threads[ev.Thread].Proc {
+				return "", ""
+			}
+			stmt := k.StmtAt(ev.Thread, ev.PC)
+			return "denial", fmt.Sprintf("%s (%s) failed with %s because of a pin held by %s, which has no write access or capability for it",
+				k.ThreadName(ev.Thread), stmt.Text, k.ResultName(ev.Result), k.ProcName(d.By))
+		},
+	}
+}

@@ -1,0 +1,40 @@
+package proposals
+
+import "github.com/daxsim/daxsim/model"
+
+// pmem-aware-retry: seed 000 (Andy Lutomirski, Jun 2017): the page_mkwrite of
+// pmem-aware, but "up_write(&mmap_sem); sync the metadata; down_write(&mmap_sem);
+// return 0; /* retry the fault */", i.e. drop mmap_sem and the fs locks, sync, and
+// return VM_FAULT_RETRY so that the fault is taken again from the start. (mm core
+// only honoured VM_FAULT_RETRY from ->page_mkwrite from 2019; reference/linux-dax.md
+// C.4.) The retried fault finds the metadata clean and installs a writable PTE,
+// unless another thread dirtied it meanwhile, in which case it syncs again.
+func init() {
+	register(&Proposal{
+		Name:    "pmem-aware-retry",
+		Source:  "seed 000 (Andy Lutomirski, Jun 2017)",
+		Summary: "same, but drops mmap_sem, syncs, returns VM_FAULT_RETRY",
+		Rules: []string{
+			"a shared DAX write fault with dirty metadata inserts a clean entry, drops the entry lock, the handle, invalidate_lock and mmap_sem",
+			"then commits the metadata and returns VM_FAULT_RETRY: the access faults again from the start",
+			"a store flushed from user space through any shared DAX mapping is promised durable",
+		},
+		Verdicts: []string{"flush-is-durable, no-lost-block: pass (testdata/scenarios/proposals/pmem-aware-retry.scn)"},
+		Apply: func(k *model.Kernel) {
+			k.SyncFault = func(c *model.Ctx, v *model.VMA) bool {
+				return v.Flags&model.VMShared != 0 && c.S.Dirty(c.St.Inode, true)
+			}
+			k.UserFlushPromised = func(c *model.Ctx, v *model.VMA) bool { return v.Flags&model.VMShared != 0 }
+			sync := k.Paths[model.PathDAXSyncFault].Steps
+			steps := []model.Step{{Fn: "page_mkwrite: up_read(mmap_sem), drop the fs locks", Do: func(c *model.Ctx) model.Outcome {
+				c.FaultEnd()
+				return c.Next()
+			}}}
+			steps = append(steps, sync[:len(sync)-1]...) // write back, commit, wait
+			steps = append(steps, model.Step{Fn: "VM_FAULT_RETRY: take the fault again", Do: func(c *model.Ctx) model.Outcome {
+				return c.Retry()
+			}})
+			k.Paths[model.PathDAXSyncFault] = model.Path{Name: "dax-sync-fault-retry", Steps: steps}
+		},
+	})
+}

@@ -1,0 +1,56 @@
+package proposals
+
+import "github.com/daxsim/daxsim/model"
+
+// pmem-immutable: seed 001 (Dave Chinner, Sep 2016), the six rules:
+//
+//  1. the file is fully allocated and zeroed before use (no unwritten extents, no
+//     holes, no shared extents);
+//  2. setting PMEM_IMMUTABLE checks that, and needs CAP_LINUX_IMMUTABLE; it is only
+//     meaningful with FS_XFLAG_DAX/S_DAX set ("could only be set on an inode that
+//     already has the FS_XFLAG_DAX set");
+//  3. inode metadata is then immutable, data is accessed through mmap();
+//  4. every non-mmap data modification (write(2)) fails with EPERM;
+//  5. every metadata modification (truncate, punch, fallocate, reflink, defrag,
+//     the DAX flag) fails with EPERM;
+//  6. the flag can only be removed while the file is not mapped (EBUSY), with
+//     CAP_LINUX_IMMUTABLE.
+//
+// Setting it makes the block map durable first; then a store flushed from user
+// space through any shared mapping is promised durable. read(2) is allowed (rule 3
+// restricts data modification; reads cannot break the contract).
+func init() {
+	register(&Proposal{
+		Name:    "pmem-immutable",
+		Source:  "seed 001 (Dave Chinner, linux-nvdimm, Sep 2016)",
+		Summary: "the six PMEM_IMMUTABLE rules (preallocated, metadata immutable, mmap-only)",
+		Rules: []string{
+			"setflag FD immutable=on: EPERM without CAP_LINUX_IMMUTABLE; EINVAL unless S_DAX and fully allocated; syncs the block map, then sets the flag",
+			"setflag FD immutable=off: EBUSY while mapped",
+			"while set: write(2) EPERM; truncate, punch, fallocate, reflink, defrag, setflag dax= EPERM",
+			"a store flushed through any shared mapping of the file is promised durable",
+		},
+		Verdicts: []string{"errors and durability in testdata/scenarios/proposals/pmem-immutable.scn"},
+		Apply: func(k *model.Kernel) {
+			k.Paths[model.PathSetflagImmutable] = model.SealPath("pmem_immutable",
+				func(c *model.Ctx) model.Result {
+					in := &c.S.Inodes[c.St.Inode]
+					if in.SDax == 0 || in.DiskDax == 0 || !c.S.FullyAllocated(c.St.Inode) {
+						return model.ResEINVAL
+					}
+					return model.ResOK
+				},
+				func(c *model.Ctx) model.Result {
+					if c.S.Mapped(c.St.Inode) {
+						return model.ResEBUSY
+					}
+					c.S.Inodes[c.St.Inode].Immutable = 0
+					return model.ResOK
+				},
+				false,
+				func(c *model.Ctx) { c.S.Inodes[c.St.Inode].Immutable = 1 })
+			k.Gate = frozenGate(model.ResEPERM, model.ResEPERM, model.ResEPERM)
+			k.UserFlushPromised = frozenFlushPromised
+		},
+	})
+}
