@@ -29,6 +29,7 @@ demo: build
 # first counterexample, for the aops-swap workload scaled to N faulting threads.
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./sim/
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./checker/
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi

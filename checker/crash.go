@@ -123,3 +123,26 @@ func contentText(k *model.Kernel, tag, ver, val uint8) string {
 	}
 	return fmt.Sprintf("%s page %d version %d (%s)", k.FileName(model.TagInode(tag)), model.TagPage(tag), ver, k.ValueName(val))
 }
+
+// CrashImages counts the distinct crash images of state s that the crash
+// properties distinguish: the committed metadata is one image (journal collapse),
+// and each block that a recovered file maps contributes its lower and its upper
+// bound when they differ. The properties check the worst of them directly, so
+// this is what eager enumeration would cost (reported by the benchmarks).
+func CrashImages(k *model.Kernel, s *model.State) int {
+	n := 1
+	seen := map[int]bool{}
+	for i := range k.Files {
+		for pg := 0; pg < model.MaxPages; pg++ {
+			b, ext, inSize := s.Recovered(i, pg)
+			if !inSize || b < 0 || seen[b] || (ext != model.ExtWritten && ext != model.ExtShared) {
+				continue
+			}
+			seen[b] = true
+			if bl := &s.Blocks[b]; bl.MTag != bl.Tag || bl.MVer != bl.Ver || bl.MVal != bl.Val {
+				n *= 2
+			}
+		}
+	}
+	return n
+}

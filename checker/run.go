@@ -121,7 +121,7 @@ func judgeProperty(name string, implicit bool, cfg Config, res *sim.Result) Prop
 	case !p.Checkable():
 		pr.Verdict, pr.Why = Unknown, fmt.Sprintf("not checkable yet (planned in issue %s)", p.Issue)
 	case p.Crash && !cfg.Crashes():
-		pr.Verdict, pr.Why = Unknown, "not checked: the scenario says crash never"
+		pr.Verdict, pr.Why = Unknown, "not checked: crash never"
 	case res.Violated(name):
 		pr.Verdict = Violation
 		for _, v := range res.Violations {

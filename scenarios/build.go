@@ -19,6 +19,7 @@ type Built struct {
 type Options struct {
 	Proposal string   // when not empty, replaces the file's proposal line
 	Mutants  []string // added to the file's mutant lines
+	Crash    string   // when not empty, replaces the file's crash line
 }
 
 // Build turns a parsed scenario into a kernel and an initial state. Everything the
@@ -43,6 +44,9 @@ func Build(scn *Scenario, opt Options) (*Built, error) {
 			return nil, &Error{Pos: p, Msg: fmt.Sprintf("unknown mutant %q (see 'daxsim mutants')", m)}
 		}
 		k.Bugs |= mut.Bug
+	}
+	if opt.Crash != "" {
+		scn.Crash = opt.Crash
 	}
 	b := &Built{Scn: scn, Kernel: k}
 	k.Values = []string{"0"}

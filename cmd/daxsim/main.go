@@ -73,6 +73,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	proposal := fs.String("proposal", "", "run under this proposal instead of the file's proposal line")
+	crash := fs.String("crash", "", "anywhere|never|fences: replaces the file's crash line")
 	var mutants listFlag
 	fs.Var(&mutants, "mutant", "run with this seeded kernel bug too (repeatable; see 'daxsim mutants')")
 	mode := fs.String("mode", "exhaustive", "exhaustive (random comes with issue #5)")
@@ -96,6 +97,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "daxsim check: -mode %s is not implemented yet (issue #5)\n", *mode)
 		return checker.ExitBadInput
 	}
+	if *crash != "" && *crash != "anywhere" && *crash != "never" && *crash != "fences" {
+		fmt.Fprintf(stderr, "daxsim check: -crash must be anywhere, never or fences, not %q\n", *crash)
+		return checker.ExitBadInput
+	}
 	if *search != "bfs" && *search != "dfs" {
 		fmt.Fprintf(stderr, "daxsim check: -search must be bfs or dfs, not %q\n", *search)
 		return checker.ExitBadInput
@@ -111,7 +116,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		if i > 0 {
 			fmt.Fprintln(&buf)
 		}
-		code := checkFile(path, scenarios.Options{Proposal: *proposal, Mutants: mutants}, opt, *times, &buf, stderr)
+		code := checkFile(path, scenarios.Options{Proposal: *proposal, Mutants: mutants, Crash: *crash}, opt, *times, &buf, stderr)
 		codes = append(codes, code)
 	}
 	w := stdout
