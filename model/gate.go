@@ -145,20 +145,14 @@ func (s *State) AllocateAll(i int) bool {
 	for pg := 0; pg < int(in.Size); pg++ {
 		switch in.Ext[pg] {
 		case ExtWritten:
-		case ExtUnwritten:
-			b := int(in.Block[pg]) - 1
-			s.Blocks[b] = Block{Used: 1, DUsed: s.Blocks[b].DUsed, Owner: uint8(i + 1)}
-			s.setExtent(i, pg, in.Block[pg], ExtWritten)
 		case ExtShared:
 			if !s.breakShare(i, pg) {
 				return false
 			}
 		default:
-			b, ok := s.allocZeroed(i)
-			if !ok {
+			if !s.makeWritten(i, pg) {
 				return false
 			}
-			s.setExtent(i, pg, uint8(b+1), ExtWritten)
 		}
 	}
 	return true

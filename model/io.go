@@ -189,14 +189,8 @@ func (s *State) wrprotect(i, pg int) {
 func (s *State) writebackPageNT(i, pg int) bool {
 	in := &s.Inodes[i]
 	e := &in.XA[pg]
-	if in.Block[pg] == 0 {
-		b, ok := s.allocZeroed(i)
-		if !ok {
-			return false
-		}
-		s.setExtent(i, pg, uint8(b+1), ExtWritten)
-	} else if in.Ext[pg] != ExtWritten {
-		s.setExtent(i, pg, in.Block[pg], ExtWritten)
+	if in.Ext[pg] != ExtWritten && in.Ext[pg] != ExtShared && !s.makeWritten(i, pg) {
+		return false
 	}
 	s.kernelWrite(int(in.Block[pg])-1, i, pg, e.Val, in.DVer[pg])
 	e.Dirty = 0
@@ -348,17 +342,9 @@ func writeIomapBegin(c *Ctx) Outcome {
 	if !needAlloc {
 		return c.Skip(1)
 	}
-	if in.Block[pg] == 0 {
-		b, ok := c.S.allocZeroed(i)
-		if !ok {
-			c.UpWrite(iRwsemOf(c))
-			return c.Return(ResENOSPC)
-		}
-		c.S.setExtent(i, pg, uint8(b+1), ExtWritten)
-	} else {
-		b := int(in.Block[pg]) - 1
-		c.S.Blocks[b] = Block{Used: 1, DUsed: c.S.Blocks[b].DUsed, Owner: uint8(i + 1)}
-		c.S.setExtent(i, pg, in.Block[pg], ExtWritten)
+	if !c.S.makeWritten(i, pg) {
+		c.UpWrite(iRwsemOf(c))
+		return c.Return(ResENOSPC)
 	}
 	return c.Next()
 }

@@ -598,28 +598,19 @@ func daxIomapBegin(c *Ctx) Outcome {
 		if !c.HoldsHandle() && c.S.Journal.Locked != 0 {
 			return c.Block(LockJournal)
 		}
-		if in.Block[pg] == 0 {
-			old := c.S.Blocks
-			b, ok := c.S.allocZeroed(i)
-			if !ok {
-				c.UnlockEntry(i, pg)
-				c.faultEnd()
-				return c.Return(ResSIGBUS)
-			}
-			if c.K.Bug(MutFaultSkipsZeroing) {
-				bl := &c.S.Blocks[b]
-				o := old[b]
-				bl.Val, bl.Tag, bl.Ver, bl.MVal, bl.MTag, bl.MVer = o.Val, o.Tag, o.Ver, o.MVal, o.MTag, o.MVer
-			}
-			c.S.setExtent(i, pg, uint8(b+1), ExtWritten)
-		} else {
-			b := int(in.Block[pg]) - 1
-			c.S.Blocks[b] = Block{Used: 1, DUsed: c.S.Blocks[b].DUsed, Owner: uint8(i + 1)} // zeroed at conversion
-			dsync := in.DSync
-			c.S.setExtent(i, pg, in.Block[pg], ExtWritten)
-			if c.K.Bug(MutDirtyMissesConversion) {
-				in.DSync = dsync
-			}
+		hole := in.Block[pg] == 0
+		old, dsync := c.S.Blocks, in.DSync
+		if !c.S.makeWritten(i, pg) {
+			c.UnlockEntry(i, pg)
+			c.faultEnd()
+			return c.Return(ResSIGBUS)
+		}
+		switch b := int(in.Block[pg]) - 1; {
+		case hole && c.K.Bug(MutFaultSkipsZeroing):
+			bl, o := &c.S.Blocks[b], old[b]
+			bl.Val, bl.Tag, bl.Ver, bl.MVal, bl.MTag, bl.MVer = o.Val, o.Tag, o.Ver, o.MVal, o.MTag, o.MVer
+		case !hole && c.K.Bug(MutDirtyMissesConversion):
+			in.DSync = dsync
 		}
 	}
 	c.Th.R[rBlock] = 0

@@ -48,6 +48,25 @@ func (s *State) freeBlock(b int) {
 	s.Journal.Dirty = 1
 }
 
+// makeWritten gives page pg of inode i a zeroed written extent in the running
+// transaction: a new block for a hole, the block itself for an unwritten extent
+// (zeroed at conversion). It reports false on ENOSPC.
+func (s *State) makeWritten(i, pg int) bool {
+	in := &s.Inodes[i]
+	if in.Block[pg] == 0 {
+		b, ok := s.allocZeroed(i)
+		if !ok {
+			return false
+		}
+		s.setExtent(i, pg, uint8(b+1), ExtWritten)
+		return true
+	}
+	b := int(in.Block[pg]) - 1
+	s.Blocks[b] = Block{Used: 1, DUsed: s.Blocks[b].DUsed, Owner: uint8(i + 1)}
+	s.setExtent(i, pg, in.Block[pg], ExtWritten)
+	return true
+}
+
 // setExtent changes the block map of page pg of inode i in the running transaction.
 func (s *State) setExtent(i, pg int, block uint8, ext uint8) {
 	in := &s.Inodes[i]

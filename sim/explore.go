@@ -228,7 +228,15 @@ func (e *explorer) checkStep(before, after *model.State, ev *model.Event, from i
 // with the new state and the thread; it returns whether s is a terminal state
 // (all done) or stuck (all unfinished threads blocked).
 func (e *explorer) expand(s *model.State, id int32, visit func(next *model.State, thread int)) (terminal, stuck bool) {
-	running, moved := 0, false
+	terminal, stuck, _ = e.step(s, id, visit)
+	return terminal, stuck
+}
+
+// step runs every thread one step from s; with visit nil it only finds out
+// whether any can move (a state at the depth bound: no transition is taken or
+// checked).
+func (e *explorer) step(s *model.State, id int32, visit func(next *model.State, thread int)) (terminal, stuck, moved bool) {
+	running := 0
 	var next model.State
 	for t := range e.k.Threads {
 		if !e.k.Running(s, t) {
@@ -243,11 +251,15 @@ func (e *explorer) expand(s *model.State, id int32, visit func(next *model.State
 			continue
 		}
 		moved = true
+		if visit == nil {
+			continue
+		}
 		e.res.Transitions++
 		e.checkStep(s, &next, ev, id, t)
 		visit(&next, t)
 	}
-	return e.judge(s, id, running, moved)
+	terminal, stuck = e.judge(s, id, running, moved)
+	return terminal, stuck, moved
 }
 
 // judge counts a state where nothing can move as terminal (every scenario thread
@@ -329,21 +341,7 @@ func (e *explorer) bfs(init *model.State, root int32) {
 // and checked as in expand, but no transition is taken or checked. It reports
 // whether some thread could move.
 func (e *explorer) leaf(s *model.State, id int32) bool {
-	var next model.State
-	running, moved := 0, false
-	for t := range e.k.Threads {
-		if !e.k.Running(s, t) {
-			continue
-		}
-		if !e.k.Threads[t].Daemon {
-			running++
-		}
-		next = *s
-		if e.k.Exec(&next, t, &e.events[t]) {
-			moved = true
-		}
-	}
-	e.judge(s, id, running, moved)
+	_, _, moved := e.step(s, id, nil)
 	return moved
 }
 
