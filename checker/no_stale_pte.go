@@ -54,8 +54,13 @@ func stalePTE(k *model.Kernel, s *model.State) (string, string) {
 						return "stale-page", fmt.Sprintf("%s maps a page-cache page the file no longer holds (xarray: %s)", where, in.XA[pg].Kind)
 					}
 				case model.PTEZero:
-					if in.Ext[pg] == model.ExtWritten || in.Ext[pg] == model.ExtShared {
-						return "stale-zero-page", fmt.Sprintf("%s maps the zero page over %s", where, extentText(in.Block[pg], in.Ext[pg]))
+					// A fault allocates the block (zeroed) before dax_insert_entry
+					// unmaps the zero page; the zero page is stale only once the
+					// block holds data.
+					written := in.Ext[pg] == model.ExtWritten || in.Ext[pg] == model.ExtShared
+					if written && s.Blocks[in.Block[pg]-1].Tag != 0 {
+						return "stale-zero-page", fmt.Sprintf("%s maps the zero page over %s, which holds data",
+							where, extentText(in.Block[pg], in.Ext[pg]))
 					}
 				}
 			}

@@ -42,12 +42,6 @@ var registry = map[string]*Property{}
 func register(p *Property) { registry[p.Name] = p }
 
 func init() {
-	for _, p := range []*Property{
-		{Name: "lock-order", Rule: "no lock is taken against the documented kernel order (lockdep-style)", Issue: "#4"},
-		{Name: "read-your-writes", Rule: "without a crash, reads, loads, writes and stores are linearizable against a plain file", Issue: "#5"},
-	} {
-		register(p)
-	}
 }
 
 // Lookup finds a property by name.

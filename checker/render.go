@@ -107,7 +107,20 @@ func (r *Report) writeCounterexample(w io.Writer, v sim.Violation) {
 	b := r.Built
 	k := b.Kernel
 	fmt.Fprintf(w, "\n%s\nBUG: %s violated (%s)\n%s\n%s\n\n", rule, v.Check, v.Class, strings.Repeat("-", len(rule)), v.Msg)
-	steps, err := sim.Replay(k, &b.Init, v.Trace)
+	r.writeTrace(w, v.Trace, true)
+	for _, rel := range v.Related {
+		fmt.Fprintf(w, "\n-- %s:\n\n", rel.Note)
+		r.writeTrace(w, rel.Trace, false)
+	}
+	fmt.Fprintf(w, "%s\nreplay: daxsim check -proposal %s %s\n", strings.Repeat("-", len(rule)), k.Proposal, b.Scn.Path)
+}
+
+// writeTrace replays a schedule and prints it one step a line; the last step is
+// marked, and with final the threads' positions at the end follow.
+func (r *Report) writeTrace(w io.Writer, trace []int, final bool) {
+	b := r.Built
+	k := b.Kernel
+	steps, err := sim.Replay(k, &b.Init, trace)
 	if err != nil {
 		fmt.Fprintf(w, "  (the trace does not replay: %v)\n", err)
 		return
@@ -129,10 +142,9 @@ func (r *Report) writeCounterexample(w io.Writer, v sim.Violation) {
 			k.DescribeHeld(&st.After, ev.Thread), focus(k, &st.After, ev.Thread, stmt), strings.Join(changes, "; "))
 	}
 	tw.Flush()
-	if len(steps) > 0 {
+	if final && len(steps) > 0 {
 		fmt.Fprintf(w, "\nthreads at the end:\n%s", indent(k.DescribeThreads(&steps[len(steps)-1].After), "  "))
 	}
-	fmt.Fprintf(w, "%s\nreplay: daxsim check -proposal %s %s\n", strings.Repeat("-", len(rule)), k.Proposal, b.Scn.Path)
 }
 
 func indent(s, pre string) string {

@@ -38,10 +38,16 @@ func ioPaths(k *Kernel) {
 	k.Paths[PathWriteDAX] = Path{Name: "write-dax", Steps: []Step{
 		{Fn: "dax_iomap_rw: ->iomap_begin (allocate in a short transaction)", Do: writeIomapBegin},
 		{Fn: "dax_iomap_rw: invalidate_inode_pages2_range", Do: writeInvalidate},
+		{Fn: "dax_copy_from_iter: user buffer", Do: userCopy(PathWriteDAX, 3)},
 		{Fn: "dax_copy_from_iter: memcpy_flushcache; inode_unlock", Do: writeCopyDAX},
 	}}
 	k.Paths[PathWritePC] = Path{Name: "write-pagecache", Steps: []Step{
+		{Fn: "generic_perform_write: fault_in_iov_iter_readable", Do: userCopy(PathWritePC, 1)},
 		{Fn: "generic_perform_write: write_begin, copy, write_end; inode_unlock", Do: writePageCache},
+	}}
+	k.Paths[PathUserCopy] = Path{Name: "user-copy", Steps: []Step{
+		{Fn: "copy_from_user: page fault on the user buffer: mmap_read_lock", Do: userCopyLock},
+		{Fn: "copy_from_user: fault the buffer in, copy; mmap_read_unlock", Do: userCopyLoad},
 	}}
 	k.Paths[PathTruncate] = Path{Name: "truncate", Steps: append(append(append([]Step{
 		{Fn: "do_truncate / vfs_fallocate(PUNCH_HOLE): fdget", Do: fdCheck(true)}},
@@ -89,6 +95,9 @@ func fdCheck(write bool) func(c *Ctx) Outcome {
 			return c.Return(ResEINVAL)
 		case write && f.Write == 0:
 			return c.Return(ResEBADF)
+		}
+		if write {
+			c.Th.Held |= 1 << LockSbWrite // file_start_write / mnt_want_write_file
 		}
 		return c.Next()
 	}
@@ -192,7 +201,7 @@ func (s *State) writebackPageNT(i, pg int) bool {
 	if in.Ext[pg] != ExtWritten && in.Ext[pg] != ExtShared && !s.makeWritten(i, pg) {
 		return false
 	}
-	s.kernelWrite(int(in.Block[pg])-1, i, pg, e.Val, in.DVer[pg])
+	s.kernelWrite(int(in.Block[pg])-1, i, pg, e.Val, e.Ver)
 	e.Dirty = 0
 	return true
 }
@@ -204,6 +213,7 @@ func commitRequest(c *Ctx) Outcome {
 	if c.S.Dirty(c.St.Inode, c.Th.R[rDatasync] != 0) {
 		c.S.Journal.Request = 1
 		c.Th.R[rTid] = c.S.Journal.Tid
+		c.Ev.WaitsCommit = true
 		return c.Next()
 	}
 	c.S.fence()
@@ -295,7 +305,12 @@ func readStep(c *Ctx) Outcome {
 		bl := &c.S.Blocks[in.Block[pg]-1]
 		val, tag, freed = bl.Val, bl.Tag, bl.Used == 0
 	}
-	c.Ev.Data = Data{Valid: true, Inode: i, Tag: tag, Freed: freed, Cloned: tag != 0 && tag == in.Origin[pg]}
+	ver, own := c.S.FileVersion(i, pg)
+	if pg >= int(in.Size) {
+		ver, own = 0, true
+	}
+	c.Ev.Data = Data{Valid: true, Inode: i, Page: pg, Ver: ver, VerKnown: own, Tag: tag, Freed: freed,
+		Cloned: tag != 0 && tag == in.Origin[pg]}
 	return c.Return(ResValue + Result(val))
 }
 
@@ -328,12 +343,18 @@ func writeIomapBegin(c *Ctx) Outcome {
 	if (needAlloc || pg >= int(in.Size)) && c.S.Journal.Locked != 0 {
 		return c.Block(LockJournal)
 	}
+	if c.K.Bug(MutWriteCopiesUnderHandle) && !c.StartHandle() {
+		return c.Block(LockJournal)
+	}
 	if pg >= int(in.Size) {
 		c.S.setSize(i, pg+1)
 	}
 	if in.Ext[pg] == ExtShared {
 		c.S.unmapPage(i, pg, PTENone) // the old shared block may be mapped
 		if !c.S.breakShare(i, pg) {
+			if c.HoldsHandle() {
+				c.StopHandle()
+			}
 			c.UpWrite(iRwsemOf(c))
 			return c.Return(ResENOSPC)
 		}
@@ -343,6 +364,9 @@ func writeIomapBegin(c *Ctx) Outcome {
 		return c.Skip(1)
 	}
 	if !c.S.makeWritten(i, pg) {
+		if c.HoldsHandle() {
+			c.StopHandle()
+		}
 		c.UpWrite(iRwsemOf(c))
 		return c.Return(ResENOSPC)
 	}
@@ -354,8 +378,26 @@ func writeIomapBegin(c *Ctx) Outcome {
 // the entry lock (the fix of E.6, 13e451fdc1af).
 func writeInvalidate(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
-	e := &c.S.Inodes[i].XA[pg]
+	in := &c.S.Inodes[i]
+	if c.K.Bug(MutWriteInvalidatesFile) {
+		// 8b2180b3bf03: invalidate_inode_pages2 over the whole file, dirty DAX
+		// entries and their PTEs included.
+		if l, busy := c.S.LockedEntry(i); busy {
+			return c.Block(l)
+		}
+		c.S.UnmapMapping(i)
+		for p := range in.XA {
+			if in.XA[p].Kind != EntryPage {
+				in.XA[p] = Entry{}
+			}
+		}
+		return c.Next()
+	}
+	e := &in.XA[pg]
 	if e.Locked != 0 {
+		if c.K.Bug(MutWriteSkipsEntryWait) {
+			return c.Next() // 13e451fdc1af: the fault's placeholder is left alone
+		}
 		return c.Block(LockEntry(i, pg))
 	}
 	if e.Kind == EntryZero || e.Kind == EntryEmpty {
@@ -370,8 +412,82 @@ func writeInvalidate(c *Ctx) Outcome {
 func writeCopyDAX(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
-	c.S.kernelWrite(int(in.Block[pg])-1, i, pg, c.St.Val, c.S.bumpVersion(i, pg))
+	ver := c.S.bumpVersion(i, pg)
+	c.S.kernelWrite(int(in.Block[pg])-1, i, pg, c.writeValue(), ver)
+	c.S.completed(i, pg, ver)
+	if c.HoldsHandle() {
+		c.StopHandle() // the mutant write-copies-under-handle kept it
+	}
 	return c.writeEnd()
+}
+
+// Registers of write(2) with a user buffer in a mapping.
+const (
+	rCopied  = 0 // 1 once the buffer has been read
+	rValue   = 1 // the data token read from it
+	rRetPath = 2 // where the copy returns to
+	rRetStep = 3
+)
+
+// writeValue is the data a write stores: its VALUE, or what it read from its
+// user buffer.
+func (c *Ctx) writeValue() uint8 {
+	if c.St.FromMap {
+		return c.Th.R[rValue]
+	}
+	return c.St.Val
+}
+
+// userCopy reads the user buffer of "write FD PAGE from MAP PAGE" once, then
+// continues at step ret of path p. Reading it may fault (copy_from_user with page
+// faults enabled, reference/linux-dax.md B.4), which takes mmap_lock for read
+// while the write holds inode_lock (the documented i_rwsem -> mmap_lock order).
+func userCopy(p PathID, ret int) func(c *Ctx) Outcome {
+	return func(c *Ctx) Outcome {
+		if !c.St.FromMap || c.Th.R[rCopied] != 0 {
+			return c.Goto(p, ret)
+		}
+		c.Th.R[rRetPath], c.Th.R[rRetStep] = uint8(p), uint8(ret)
+		v := &c.Proc().VMA[c.St.VMA]
+		if v.File != 0 && c.Proc().PTE[c.St.VMA][c.St.Page2].Kind != PTENone {
+			return c.Goto(PathUserCopy, 1) // mapped: no fault
+		}
+		return c.Goto(PathUserCopy, 0)
+	}
+}
+
+func userCopyLock(c *Ctx) Outcome {
+	l := mmapLockOf(c)
+	if !c.TryDownRead(l) {
+		return c.Block(l)
+	}
+	return c.Next()
+}
+
+// userCopyLoad copies the buffer: through its PTE if present, else the data of the
+// source file page (the model does not install the PTE the fault would). A buffer
+// outside any mapping fails the write with EFAULT.
+func userCopyLoad(c *Ctx) Outcome {
+	p := c.Proc()
+	v := &p.VMA[c.St.VMA]
+	pg := c.St.Page2
+	locked := c.Th.Held&(1<<mmapLockOf(c)) != 0
+	if locked {
+		c.UpRead(mmapLockOf(c))
+	}
+	if v.File == 0 || pg < int(v.Lo) || pg > int(v.Hi) {
+		if c.HoldsHandle() {
+			c.StopHandle()
+		}
+		c.UpWrite(iRwsemOf(c))
+		return c.Return(ResEFAULT)
+	}
+	val := c.S.FileValue(int(v.Inode)-1, pg)
+	if p.PTE[c.St.VMA][pg].Kind != PTENone {
+		val = c.S.pteValue(p, c.St.VMA, pg)
+	}
+	c.Th.R[rCopied], c.Th.R[rValue] = 1, val
+	return c.Goto(PathID(c.Th.R[rRetPath]), int(c.Th.R[rRetStep]))
 }
 
 // writeEnd drops inode_lock and returns, or goes on to generic_write_sync.
@@ -404,10 +520,12 @@ func writePageCache(c *Ctx) Outcome {
 		return c.Return(ResEIO)
 	}
 	if e.Kind == EntryNone {
-		*e = Entry{Kind: EntryPage, Val: c.S.FileValue(i, pg)}
+		ver, _ := c.S.FileVersion(i, pg)
+		*e = Entry{Kind: EntryPage, Val: c.S.FileValue(i, pg), Ver: ver}
 	}
-	e.Val, e.Dirty = c.St.Val, 1
-	c.S.bumpVersion(i, pg)
+	e.Val, e.Dirty = c.writeValue(), 1
+	e.Ver = c.S.bumpVersion(i, pg)
+	c.S.completed(i, pg, e.Ver)
 	if pg >= int(in.Size) {
 		c.S.setSize(i, pg+1)
 	}
@@ -471,6 +589,7 @@ func truncateBlocks(c *Ctx) Outcome {
 		if in.Prom[pg] != 0 || in.FProm[pg] != 0 {
 			in.PromZero |= 1 << pg
 		}
+		in.DoneVer[pg] = 0 // the data is gone: reads return zeroes
 		if in.Block[pg] != 0 {
 			c.S.freeBlock(int(in.Block[pg]) - 1)
 			c.S.setExtent(i, pg, 0, ExtHole)

@@ -59,10 +59,12 @@ type Stmt struct {
 	Page2  int
 	File2  int // reflink: second struct file slot
 	Inode2 int // reflink: the destination file
-	Flags  uint8
-	Val    uint8  // store, write: data token
-	Flag   string // setflag: "dax" or "immutable"
-	On     bool
+	// FromMap: write(2) whose user buffer is page Page2 of mapping VMA.
+	FromMap bool
+	Flags   uint8
+	Val     uint8  // store, write: data token
+	Flag    string // setflag: "dax" or "immutable"
+	On      bool
 }
 
 // ThreadInfo is a thread's static description.
@@ -172,6 +174,7 @@ const (
 	PathDaxfile
 	PathSeal
 	PathMincore
+	PathUserCopy // copy_from_user of a write(2) whose buffer is a mapping
 	NumPaths
 )
 
@@ -210,6 +213,7 @@ const (
 	ResSIGBUS
 	ResENOMEM
 	ResENOSYS
+	ResEFAULT
 	numFixedResults
 	// ResValue + v is the data token v (v = 0 is the value "0").
 	ResValue Result = 256
@@ -217,7 +221,7 @@ const (
 
 var resultNames = [numFixedResults]string{
 	"none", "ok", "dax", "nodax", "EBADF", "EACCES", "EPERM", "EBUSY", "EINVAL",
-	"EOPNOTSUPP", "ETXTBSY", "ENOSPC", "EIO", "SIGSEGV", "SIGBUS", "ENOMEM", "ENOSYS",
+	"EOPNOTSUPP", "ETXTBSY", "ENOSPC", "EIO", "SIGSEGV", "SIGBUS", "ENOMEM", "ENOSYS", "EFAULT",
 }
 
 // ResultName names r using the kernel's value table.
@@ -276,6 +280,11 @@ type Data struct {
 	Freed bool  // it came from a block that is free
 	// Cloned: the tag is the data a reflink shared into this page (Inode.Origin).
 	Cloned bool
+	// Page is the file page read; Ver the data version returned (0: zeroes or
+	// the initial data) when the data is this page's own or its clone's.
+	Page     int
+	Ver      uint8
+	VerKnown bool // Ver is meaningful (read-your-writes)
 }
 
 // Event is what one step reports to the engine and the checker. It is not part of
@@ -300,6 +309,9 @@ type Event struct {
 	Obligation bool
 	// Denial: the statement failed because of another process's pin or flag.
 	Denial Denial
+	// WaitsCommit: the step asked for a journal commit that the thread now waits
+	// for (jbd2_log_wait_commit): for lock-order, a wait on every handle.
+	WaitsCommit bool
 }
 
 type outKind uint8
@@ -394,6 +406,7 @@ func (k *Kernel) Exec(s *State, t int, ev *Event) bool {
 		th.Path, th.Step = uint8(out.path), out.step
 	case outReturn:
 		ev.Returned, ev.Result = true, out.res
+		th.Held &^= markerLocks
 		th.PC++
 		th.Path, th.Step = 0, 0
 		th.R = [MaxRegs]uint8{}

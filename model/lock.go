@@ -21,8 +21,18 @@ const (
 	// LockCommit is the completion of a journal commit (jbd2_log_wait_commit,
 	// xfs_log_force): waited for, never held.
 	LockCommit LockID = LockJournal + 1
-	lockEnd    LockID = LockCommit + 1 // first unused bit (< 64: TestLockIDsFit)
-	NoLock     LockID = 255            // "not waiting on a lock"
+	// LockSbWrite and LockSbPagefault are the superblock freeze protection
+	// (sb_start_write for write(2), truncate, fallocate and the ioctls;
+	// sb_start_pagefault for write faults): percpu rwsems held for read. No
+	// statement freezes the filesystem, so they never block; they are held for
+	// lock-order, where they sit first in the documented orders (ext4 super.c).
+	LockSbWrite     LockID = LockCommit + 1
+	LockSbPagefault LockID = LockSbWrite + 1
+	lockEnd         LockID = LockSbPagefault + 1 // first unused bit (< 64: TestLockIDsFit)
+
+	// markerLocks are the freeze-protection bits, dropped when a statement ends.
+	markerLocks uint64 = 1<<LockSbWrite | 1<<LockSbPagefault
+	NoLock      LockID = 255 // "not waiting on a lock"
 )
 
 // LockMmap is mm->mmap_lock of process p.
@@ -47,10 +57,13 @@ const (
 	ClassEntry
 	ClassJournal
 	ClassCommit
+	ClassSbWrite
+	ClassSbPagefault
 	NumLockClasses
 )
 
-var lockClassNames = [...]string{"mmap_lock", "i_rwsem", "invalidate_lock", "dax_entry_lock", "jbd2_handle", "jbd2_commit"}
+var lockClassNames = [...]string{"mmap_lock", "i_rwsem", "invalidate_lock", "dax_entry_lock", "jbd2_handle", "jbd2_commit",
+	"sb_writers", "sb_pagefault"}
 
 func (c LockClass) String() string { return lockClassNames[c] }
 
@@ -67,8 +80,12 @@ func (l LockID) Class() (LockClass, int) {
 		return ClassEntry, int(l - lockEntryBase)
 	case l == LockJournal:
 		return ClassJournal, 0
+	case l == LockCommit:
+		return ClassCommit, 0
+	case l == LockSbWrite:
+		return ClassSbWrite, 0
 	}
-	return ClassCommit, 0
+	return ClassSbPagefault, 0
 }
 
 // rwsem returns the rwsem of l, or nil for entry locks.
@@ -167,7 +184,7 @@ func (k *Kernel) LockName(l LockID) string {
 		return fmt.Sprintf("%v(%s)", c, k.ProcName(n))
 	case ClassEntry:
 		return fmt.Sprintf("%v(%s:%d)", c, k.FileName(n/MaxPages), n%MaxPages)
-	case ClassJournal, ClassCommit:
+	case ClassJournal, ClassCommit, ClassSbWrite, ClassSbPagefault:
 		return c.String()
 	}
 	return fmt.Sprintf("%v(%s)", c, k.FileName(n))

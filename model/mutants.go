@@ -19,6 +19,14 @@ const (
 	MutFaultSkipsInvalidateLock
 	MutSealBeforeDurable
 	MutDirectReadonlyPin
+	MutWriteCopiesUnderHandle
+	MutFaultRezeroesBlock
+	MutFaultSkipsEntryLock
+	MutEntryWakeOne
+	MutWriteSkipsEntryWait
+	MutWriteInvalidatesFile
+	MutSetflagFlipsLive
+	MutSyncFaultHoldsHandle
 )
 
 // Mutant describes one seeded bug.
@@ -59,6 +67,30 @@ var Mutants = []Mutant{
 	{MutDirectReadonlyPin, "direct-readonly-pin",
 		"mmap(MAP_DIRECT) is allowed without PROT_WRITE and without the F_MAY_SEAL_IOMAP seal (map-direct)",
 		"seed 004: Kirill Shutemov's MAP_DENYWRITE objection", "no-denial"},
+	{MutWriteCopiesUnderHandle, "write-copies-under-handle",
+		"DAX write(2) keeps its journal handle open across the copy from the user buffer, which may fault and take mmap_lock",
+		"reference/linux-dax.md C.3(2): ext4 and XFS never fault on user memory while holding a handle", "lock-order"},
+	{MutFaultRezeroesBlock, "fault-rezeroes-block",
+		"without the entry lock, a write fault that saw a hole zeroes the block another fault has just allocated and written",
+		"E.2 843172978bb9 \"dax: fix race between simultaneous faults\" (4.3)", "flush-is-durable"},
+	{MutFaultSkipsEntryLock, "fault-skips-entry-lock",
+		"grab_mapping_entry does not lock the entry: a read fault that saw a hole maps the zero page over a block a write fault just mapped",
+		"E.3 ac401cc78242 \"dax: New fault locking\" (4.7)", "no-stale-pte"},
+	{MutEntryWakeOne, "entry-wake-one",
+		"dax_unlock_entry wakes one waiter, and a woken read fault that finds a zero-page entry maps it without taking the entry lock, so it never passes the wake-up on",
+		"E.4 965d004af540 \"dax: fix deadlock with DAX 4k holes\"", "no-deadlock"},
+	{MutWriteSkipsEntryWait, "write-skips-entry-wait",
+		"write(2)'s invalidation of a newly allocated page does not wait for a fault holding the entry lock, which then maps the zero page over the written block",
+		"E.6 13e451fdc1af \"dax: fix data corruption when fault races with write\" (4.12)", "no-stale-pte"},
+	{MutWriteInvalidatesFile, "write-invalidates-file",
+		"DAX write(2) invalidates the whole mapping, dropping dirty entries (and their PTEs) that fsync then never flushes",
+		"E.7 8b2180b3bf03 \"xfs: don't invalidate whole file on DAX read/write\"", "no-lost-block"},
+	{MutSetflagFlipsLive, "setflag-flips-live",
+		"FS_IOC_FSSETXATTR changes S_DAX and the a_ops of the live inode (the code disabled in 4.14)",
+		"E.11 \"xfs: disable per-inode DAX flag\" (4.14); seed 003", "aops-consistent"},
+	{MutSyncFaultHoldsHandle, "sync-fault-holds-handle",
+		"ext4's synchronous fault calls dax_finish_sync_fault before ext4_journal_stop: it waits for a commit that waits for its own handle",
+		"reference/linux-dax.md C.3(1): ext4_dax_huge_fault stops the handle first", "no-deadlock"},
 }
 
 // MutantByName finds a mutant.

@@ -30,6 +30,7 @@ const (
 	rDatasync = 6 // 1 for fdatasync semantics
 	rHi       = 7 // writeback: last page of the range
 	rSnap     = 8 // R8+pg: DVer of page pg when the fsync was called (0: not in range)
+	rWasHole  = 9 // faults: the page was a hole when the fault grabbed its entry
 )
 
 // NewKernel returns a kernel with the baseline paths for filesystem fs.
@@ -391,6 +392,15 @@ func loadStep(c *Ctx) Outcome {
 			d.Tag = Tag(c.St.Inode, c.St.Page)
 		}
 		d.Cloned = d.Tag != 0 && d.Tag == c.S.Inodes[c.St.Inode].Origin[c.St.Page]
+		d.Page = c.St.Page
+		switch pte.Kind {
+		case PTEDAX:
+			d.Ver, d.VerKnown = c.S.blockVersion(c.St.Inode, c.St.Page, int(pte.Val)-1)
+		case PTEPage:
+			d.Ver, d.VerKnown = c.S.Inodes[c.St.Inode].XA[c.St.Page].Ver, true
+		case PTEZero:
+			d.VerKnown = true // zeroes
+		}
 		c.Ev.Data = d
 		return c.Return(ResValue + Result(val))
 	}
@@ -432,11 +442,13 @@ func (s *State) storeThrough(k *Kernel, p *Proc, v, pg int, val uint8) {
 	switch pte.Kind {
 	case PTEDAX:
 		s.userStore(k, int(pte.Val)-1, i, pg, val)
+		s.completed(i, pg, s.Inodes[i].DVer[pg])
 	case PTEPage:
 		if e := &s.Inodes[i].XA[pg]; e.Kind == EntryPage {
 			e.Val = val
 			e.Dirty = 1
-			s.bumpVersion(i, pg)
+			e.Ver = s.bumpVersion(i, pg)
+			s.completed(i, pg, e.Ver)
 		}
 	case PTEAnon:
 		pte.Val = val
@@ -445,7 +457,8 @@ func (s *State) storeThrough(k *Kernel, p *Proc, v, pg int, val uint8) {
 
 // retry ends a fault: the access is retried by the user step.
 func (c *Ctx) retry() Outcome {
-	c.Th.R[rBlock], c.Th.R[rStarted] = 0, 0
+	c.Th.R[rBlock], c.Th.R[rStarted], c.Th.R[rWasHole] = 0, 0, 0
+	c.Th.Held &^= 1 << LockSbPagefault
 	switch c.Th.R[rAccess] {
 	case accessRead:
 		return c.Goto(PathLoad, 0)
@@ -502,6 +515,9 @@ func daxFaultInvalidateLock(c *Ctx) Outcome {
 		return c.Block(l)
 	}
 	c.S.Inodes[c.St.Inode].AopsBusy++
+	if c.sharedWrite() {
+		c.Th.Held |= 1 << LockSbPagefault // sb_start_pagefault
+	}
 	if c.K.FS == "ext4" && !c.sharedWrite() {
 		return c.Skip(1) // no handle for a read or private fault
 	}
@@ -531,6 +547,7 @@ func (c *Ctx) faultEnd() {
 	if c.HoldsHandle() {
 		c.StopHandle()
 	}
+	c.Th.Held &^= 1 << LockSbPagefault
 	c.S.Inodes[c.St.Inode].AopsBusy--
 	if !c.K.Bug(MutFaultSkipsInvalidateLock) {
 		c.UpRead(invalidateLockOf(c))
@@ -548,21 +565,51 @@ func daxGrabEntry(c *Ctx) Outcome {
 		return c.Return(ResSIGBUS)
 	}
 	e := &in.XA[pg]
-	if e.Locked != 0 {
+	if c.T < 8 && e.Waiters&(1<<c.T) != 0 {
+		return c.Block(LockEntry(i, pg)) // asleep on the wait queue until an unlock wakes it
+	}
+	if e.Locked != 0 && !c.K.Bug(MutFaultSkipsEntryLock|MutFaultRezeroesBlock) {
+		if c.K.Bug(MutEntryWakeOne) && c.T < 8 {
+			e.Waiters |= 1 << c.T // go to sleep on the entry's wait queue
+			return c.Goto(PathDAXFault, int(c.Th.Step))
+		}
 		return c.Block(LockEntry(i, pg))
+	}
+	if c.K.Bug(MutEntryWakeOne) && e.Kind == EntryZero && c.Th.R[rAccess] != accessWrite {
+		// Pre-965d004af540: the read fault maps the zero page it finds without the
+		// entry lock, and so never wakes the next waiter.
+		c.Proc().PTE[c.St.VMA][pg] = PTE{Kind: PTEZero}
+		c.faultEnd()
+		return c.retry()
 	}
 	if e.Kind == EntryNone {
 		e.Kind = EntryEmpty
 	}
-	c.TryLockEntry(i, pg)
+	c.Th.R[rWasHole] = b2u(in.Ext[pg] != ExtWritten && in.Ext[pg] != ExtShared)
+	if !c.K.Bug(MutFaultSkipsEntryLock | MutFaultRezeroesBlock) {
+		c.TryLockEntry(i, pg)
+	}
 	c.Th.R[rStarted] = uint8(in.Aops)
 	c.Use(c.faultCall(KindDAX), i, pg, KindDAX, e.Kind)
 	if e.Kind == EntryPage || in.Aops != KindDAX {
-		c.UnlockEntry(i, pg)
+		c.unlockEntryIfHeld(i, pg)
 		c.faultEnd()
 		return c.Return(ResSIGBUS) // the kernel would oops: see faultAbort
 	}
 	return c.Next()
+}
+
+// unlockEntryIfHeld is dax_unlock_entry for paths that a mutant may run without
+// the lock. With entry-wake-one it wakes only the first sleeper.
+func (c *Ctx) unlockEntryIfHeld(i, pg int) {
+	e := &c.S.Inodes[i].XA[pg]
+	if e.Locked != uint8(c.T+1) {
+		return
+	}
+	c.UnlockEntry(i, pg)
+	if e.Waiters != 0 {
+		e.Waiters &= e.Waiters - 1 // WAKE_NEXT: the lowest sleeper
+	}
 }
 
 // daxIomapBegin is ->iomap_begin (ext4_iomap_begin / xfs_direct_write_iomap_begin)
@@ -575,7 +622,7 @@ func daxIomapBegin(c *Ctx) Outcome {
 	in := &c.S.Inodes[i]
 	if c.sharedWrite() && in.Ext[pg] != ExtWritten {
 		if r := c.gate(GateFaultAlloc, i, pg, pg); r != ResOK {
-			c.UnlockEntry(i, pg)
+			c.unlockEntryIfHeld(i, pg)
 			c.faultEnd()
 			return c.Return(ResSIGBUS)
 		}
@@ -590,7 +637,7 @@ func daxIomapBegin(c *Ctx) Outcome {
 		// block the offset no longer has (no-stale-pte), with the same effect.
 		c.S.unmapPage(i, pg, PTENone)
 		if !c.S.breakShare(i, pg) {
-			c.UnlockEntry(i, pg)
+			c.unlockEntryIfHeld(i, pg)
 			c.faultEnd()
 			return c.Return(ResSIGBUS)
 		}
@@ -601,7 +648,7 @@ func daxIomapBegin(c *Ctx) Outcome {
 		hole := in.Block[pg] == 0
 		old, dsync := c.S.Blocks, in.DSync
 		if !c.S.makeWritten(i, pg) {
-			c.UnlockEntry(i, pg)
+			c.unlockEntryIfHeld(i, pg)
 			c.faultEnd()
 			return c.Return(ResSIGBUS)
 		}
@@ -612,6 +659,11 @@ func daxIomapBegin(c *Ctx) Outcome {
 		case !hole && c.K.Bug(MutDirtyMissesConversion):
 			in.DSync = dsync
 		}
+	}
+	if c.K.Bug(MutFaultRezeroesBlock) && c.Th.R[rWasHole] != 0 && c.sharedWrite() && in.Ext[pg] == ExtWritten {
+		// 843172978bb9: the fault still thinks the block is new and zeroes it.
+		b := int(in.Block[pg]) - 1
+		c.S.Blocks[b] = Block{Used: 1, DUsed: c.S.Blocks[b].DUsed, Owner: uint8(i + 1)}
 	}
 	c.Th.R[rBlock] = 0
 	if in.Ext[pg] == ExtWritten || in.Ext[pg] == ExtShared {
@@ -638,8 +690,8 @@ func daxInsert(c *Ctx) Outcome {
 		}
 		e.Kind, e.Val = EntryDAX, b
 		c.Use(c.faultCall(KindDAX), i, pg, KindDAX, e.Kind)
-		c.UnlockEntry(i, pg)
-		if c.HoldsHandle() {
+		c.unlockEntryIfHeld(i, pg)
+		if c.HoldsHandle() && !c.K.Bug(MutSyncFaultHoldsHandle) {
 			c.StopHandle()
 		}
 		c.Th.R[rCursor], c.Th.R[rHi], c.Th.R[rDatasync] = uint8(pg), uint8(pg), 1
@@ -662,7 +714,7 @@ func daxInsert(c *Ctx) Outcome {
 		*pte = PTE{Kind: PTEDAX, Write: b2u(write || pte.Kind == PTEDAX && pte.Write != 0), Val: b}
 	}
 	c.Use(c.faultCall(KindDAX), i, pg, KindDAX, e.Kind)
-	c.UnlockEntry(i, pg)
+	c.unlockEntryIfHeld(i, pg)
 	aops := in.Aops
 	c.faultEnd()
 	if aops != KindDAX {
@@ -745,7 +797,8 @@ func filemapCreateFolio(c *Ctx) Outcome {
 		// filemap_add_folio lost the race (-EEXIST): look the page up again.
 		return c.Goto(PathPCFault, 1)
 	}
-	*e = Entry{Kind: EntryPage, Val: c.S.FileValue(i, pg)}
+	ver, _ := c.S.FileVersion(i, pg)
+	*e = Entry{Kind: EntryPage, Val: c.S.FileValue(i, pg), Ver: ver}
 	c.TryLockEntry(i, pg)
 	return c.filemapFaultFound(i, pg)
 }
@@ -786,6 +839,7 @@ func pageMkwriteLock(c *Ctx) Outcome {
 	}
 	in := &c.S.Inodes[c.St.Inode]
 	in.AopsBusy++
+	c.Th.Held |= 1 << LockSbPagefault // ext4_page_mkwrite: sb_start_pagefault
 	if c.Th.R[rStarted] == 0 {
 		c.Th.R[rStarted] = uint8(in.Aops)
 	}
@@ -854,6 +908,7 @@ func SetflagPath(body ...Step) Path {
 		if r := c.gate(GateSetflagDax, c.St.Inode, 0, MaxPages-1); r != ResOK {
 			return c.Return(r)
 		}
+		c.Th.Held |= 1 << LockSbWrite // mnt_want_write_file
 		return c.Next()
 	}}}
 	steps = append(steps, DownWrite("vfs_fileattr_set: inode_lock", iRwsemOf)...)

@@ -166,6 +166,42 @@ func (s *State) commit(k *Kernel) {
 	j.Locked, j.Request, j.Dirty = 0, 0, 0
 }
 
+// FileVersion is the data version reading page pg of inode i returns, and whether
+// it is this page's data (its own, or a reflink clone's): the page-cache page, or
+// the block's visible content.
+func (s *State) FileVersion(i, pg int) (uint8, bool) {
+	in := &s.Inodes[i]
+	if in.XA[pg].Kind == EntryPage {
+		return in.XA[pg].Ver, true
+	}
+	if in.Ext[pg] == ExtWritten || in.Ext[pg] == ExtShared {
+		return s.blockVersion(i, pg, int(in.Block[pg])-1)
+	}
+	return 0, true
+}
+
+// blockVersion is the version of page pg of inode i that block b shows.
+func (s *State) blockVersion(i, pg, b int) (uint8, bool) {
+	bl := &s.Blocks[b]
+	switch {
+	case bl.Tag == 0:
+		return 0, true
+	case bl.Tag == Tag(i, pg):
+		return bl.Ver, true
+	case bl.Tag == s.Inodes[i].Origin[pg]:
+		return s.Inodes[i].CloneVer[pg], true
+	}
+	return 0, false
+}
+
+// completed records that a store or write of version ver to page pg of inode i
+// has completed (read-your-writes).
+func (s *State) completed(i, pg int, ver uint8) {
+	if in := &s.Inodes[i]; ver > in.DoneVer[pg] {
+		in.DoneVer[pg] = ver
+	}
+}
+
 // Promise records that the kernel promised the data of page pg of inode i at
 // version ver durable (no-lost-block).
 func (s *State) Promise(i, pg int, ver uint8) {

@@ -108,6 +108,11 @@ type Entry struct {
 	Locked uint8 // holder thread + 1; 0 when unlocked (DAX_LOCKED / PG_locked)
 	Dirty  uint8 // PAGECACHE_TAG_DIRTY
 	Val    uint8 // EntryDAX: block + 1; EntryPage: data token
+	// Waiters are the threads (bit t) asleep on the entry's wait queue. The
+	// correct model wakes every waiter at unlock (a blocked step simply retries),
+	// so it leaves this zero; the entry-wake-one mutant (E.4) uses it.
+	Waiters uint8
+	Ver     uint8 // EntryPage: the data version the page holds
 }
 
 // RWSem is a reader/writer semaphore with writer preference (kernel/locking/rwsem.c):
@@ -172,6 +177,9 @@ type Inode struct {
 	DVer  [MaxPages]uint8 // version of the data at each page: bumped by every store or write
 	Prom  [MaxPages]uint8 // no-lost-block: version the kernel promised durable (0: none)
 	FProm [MaxPages]uint8 // flush-is-durable: version flushed from user space (0: none)
+	// DoneVer is the version of the last completed store or write(2) data copy
+	// to the page (read-your-writes); truncate and punch reset it.
+	DoneVer [MaxPages]uint8
 
 	// Reflinked pages: Origin is the tag of the data a clone shares (0: none), and
 	// CloneVer the page's data version the clone made. Data with tag Origin at a

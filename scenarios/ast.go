@@ -44,7 +44,7 @@ const (
 	OpFsync        // fsync FD
 	OpFdatasync    // fdatasync FD
 	OpRead         // read FD PAGE
-	OpWrite        // write FD PAGE VALUE
+	OpWrite        // write FD PAGE VALUE  |  write FD PAGE from MAP PAGE
 	OpTruncate     // truncate FD PAGES   (PAGES: the new size in pages, a single N)
 	OpPunch        // punch FD PAGES
 	OpFallocate    // fallocate FD PAGES
@@ -109,8 +109,11 @@ type Stmt struct {
 	Page2 int       // reflink: the second page
 	Flags []string  // mmap: shared, private, validate, sync, direct (as written, deduplicated)
 	Value string    // store, write: the token
-	Flag  string    // setflag: "dax" or "immutable"; seal: "iomap"
-	On    bool      // setflag, daxfile: on (true) / off (false)
+	// SrcFile is the file of the mapping a "write FD PAGE from MAP PAGE" copies
+	// from (Map and Page2 name the mapping and its page).
+	SrcFile string
+	Flag    string // setflag: "dax" or "immutable"; seal: "iomap"
+	On      bool   // setflag, daxfile: on (true) / off (false)
 }
 
 // Dir is a "dir NAME dax=on|off" directive.

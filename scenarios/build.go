@@ -170,6 +170,7 @@ func (b *Built) addThread(th Thread, slots *slotAllocator) error {
 		if s.Map != "" {
 			st.VMA = maps[s.Map]
 		}
+		st.FromMap = s.Op == OpWrite && s.Map != ""
 		if s.Value != "" {
 			st.Val = k.ParseResultOrIntern(s.Value)
 		}

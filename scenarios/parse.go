@@ -1029,11 +1029,24 @@ func (p *parser) sFDPage(c *cursor, s *Stmt) error {
 	return err
 }
 
+// sWrite parses "write FD PAGE VALUE" and "write FD PAGE from MAP PAGE", whose
+// user buffer is a page of a mapping (copy_from_user may fault on it).
 func (p *parser) sWrite(c *cursor, s *Stmt) error {
 	err := p.sFDPage(c, s)
-	if err == nil {
-		s.Value, err = p.value(c)
+	if err != nil {
+		return err
 	}
+	if c.more() && c.ln.toks[c.i].text == "from" {
+		c.i++
+		var b binding
+		if s.Map, b, err = p.use(c, true); err != nil {
+			return err
+		}
+		s.SrcFile = b.file
+		s.Page2, err = p.page(c, b.pages, fmt.Sprintf("mapping %s (pages %s)", s.Map, rangeText(b.pages)))
+		return err
+	}
+	s.Value, err = p.value(c)
 	return err
 }
 

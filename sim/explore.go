@@ -34,6 +34,23 @@ type Check struct {
 	Step  func(k *model.Kernel, before, after *model.State, ev *model.Event) (class, msg string)
 	// Stuck gets the stuck state and the blocked event of every running thread.
 	Stuck func(k *model.Kernel, s *model.State, blocked []model.Event) (class, msg string)
+	// Traced is a transition check for properties over the whole explored graph
+	// (lock-order): it may ask for the schedule that reaches the transition, to
+	// keep it as evidence, and may return a finding with related schedules.
+	Traced func(k *model.Kernel, before, after *model.State, ev *model.Event, trace func() []int) *Finding
+}
+
+// Finding is what a Traced check reports.
+type Finding struct {
+	Class, Msg string
+	Related    []Related
+}
+
+// Related is an earlier schedule a finding refers to (lockdep's "the existing
+// dependency chain").
+type Related struct {
+	Note  string
+	Trace []int
 }
 
 // Options bound the search.
@@ -55,9 +72,10 @@ type Violation struct {
 	// Trace is the schedule from the initial state: the thread that takes each
 	// step. For a transition check the last step is the violating transition; for a
 	// state or stuck check the trace ends in the violating state.
-	Trace []int
-	Found int // states visited when it was found (for reports of time-to-first)
-	At    time.Duration
+	Trace   []int
+	Related []Related // earlier schedules the witness refers to
+	Found   int       // states visited when it was found (for reports of time-to-first)
+	At      time.Duration
 }
 
 // Result is the outcome of a search.
@@ -181,10 +199,10 @@ func (e *explorer) trace(id int32) []int {
 
 // report records a witness unless one of the same check and class is known; the
 // trace leads to node id, then takes a step of thread (-1: none).
-func (e *explorer) report(check, class, msg string, id int32, thread int) {
+func (e *explorer) report(check, class, msg string, id int32, thread int) bool {
 	key := check + "\x00" + class
 	if e.seen[key] {
-		return
+		return false
 	}
 	e.seen[key] = true
 	e.checked[check] = true
@@ -194,6 +212,7 @@ func (e *explorer) report(check, class, msg string, id int32, thread int) {
 	}
 	e.res.Violations = append(e.res.Violations, Violation{Check: check, Class: class, Msg: msg, Trace: trace,
 		Found: len(e.nodes), At: time.Since(e.start)})
+	return true
 }
 
 func (e *explorer) done() bool {
@@ -220,6 +239,18 @@ func (e *explorer) checkStep(before, after *model.State, ev *model.Event, from i
 		}
 		if class, msg := c.Step(e.k, before, after, ev); msg != "" {
 			e.report(c.Name, class, msg, from, thread)
+		}
+	}
+	for i := range e.checks {
+		c := &e.checks[i]
+		if c.Traced == nil {
+			continue
+		}
+		trace := func() []int { return append(e.trace(from), thread) }
+		if f := c.Traced(e.k, before, after, ev, trace); f != nil {
+			if e.report(c.Name, f.Class, f.Msg, from, thread) {
+				e.res.Violations[len(e.res.Violations)-1].Related = f.Related
+			}
 		}
 	}
 }

@@ -31,6 +31,9 @@ func applyFlipDontcache(k *model.Kernel) {
 			if c.SetDiskDax() {
 				c.S.Inodes[c.St.Inode].DontCache = 1
 			}
+			if c.K.Bug(model.MutSetflagFlipsLive) {
+				c.S.SetSDax(c.St.Inode, c.St.On) // E.11: the pre-4.14 live flip
+			}
 			return c.SetflagDone(model.ResOK)
 		},
 	})
