@@ -61,8 +61,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return checker.ExitOK
-	case "compare", "replay", "merge":
-		fmt.Fprintf(stderr, "daxsim %s: not implemented yet (issue #5)\n", cmd)
+	case "compare":
+		return cmdCompare(rest, stdout, stderr)
+	case "replay":
+		return cmdReplay(rest, stdout, stderr)
+	case "merge":
+		fmt.Fprintf(stderr, "daxsim %s: not implemented yet (goes with -shard)\n", cmd)
 		return checker.ExitBadInput
 	}
 	fmt.Fprintf(stderr, "daxsim: unknown command %q\n\n%s", cmd, usage)
@@ -81,6 +85,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	maxStates := fs.Int("max-states", 2_000_000, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit")
 	maxDepth := fs.Int("max-depth", 0, "do not explore beyond this many steps (verdict unknown, exit 3); 0 = no limit")
 	times := fs.Bool("times", false, "print the elapsed time (makes the output differ between runs)")
+	format := fs.String("format", "text", "text, json (read by 'daxsim replay') or html (one lane per thread)")
 	out := fs.String("o", "", "write the report to this file instead of stdout")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: daxsim check [flags] FILE...")
@@ -101,6 +106,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "daxsim check: -crash must be anywhere, never or fences, not %q\n", *crash)
 		return checker.ExitBadInput
 	}
+	if *format != "text" && *format != "json" && *format != "html" {
+		fmt.Fprintf(stderr, "daxsim check: -format must be text, json or html, not %q\n", *format)
+		return checker.ExitBadInput
+	}
 	if *search != "bfs" && *search != "dfs" {
 		fmt.Fprintf(stderr, "daxsim check: -search must be bfs or dfs, not %q\n", *search)
 		return checker.ExitBadInput
@@ -116,7 +125,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		if i > 0 {
 			fmt.Fprintln(&buf)
 		}
-		code := checkFile(path, scenarios.Options{Proposal: *proposal, Mutants: mutants, Crash: *crash}, opt, *times, &buf, stderr)
+		code := checkFile(path, scenarios.Options{Proposal: *proposal, Mutants: mutants, Crash: *crash}, opt, *format, *times, &buf, stderr)
 		codes = append(codes, code)
 	}
 	w := stdout
@@ -149,15 +158,26 @@ func parseOptions() scenarios.ParseOptions {
 	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: checker.Names(), Mutants: model.MutantNames()}
 }
 
-func checkFile(path string, bo scenarios.Options, opt sim.Options, times bool, w, stderr io.Writer) int {
+func checkFile(path string, bo scenarios.Options, opt sim.Options, format string, times bool, w, stderr io.Writer) int {
 	b, err := load(path, bo)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return checker.ExitBadInput
 	}
 	r := checker.Run(b, opt)
-	fmt.Fprintf(w, "== %s\n", path)
-	r.WriteText(w, times)
+	switch format {
+	case "json":
+		err = r.WriteJSON(w)
+	case "html":
+		err = r.WriteHTML(w)
+	default:
+		fmt.Fprintf(w, "== %s\n", path)
+		r.WriteText(w, times)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "daxsim check: %v\n", err)
+		return checker.ExitBadInput
+	}
 	return r.Exit
 }
 
