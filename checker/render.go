@@ -23,8 +23,12 @@ func (r *Report) WriteText(w io.Writer, withTimes bool) {
 	if !res.Complete {
 		coverage = "INCOMPLETE (" + res.Limit + ")"
 	}
-	fmt.Fprintf(w, "search   %s, %s: %d states, %d transitions, depth %d, %d terminal",
-		res.Search, coverage, res.States, res.Transitions, res.Depth, res.Terminal)
+	if res.Search == "random" {
+		fmt.Fprintf(w, "search   %s; verdicts are violation or unknown", r.Random.Describe())
+	} else {
+		fmt.Fprintf(w, "search   %s, %s: %d states, %d transitions, depth %d, %d terminal",
+			res.Search, coverage, res.States, res.Transitions, res.Depth, res.Terminal)
+	}
 	if withTimes {
 		fmt.Fprintf(w, ", %v", res.Elapsed.Round(1000))
 	}
@@ -112,7 +116,11 @@ func (r *Report) writeCounterexample(w io.Writer, v sim.Violation) {
 		fmt.Fprintf(w, "\n-- %s:\n\n", rel.Note)
 		r.writeTrace(w, rel.Trace, false)
 	}
-	fmt.Fprintf(w, "%s\nreplay: daxsim check -proposal %s %s\n", strings.Repeat("-", len(rule)), k.Proposal, b.Scn.Path)
+	replay := fmt.Sprintf("daxsim check -proposal %s", k.Proposal)
+	if v.Run >= 0 && r.Random != nil {
+		replay += fmt.Sprintf(" -mode random -seed %d -first %d -runs 1", r.Random.Seed, v.Run)
+	}
+	fmt.Fprintf(w, "%s\nreplay: %s %s\n", strings.Repeat("-", len(rule)), replay, b.Scn.Path)
 }
 
 // writeTrace replays a schedule and prints it one step a line; the last step is

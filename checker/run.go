@@ -49,6 +49,7 @@ type ExpectResult struct {
 type Report struct {
 	Built   *scenarios.Built
 	Result  *sim.Result
+	Random  *sim.RandomResult // set when random schedules ran
 	Props   []PropResult
 	Expects []ExpectResult
 	Exit    int
@@ -56,22 +57,56 @@ type Report struct {
 
 // Run explores a built scenario and judges its properties and expect lines.
 func Run(b *scenarios.Built, opt sim.Options) *Report {
+	return RunMode(b, Options{Sim: opt})
+}
+
+// Options choose how a scenario is searched.
+type Options struct {
+	Sim sim.Options
+	// Random runs seeded random schedules instead of the exhaustive search.
+	Random bool
+	// Fallback runs random schedules after an exhaustive search cut by a limit
+	// (SPEC.md: exhaustive "falls back to random with a warning").
+	Fallback bool
+	RandOpt  sim.RandomOptions
+}
+
+// RunMode explores a built scenario as opt says and judges it.
+func RunMode(b *scenarios.Built, opt Options) *Report {
 	scn := b.Scn
 	r := &Report{Built: b}
 	cfg := Config{Crash: scn.Crash}
 	names, implicit := selectProperties(scn)
-	var checks []sim.Check
-	for _, n := range names {
-		p, _ := Lookup(n)
-		if p.Checkable() && (!p.Crash || cfg.Crashes()) {
-			checks = append(checks, p.Check(cfg))
+	makeChecks := func() ([]sim.Check, []resultCheck) {
+		var checks []sim.Check
+		for _, n := range names {
+			p, _ := Lookup(n)
+			if p.Checkable() && (!p.Crash || cfg.Crashes()) {
+				checks = append(checks, p.Check(cfg))
+			}
 		}
+		results := expectResultChecks(b)
+		for _, rc := range results {
+			checks = append(checks, rc.check)
+		}
+		return checks, results
 	}
-	results := expectResultChecks(b)
-	for _, rc := range results {
-		checks = append(checks, rc.check)
+	checks, results := makeChecks()
+	var res *sim.Result
+	if !opt.Random {
+		res = sim.Explore(b.Kernel, &b.Init, checks, opt.Sim)
 	}
-	res := sim.Explore(b.Kernel, &b.Init, checks, opt)
+	if opt.Random || (opt.Fallback && !res.Complete) {
+		var hist []sim.HistoryCheck
+		for _, n := range names {
+			if n == "read-your-writes" {
+				hist = append(hist, historyCheck())
+			}
+		}
+		rr := sim.RandomSearch(b.Kernel, &b.Init, func() []sim.Check { c, _ := makeChecks(); return c }, hist, opt.RandOpt)
+		r.Random = rr
+		res = mergeRandom(res, rr)
+	}
 	r.Result = res
 
 	for _, n := range names {
@@ -82,6 +117,30 @@ func Run(b *scenarios.Built, opt sim.Options) *Report {
 	}
 	r.Exit = r.exitCode()
 	return r
+}
+
+// mergeRandom folds a random search into a result: the witnesses of checks the
+// exhaustive search (if any) did not already witness, and the limit that says the
+// verdicts are not proofs.
+func mergeRandom(res *sim.Result, rr *sim.RandomResult) *sim.Result {
+	if res == nil {
+		res = &sim.Result{Search: "random", States: rr.States, Transitions: rr.Steps}
+		res.Limit = "random search"
+	} else {
+		res.Limit += "; then " + rr.Describe()
+		res.Search += "+random"
+	}
+	res.Complete = false
+	have := map[string]bool{}
+	for _, v := range res.Violations {
+		have[v.Check+"\x00"+v.Class] = true
+	}
+	for _, v := range rr.Violations {
+		if !have[v.Check+"\x00"+v.Class] {
+			res.Violations = append(res.Violations, v)
+		}
+	}
+	return res
 }
 
 // selectProperties returns the properties to judge: those of the check line (all

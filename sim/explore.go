@@ -20,6 +20,8 @@ import (
 	"runtime"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/daxsim/daxsim/model"
 )
 
@@ -62,6 +64,19 @@ type Options struct {
 	StopWhenAllViolated bool
 	// MeasureMemory fills Result.StoredBytes (it runs the garbage collector twice).
 	MeasureMemory bool
+	// Workers expand each BFS level in parallel (the result does not depend on
+	// it); DFS is sequential.
+	Workers int
+	// Progress, when set, is called after every BFS level.
+	Progress func(Progress)
+}
+
+// Progress is what a search reports while it runs.
+type Progress struct {
+	States   int
+	Depth    int
+	Frontier int
+	Elapsed  time.Duration
 }
 
 // Violation is a witness that a check fails.
@@ -74,6 +89,7 @@ type Violation struct {
 	// state or stuck check the trace ends in the violating state.
 	Trace   []int
 	Related []Related // earlier schedules the witness refers to
+	Run     int       // random mode: the run that found it (-1: exhaustive)
 	Found   int       // states visited when it was found (for reports of time-to-first)
 	At      time.Duration
 }
@@ -178,9 +194,13 @@ func heapAlloc() uint64 {
 }
 
 func (e *explorer) add(s *model.State, parent int32, thread int, depth int) int32 {
+	return e.addHashed(s.Hash(), parent, thread, depth)
+}
+
+func (e *explorer) addHashed(h uint64, parent int32, thread int, depth int) int32 {
 	id := int32(len(e.nodes))
 	e.nodes = append(e.nodes, node{parent: parent, thread: int8(thread), depth: int32(depth)})
-	e.visited[s.Hash()] = id
+	e.visited[h] = id
 	return id
 }
 
@@ -211,7 +231,7 @@ func (e *explorer) report(check, class, msg string, id int32, thread int) bool {
 		trace = append(trace, thread)
 	}
 	e.res.Violations = append(e.res.Violations, Violation{Check: check, Class: class, Msg: msg, Trace: trace,
-		Found: len(e.nodes), At: time.Since(e.start)})
+		Found: len(e.nodes), At: time.Since(e.start), Run: -1})
 	return true
 }
 
@@ -326,6 +346,7 @@ func (e *explorer) bfs(init *model.State, root int32) {
 	level := []item{{*init, root}}
 	var nextLevel []item
 	depthCut := false
+	workers := max(e.opt.Workers, 1)
 	for depth := 0; len(level) > 0; depth++ {
 		if e.opt.MaxDepth > 0 && depth >= e.opt.MaxDepth {
 			// States at the bound are not expanded, but they are still judged
@@ -340,32 +361,165 @@ func (e *explorer) bfs(init *model.State, root int32) {
 		}
 		e.res.Depth = depth
 		nextLevel = nextLevel[:0]
-		for i := range level {
-			it := &level[i]
-			e.expand(&it.s, it.id, func(next *model.State, t int) {
-				if _, ok := e.visited[next.Hash()]; ok {
-					return
-				}
-				id := e.add(next, it.id, t, depth+1)
-				e.checkState(next, id)
-				nextLevel = append(nextLevel, item{id: id})
-				nextLevel[len(nextLevel)-1].s = *next
-			})
-			if e.done() {
-				e.res.Limit = "stopped at the first witness of every check"
-				return
-			}
-			if e.limitHit() {
+		for lo := 0; lo < len(level); lo += bfsBatch {
+			batch := level[lo:min(lo+bfsBatch, len(level))]
+			var stop bool
+			nextLevel, stop = e.bfsBatch(batch, depth, workers, nextLevel)
+			if stop {
 				return
 			}
 		}
 		level, nextLevel = nextLevel, level
+		if e.opt.Progress != nil {
+			e.opt.Progress(Progress{States: len(e.nodes), Depth: depth + 1, Frontier: len(level), Elapsed: time.Since(e.start)})
+		}
 	}
 	if depthCut {
 		e.res.Limit = fmt.Sprintf("max-depth %d reached", e.opt.MaxDepth)
 		return
 	}
 	e.res.Complete = true
+}
+
+// bfsBatch is the number of frontier states expanded together.
+const bfsBatch = 1024
+
+// succ is one successor computed by a worker.
+type succ struct {
+	thread int
+	hash   uint64
+	s      model.State
+	ev     model.Event
+}
+
+// expansion is what a worker found from one frontier state.
+type expansion struct {
+	succs   []succ
+	blocked []model.Event // blocked events of the running scenario threads
+	running int
+}
+
+// bfsBatch expands a batch of one level. Workers compute the successors and
+// their fingerprints in parallel; the merge that follows is sequential and in
+// frontier order (transition checks, deduplication, numbering), then the state
+// checks of the new states run in parallel and are reported in order. So the
+// result is the same for every number of workers. It returns the next level and
+// whether the search must stop.
+func (e *explorer) bfsBatch(batch []item, depth, workers int, nextLevel []item) ([]item, bool) {
+	exps := make([]expansion, len(batch))
+	parallel(workers, len(batch), func(i int) {
+		exps[i] = e.expandOne(&batch[i].s)
+	})
+	type fresh struct {
+		id   int32
+		s    *model.State
+		from int
+	}
+	var news []fresh
+	limited := false
+merge:
+	for i := range batch {
+		it := &batch[i]
+		x := &exps[i]
+		for j := range x.succs {
+			sc := &x.succs[j]
+			e.res.Transitions++
+			e.checkStep(&it.s, &sc.s, &sc.ev, it.id, sc.thread)
+			if _, ok := e.visited[sc.hash]; ok {
+				continue
+			}
+			if e.opt.MaxStates > 0 && len(e.nodes) >= e.opt.MaxStates {
+				limited = true
+				break merge
+			}
+			id := e.addHashed(sc.hash, it.id, sc.thread, depth+1)
+			news = append(news, fresh{id: id, s: &sc.s, from: i})
+		}
+		switch {
+		case len(x.succs) > 0:
+		case x.running == 0:
+			e.res.Terminal++
+		default:
+			e.stuckWith(&it.s, it.id, x.blocked)
+		}
+	}
+	type found struct{ class, msg string }
+	nc := len(e.checks)
+	findings := make([]found, len(news)*nc)
+	parallel(workers, len(news), func(i int) {
+		for c := range e.checks {
+			if f := e.checks[c].State; f != nil {
+				if class, msg := f(e.k, news[i].s); msg != "" {
+					findings[i*nc+c] = found{class, msg}
+				}
+			}
+		}
+	})
+	for i, n := range news {
+		for c := range e.checks {
+			if f := findings[i*nc+c]; f.msg != "" {
+				e.report(e.checks[c].Name, f.class, f.msg, n.id, -1)
+			}
+		}
+		nextLevel = append(nextLevel, item{id: n.id})
+		nextLevel[len(nextLevel)-1].s = *n.s
+		if e.done() {
+			e.res.Limit = "stopped at the first witness of every check"
+			return nextLevel, true
+		}
+	}
+	if limited || e.limitHit() {
+		e.limitHit()
+		return nextLevel, true
+	}
+	return nextLevel, false
+}
+
+// expandOne runs every thread one step from s, without checks.
+func (e *explorer) expandOne(s *model.State) expansion {
+	var x expansion
+	for t := range e.k.Threads {
+		if !e.k.Running(s, t) {
+			continue
+		}
+		if !e.k.Threads[t].Daemon {
+			x.running++
+		}
+		x.succs = append(x.succs, succ{thread: t, s: *s})
+		sc := &x.succs[len(x.succs)-1]
+		if !e.k.Exec(&sc.s, t, &sc.ev) {
+			if !e.k.Threads[t].Daemon {
+				x.blocked = append(x.blocked, sc.ev)
+			}
+			x.succs = x.succs[:len(x.succs)-1]
+			continue
+		}
+		sc.hash = sc.s.Hash()
+	}
+	return x
+}
+
+// parallel runs f(0..n-1) on up to workers goroutines (inline for one).
+func parallel(workers, n int, f func(i int)) {
+	if workers <= 1 || n < 2 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var g errgroup.Group
+	g.SetLimit(workers)
+	per := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += per {
+		lo := lo
+		g.Go(func() error {
+			for i := lo; i < min(lo+per, n); i++ {
+				f(i)
+			}
+			return nil
+		})
+	}
+	g.Wait()
 }
 
 // leaf judges a state at the depth bound: terminal and stuck states are counted
@@ -459,6 +613,11 @@ func (e *explorer) stuck(s *model.State, id int32) {
 			evs = append(evs, e.events[t])
 		}
 	}
+	e.stuckWith(s, id, evs)
+}
+
+// stuckWith runs the Stuck checks with the blocked events evs.
+func (e *explorer) stuckWith(s *model.State, id int32, evs []model.Event) {
 	for i := range e.checks {
 		c := &e.checks[i]
 		if c.Stuck == nil {

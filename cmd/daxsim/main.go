@@ -9,8 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
+	"time"
+
+	"golang.org/x/term"
 
 	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model"
@@ -80,7 +84,12 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	crash := fs.String("crash", "", "anywhere|never|fences: replaces the file's crash line")
 	var mutants listFlag
 	fs.Var(&mutants, "mutant", "run with this seeded kernel bug too (repeatable; see 'daxsim mutants')")
-	mode := fs.String("mode", "exhaustive", "exhaustive (random comes with issue #5)")
+	mode := fs.String("mode", "exhaustive", "exhaustive (falls back to random runs when -max-states is hit) or random")
+	seed := fs.Uint64("seed", 1, "random mode: the seed; the same seed gives the same runs and output")
+	runs := fs.Int("runs", 1000, "random mode: number of runs")
+	first := fs.Int("first", 0, "random mode: index of the first run (replay run K with -first K -runs 1)")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the output does not depend on it)")
+	viz := fs.String("viz", "", "write porcupine's HTML view of the read-your-writes witness's history to this file")
 	search := fs.String("search", "bfs", "bfs (shortest counterexamples) or dfs (less memory)")
 	maxStates := fs.Int("max-states", 2_000_000, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit")
 	maxDepth := fs.Int("max-depth", 0, "do not explore beyond this many steps (verdict unknown, exit 3); 0 = no limit")
@@ -98,8 +107,12 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return checker.ExitBadInput
 	}
-	if *mode != "exhaustive" {
-		fmt.Fprintf(stderr, "daxsim check: -mode %s is not implemented yet (issue #5)\n", *mode)
+	if *mode != "exhaustive" && *mode != "random" {
+		fmt.Fprintf(stderr, "daxsim check: -mode must be exhaustive or random, not %q\n", *mode)
+		return checker.ExitBadInput
+	}
+	if *runs <= 0 || *first < 0 || *workers <= 0 {
+		fmt.Fprintln(stderr, "daxsim check: -runs and -workers must be positive, -first not negative")
 		return checker.ExitBadInput
 	}
 	if *crash != "" && *crash != "anywhere" && *crash != "never" && *crash != "fences" {
@@ -118,14 +131,28 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "daxsim check: -max-states and -max-depth must not be negative")
 		return checker.ExitBadInput
 	}
-	opt := sim.Options{DFS: *search == "dfs", MaxStates: *maxStates, MaxDepth: *maxDepth}
+	opt := checker.Options{
+		Sim:      sim.Options{DFS: *search == "dfs", MaxStates: *maxStates, MaxDepth: *maxDepth, Workers: *workers},
+		Random:   *mode == "random",
+		Fallback: *mode == "exhaustive",
+		RandOpt:  sim.RandomOptions{Seed: *seed, Runs: *runs, First: *first, Workers: *workers},
+	}
+	if isTerminal(stderr) {
+		opt.Sim.Progress = func(p sim.Progress) {
+			fmt.Fprintf(stderr, "\r%d states (%.0f/s), depth %d, frontier %d, %v   ", p.States,
+				float64(p.States)/max(p.Elapsed.Seconds(), 1e-9), p.Depth, p.Frontier, p.Elapsed.Round(time.Second))
+		}
+		opt.RandOpt.Progress = func(done, total int) {
+			fmt.Fprintf(stderr, "\rrandom runs %d/%d   ", done, total)
+		}
+	}
 	var buf bytes.Buffer
 	codes := []int{}
 	for i, path := range fs.Args() {
 		if i > 0 {
 			fmt.Fprintln(&buf)
 		}
-		code := checkFile(path, scenarios.Options{Proposal: *proposal, Mutants: mutants, Crash: *crash}, opt, *format, *times, &buf, stderr)
+		code := checkFile(path, scenarios.Options{Proposal: *proposal, Mutants: mutants, Crash: *crash}, opt, *format, *times, *viz, &buf, stderr)
 		codes = append(codes, code)
 	}
 	w := stdout
@@ -158,13 +185,21 @@ func parseOptions() scenarios.ParseOptions {
 	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: checker.Names(), Mutants: model.MutantNames()}
 }
 
-func checkFile(path string, bo scenarios.Options, opt sim.Options, format string, times bool, w, stderr io.Writer) int {
+func checkFile(path string, bo scenarios.Options, opt checker.Options, format string, times bool, viz string, w, stderr io.Writer) int {
 	b, err := load(path, bo)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return checker.ExitBadInput
 	}
-	r := checker.Run(b, opt)
+	r := checker.RunMode(b, opt)
+	if r.Random != nil && !opt.Random {
+		fmt.Fprintf(stderr, "daxsim: %s: %s; fell back to %s\n", path, "the exhaustive search was cut short", r.Random.Describe())
+	}
+	if viz != "" {
+		if err := r.WriteViz(viz); err != nil {
+			fmt.Fprintf(stderr, "daxsim check: -viz: %v\n", err)
+		}
+	}
 	switch format {
 	case "json":
 		err = r.WriteJSON(w)
@@ -273,4 +308,10 @@ func cmdExplain(args []string, w, stderr io.Writer) int {
 		fmt.Fprintf(w, "  - %s\n", v)
 	}
 	return checker.ExitOK
+}
+
+// isTerminal reports whether w is a terminal (progress goes there only then).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -1,0 +1,185 @@
+package checker
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/sim"
+)
+
+// The porcupine side of read-your-writes (random mode): the history of one run's
+// reads, loads, writes and stores, partitioned by file page, checked for
+// linearizability against a register per page (a plain file). Truncate and punch
+// are writes of zeroes to the pages they drop. Calls that failed, private
+// mappings, write(2)s whose data came from a mapping and reflinked pages are left
+// out (their value is not a plain register write the history can state).
+// A write that never returned may have happened or not: porcupine gets it with a
+// return after every other call. A read that never returned is dropped.
+
+// pageKey names a file page.
+type pageKey struct{ inode, page int }
+
+// regInput is one register operation.
+type regInput struct {
+	key   pageKey
+	write bool
+	value uint8 // written value, or (for a read) unused
+}
+
+// registerModel is a per-page register of data tokens, initially 0.
+var registerModel = porcupine.Model{
+	Partition: func(h []porcupine.Operation) [][]porcupine.Operation {
+		byKey := map[pageKey][]porcupine.Operation{}
+		var keys []pageKey
+		for _, op := range h {
+			k := op.Input.(regInput).key
+			if _, ok := byKey[k]; !ok {
+				keys = append(keys, k)
+			}
+			byKey[k] = append(byKey[k], op)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			return keys[i].inode < keys[j].inode || keys[i].inode == keys[j].inode && keys[i].page < keys[j].page
+		})
+		var out [][]porcupine.Operation
+		for _, k := range keys {
+			out = append(out, byKey[k])
+		}
+		return out
+	},
+	Init: func() interface{} { return uint8(0) },
+	Step: func(state, input, output interface{}) (bool, interface{}) {
+		in := input.(regInput)
+		if in.write {
+			return true, in.value
+		}
+		return output.(uint8) == state.(uint8), state
+	},
+	DescribeOperation: func(input, output interface{}) string {
+		in := input.(regInput)
+		if in.write {
+			return fmt.Sprintf("write %d", in.value)
+		}
+		return fmt.Sprintf("read -> %d", output.(uint8))
+	},
+}
+
+// historyOps turns a run's history into register operations.
+func historyOps(k *model.Kernel, h *sim.History) []porcupine.Operation {
+	excluded := map[pageKey]bool{}
+	for _, c := range h.Calls {
+		st := k.StmtAt(c.Thread, c.PC)
+		if st.Op == model.OpReflink {
+			excluded[pageKey{st.Inode2, st.Page2}] = true
+			excluded[pageKey{st.Inode, st.Page}] = true
+		}
+		if st.Op == model.OpWrite && st.FromMap {
+			excluded[pageKey{st.Inode, st.Page}] = true
+		}
+	}
+	end := int64(len(h.Trace) + 1)
+	var ops []porcupine.Operation
+	add := func(c sim.Call, in regInput, out uint8) {
+		if excluded[in.key] {
+			return
+		}
+		ret := int64(c.End)
+		if c.End < 0 {
+			ret = end
+		}
+		ops = append(ops, porcupine.Operation{ClientId: c.Thread, Input: in, Call: int64(c.Start), Output: out, Return: ret})
+	}
+	for _, c := range h.Calls {
+		st := k.StmtAt(c.Thread, c.PC)
+		ok := c.End >= 0 && c.Result == model.ResOK
+		pending := c.End < 0
+		key := pageKey{st.Inode, st.Page}
+		switch st.Op {
+		case model.OpStore:
+			if st.Flags&model.VMPrivate == 0 && (ok || pending) {
+				add(c, regInput{key: key, write: true, value: st.Val}, 0)
+			}
+		case model.OpWrite:
+			if !st.FromMap && (ok || pending) {
+				add(c, regInput{key: key, write: true, value: st.Val}, 0)
+			}
+		case model.OpLoad, model.OpRead:
+			if c.End >= 0 && c.Result >= model.ResValue && (st.Op == model.OpRead || st.Flags&model.VMPrivate == 0) {
+				add(c, regInput{key: key}, uint8(c.Result-model.ResValue))
+			}
+		case model.OpTruncate, model.OpPunch:
+			if !ok && !pending {
+				continue
+			}
+			lo, hi := st.Lo, st.Hi
+			if st.Op == model.OpTruncate {
+				hi = model.MaxPages - 1
+			}
+			for pg := lo; pg <= hi && pg < model.MaxPages; pg++ {
+				add(c, regInput{key: pageKey{st.Inode, pg}, write: true, value: 0}, 0)
+			}
+		}
+	}
+	return ops
+}
+
+// linearizable checks a run's history with porcupine.
+func linearizable(k *model.Kernel, h *sim.History, timeout time.Duration) (porcupine.CheckResult, porcupine.LinearizationInfo) {
+	return porcupine.CheckOperationsVerbose(registerModel, historyOps(k, h), timeout)
+}
+
+// historyCheck is read-your-writes over whole random runs.
+func historyCheck() sim.HistoryCheck {
+	return sim.HistoryCheck{
+		Name: "read-your-writes",
+		Check: func(k *model.Kernel, h *sim.History) (string, string) {
+			res, _ := linearizable(k, h, time.Second)
+			switch res {
+			case porcupine.Illegal:
+				return "not-linearizable", fmt.Sprintf("run %d: the history of reads, loads, writes and stores is not linearizable against a plain file (porcupine; -viz FILE draws it)", h.Run)
+			case porcupine.Unknown:
+				return "", "" // timed out: no verdict from this run
+			}
+			return "", ""
+		},
+	}
+}
+
+// Visualize writes porcupine's HTML view of the history of a schedule.
+func Visualize(k *model.Kernel, init *model.State, trace []int, w io.Writer) error {
+	h := sim.HistoryOf(k, init, trace)
+	_, info := linearizable(k, h, 10*time.Second)
+	return porcupine.Visualize(registerModel, info, w)
+}
+
+// WriteViz writes porcupine's view of the history of the first read-your-writes
+// witness (or of the first witness if there is none) to path.
+func (r *Report) WriteViz(path string) error {
+	var trace []int
+	found := false
+	for _, p := range r.Props {
+		for _, v := range p.Witnesses {
+			if !found || p.Name == "read-your-writes" {
+				trace, found = v.Trace, true
+			}
+			if p.Name == "read-your-writes" {
+				break
+			}
+		}
+	}
+	if !found {
+		return fmt.Errorf("no witness to draw")
+	}
+	var b strings.Builder
+	if err := Visualize(r.Built.Kernel, &r.Built.Init, trace, &b); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
