@@ -15,7 +15,7 @@ import (
 // remap) is committed. MAP_SYNC (seed 002) commits it before the PTE becomes
 // writable; PMEM_IMMUTABLE, daxfile and MAP_DIRECT freeze the block map; the
 // baseline does neither, so applications must fsync. The obligation is made at
-// every user flush through a shared writable mapping whose PTE is DAX, whatever
+// every user flush through a writable DAX PTE of a shared mapping, whatever
 // the proposal promises, and checked like no-lost-block on every crash image.
 func init() {
 	register(&Property{

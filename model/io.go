@@ -132,13 +132,16 @@ func fsyncStart(c *Ctx) Outcome {
 // startWriteback sets the registers of the writeback and commit steps and
 // snapshots the data versions of pages lo..hi.
 func (c *Ctx) startWriteback(lo, hi int, datasync bool) {
-	in := &c.S.Inodes[c.St.Inode]
 	c.Th.R[rCursor], c.Th.R[rHi], c.Th.R[rDatasync] = uint8(lo), uint8(hi), b2u(datasync)
 	if hi < lo {
 		c.Th.R[rCursor], c.Th.R[rHi] = 1, 0 // empty range
 	}
 	for pg := lo; pg <= hi; pg++ {
-		c.Th.R[rSnap+pg] = in.DVer[pg]
+		// The promise is about the data the page holds now: a page whose data
+		// was truncated away holds zeroes, whatever was written before.
+		if v, own := c.S.FileVersion(c.St.Inode, pg); own {
+			c.Th.R[rSnap+pg] = v
+		}
 	}
 }
 
@@ -245,7 +248,7 @@ func fsyncDone(c *Ctx) Outcome {
 // flushStep is clwb over the page then sfence (libpmem pmem_persist). Through a
 // DAX PTE the block's line becomes durable; a page-cache page or the zero page is
 // DRAM, so nothing becomes durable. An unmapped page is faulted in first (clwb is
-// a memory access).
+// a memory access). The flush creates obligations only through a writable PTE.
 func flushStep(c *Ctx) Outcome {
 	v, ok := c.mappedVMA()
 	if !ok {
@@ -257,7 +260,7 @@ func flushStep(c *Ctx) Outcome {
 	switch pte.Kind {
 	case PTENone:
 		c.Th.R[rAccess] = accessFlush
-		if v.Flags&VMPrivate == 0 && v.Ops == KindDAX {
+		if v.Ops == KindDAX { // private DAX read faults map the block read-only too
 			return c.Goto(PathDAXFault, 0)
 		}
 		return c.Goto(PathPCFault, 0)
@@ -266,7 +269,10 @@ func flushStep(c *Ctx) Outcome {
 		c.S.flushBlock(b)
 		c.Ev.Fence = true
 		bl := &c.S.Blocks[b]
-		if v.Flags&VMShared != 0 && v.Write != 0 && bl.Tag == Tag(i, pg) {
+		// Only data stored through this mapping (a writable PTE) is the user's
+		// to promise: MAP_SYNC guarantees blocks that are writably mapped; data
+		// that write(2) put there and a read fault mapped read-only is not.
+		if v.Flags&VMShared != 0 && pte.Write != 0 && bl.Tag == Tag(i, pg) {
 			c.S.FlushPromise(i, pg, bl.Ver)
 			if c.K.UserFlushPromised(c, v) {
 				c.S.Promise(i, pg, bl.Ver)
@@ -568,6 +574,16 @@ func truncatePagecache(c *Ctx) Outcome {
 	for pg := lo; pg <= hi; pg++ {
 		c.S.unmapPage(i, pg, PTENone)
 		in.XA[pg] = Entry{}
+		if pg >= int(in.Size) && c.St.Op == OpPunch {
+			continue
+		}
+		// From here the range's data is being removed: promises of it may come
+		// back as zeroes, reads return zeroes (crash-model 3.4's X).
+		if in.Prom[pg] != 0 || in.FProm[pg] != 0 {
+			in.PromZero |= 1 << pg
+		}
+		in.DoneVer[pg] = 0
+		in.TruncVer[pg] = c.S.bumpVersion(i, pg)
 	}
 	return c.Next()
 }
@@ -586,10 +602,6 @@ func truncateBlocks(c *Ctx) Outcome {
 		lo = hi + 1
 	}
 	for pg := lo; pg <= hi; pg++ {
-		if in.Prom[pg] != 0 || in.FProm[pg] != 0 {
-			in.PromZero |= 1 << pg
-		}
-		in.DoneVer[pg] = 0 // the data is gone: reads return zeroes
 		if in.Block[pg] != 0 {
 			c.S.freeBlock(int(in.Block[pg]) - 1)
 			c.S.setExtent(i, pg, 0, ExtHole)

@@ -405,7 +405,7 @@ func loadStep(c *Ctx) Outcome {
 		return c.Return(ResValue + Result(val))
 	}
 	c.Th.R[rAccess] = accessRead
-	if v.Flags&VMPrivate == 0 && v.Ops == KindDAX {
+	if v.Ops == KindDAX { // private DAX read faults map the block read-only too
 		return c.Goto(PathDAXFault, 0)
 	}
 	return c.Goto(PathPCFault, 0)

@@ -209,6 +209,9 @@ func (s *State) Promise(i, pg int, ver uint8) {
 	if ver > in.Prom[pg] {
 		in.Prom[pg] = ver
 		in.PromZero &^= 1 << pg
+		if in.TruncVer[pg] > ver {
+			in.PromZero |= 1 << pg // truncated after that version: zeroes are allowed
+		}
 	}
 }
 
@@ -219,6 +222,9 @@ func (s *State) FlushPromise(i, pg int, ver uint8) {
 	if ver > in.FProm[pg] {
 		in.FProm[pg] = ver
 		in.PromZero &^= 1 << pg
+		if in.TruncVer[pg] > ver {
+			in.PromZero |= 1 << pg
+		}
 	}
 }
 

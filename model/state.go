@@ -180,6 +180,9 @@ type Inode struct {
 	// DoneVer is the version of the last completed store or write(2) data copy
 	// to the page (read-your-writes); truncate and punch reset it.
 	DoneVer [MaxPages]uint8
+	// TruncVer is the data version at the page's last truncate or punch: a
+	// promise of an older version may come back as zeroes (crash-model 3.4, X).
+	TruncVer [MaxPages]uint8
 
 	// Reflinked pages: Origin is the tag of the data a clone shares (0: none), and
 	// CloneVer the page's data version the clone made. Data with tag Origin at a

@@ -159,7 +159,7 @@ func TestLimitIsUnknown(t *testing.T) {
 	if code != checker.ExitUnknown {
 		t.Fatalf("exit %d, want 3\n%s", code, out.String())
 	}
-	if !strings.Contains(out.String(), "INCOMPLETE (max-states 10 reached)") ||
+	if !strings.Contains(out.String(), "INCOMPLETE (max-states 10 reached") ||
 		regexp.MustCompile(`(?m)^[a-z]+-[a-z-]+\s+pass\b`).MatchString(out.String()) {
 		t.Fatalf("report does not say the search was cut short:\n%s", out.String())
 	}
