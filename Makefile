@@ -1,7 +1,7 @@
 # daxsim: a model checker of Linux DAX kernel semantics.
 GO ?= go
 
-.PHONY: all build test demo bench lint clean
+.PHONY: all build test demo bench lint clean fuzz
 
 all: build
 
@@ -30,6 +30,11 @@ demo: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./sim/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./checker/
+
+# Random workloads with fresh seeds and more checks than 'make test' (which fixes
+# the seed). A failure is shrunk and saved under checker/testdata/rapid/; commit it.
+fuzz:
+	RAPID_SEED=$$(date +%s) $(GO) test -count=1 -run 'TestRapid(LinuxContract|EveryProposal)' ./checker/ -rapid.checks=2000
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi

@@ -52,10 +52,7 @@ func (r *Report) WriteText(w io.Writer, withTimes bool) {
 			verdict = "-"
 		}
 		if p.Verdict == Violation {
-			detail = fmt.Sprintf("shortest %d steps (%s)", len(p.Witnesses[0].Trace), p.Witnesses[0].Class)
-			if len(p.Witnesses) > 1 {
-				detail += fmt.Sprintf("; %d ways, counterexamples below", len(p.Witnesses))
-			}
+			detail = violationDetail(len(p.Witnesses[0].Trace), p.Witnesses[0].Class, len(p.Witnesses))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, verdict, detail)
 	}
@@ -79,6 +76,15 @@ func (r *Report) WriteText(w io.Writer, withTimes bool) {
 			r.writeCounterexample(w, *e.Witness)
 		}
 	}
+}
+
+// violationDetail is the detail column of a violated property.
+func violationDetail(shortest int, class string, ways int) string {
+	detail := fmt.Sprintf("shortest %d steps (%s)", shortest, class)
+	if ways > 1 {
+		detail += fmt.Sprintf("; %d ways, counterexamples below", ways)
+	}
+	return detail
 }
 
 // table is a tabwriter whose lines lose their trailing blanks.
@@ -128,26 +134,21 @@ func (r *Report) writeCounterexample(w io.Writer, v sim.Violation) {
 func (r *Report) writeTrace(w io.Writer, trace []int, final bool) {
 	b := r.Built
 	k := b.Kernel
-	steps, err := sim.Replay(k, &b.Init, trace)
+	steps, views, err := ReplaySteps(b, trace)
 	if err != nil {
 		fmt.Fprintf(w, "  (the trace does not replay: %v)\n", err)
 		return
 	}
 	tw := newTable(w)
 	fmt.Fprintln(tw, "  step\tthread\tstatement\tkernel function\tlocks held after\tstate after (S_DAX a_ops xa pte)\tchanges")
-	for i, st := range steps {
-		ev := &st.Event
-		stmt := k.StmtAt(ev.Thread, ev.PC)
-		changes := DescribeChanges(k, &st.Before, &st.After)
-		if ev.Returned {
-			changes = append(changes, "returns "+k.ResultName(ev.Result))
-		}
-		fn := ev.Fn
-		if i == len(steps)-1 {
+	for i := range views {
+		v := &views[i]
+		fn := v.Fn
+		if i == len(views)-1 {
 			fn = "=> " + fn
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%d: %s\t%s\t%s\t%s\t%s\n", i+1, k.ThreadName(ev.Thread), ev.PC+1, stmt.Text, fn,
-			k.DescribeHeld(&st.After, ev.Thread), focus(k, &st.After, ev.Thread, stmt), strings.Join(changes, "; "))
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", v.N, v.Name, v.Statement(), fn, v.Held, v.Focus,
+			strings.Join(v.Effects(), "; "))
 	}
 	tw.Flush()
 	if final && len(steps) > 0 {

@@ -1,12 +1,252 @@
 package checker
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/sim"
 )
 
-// WriteJSON writes the report as JSON (issue #5: work in progress in this commit).
-func (r *Report) WriteJSON(w io.Writer) error { return errors.New("-format json is not implemented yet") }
+// SchemaVersion is the version of the JSON report. 'daxsim replay' reads this
+// version only; bump it on any incompatible change of ReportData.
+const SchemaVersion = 1
 
-// WriteHTML writes the report as HTML (issue #5: work in progress in this commit).
-func (r *Report) WriteHTML(w io.Writer) error { return errors.New("-format html is not implemented yet") }
+// ReportData is a report as data: what '-format json' writes and 'daxsim replay'
+// reads. It holds no maps and no times, so it encodes deterministically.
+type ReportData struct {
+	Schema   int          `json:"schema"`
+	Scenario ScenarioData `json:"scenario"`
+	Proposal string       `json:"proposal"`
+	FS       string       `json:"fs"`
+	// Mutants are every seeded bug the kernel ran with: the file's mutant lines
+	// and the -mutant flags.
+	Mutants []string `json:"mutants"`
+	Crash   string   `json:"crash"`
+	// Threads are the thread names by index (a trace is a list of indexes), the
+	// journal daemon included.
+	Threads    []string     `json:"threads"`
+	Search     SearchData   `json:"search"`
+	Properties []PropData   `json:"properties"`
+	Expects    []ExpectData `json:"expects"`
+	Exit       int          `json:"exit"`
+}
+
+// ScenarioData names the scenario file.
+type ScenarioData struct {
+	Path string `json:"path"` // as given on the command line
+	Name string `json:"name"`
+}
+
+// SearchData is the search statistics (no times: they differ between runs).
+type SearchData struct {
+	Order       string `json:"order"` // bfs or dfs
+	States      int    `json:"states"`
+	Transitions int    `json:"transitions"`
+	Depth       int    `json:"depth"`
+	Terminal    int    `json:"terminal"`
+	Complete    bool   `json:"complete"`
+	Limit       string `json:"limit,omitempty"`
+}
+
+// PropData is the verdict on one property.
+type PropData struct {
+	Name      string        `json:"name"`
+	Verdict   Verdict       `json:"verdict"`
+	Why       string        `json:"why,omitempty"`
+	Implicit  bool          `json:"implicit,omitempty"` // listed by "check all" but not checked
+	Witnesses []WitnessData `json:"witnesses"`
+}
+
+// ExpectData is the outcome of one expect line.
+type ExpectData struct {
+	Text    string       `json:"text"`
+	Holds   string       `json:"holds"` // holds, fails or unknown
+	Why     string       `json:"why,omitempty"`
+	Witness *WitnessData `json:"witness,omitempty"`
+}
+
+// WitnessData is one counterexample.
+type WitnessData struct {
+	// Index is its number over all properties, then all expect lines: what
+	// 'daxsim replay -witness N' takes.
+	Index   int    `json:"index"`
+	Check   string `json:"check"`
+	Class   string `json:"class"`
+	Message string `json:"message"`
+	// Trace is the schedule from the initial state: the thread index of each step.
+	Trace   []int         `json:"trace"`
+	Related []RelatedData `json:"related"`
+	Steps   []StepView    `json:"steps"`
+	// ReplayError is set when the trace did not replay (a bug of daxsim).
+	ReplayError string `json:"replay_error,omitempty"`
+}
+
+// RelatedData is an earlier schedule a witness refers to.
+type RelatedData struct {
+	Note        string     `json:"note"`
+	Trace       []int      `json:"trace"`
+	Steps       []StepView `json:"steps"`
+	ReplayError string     `json:"replay_error,omitempty"`
+}
+
+// Data converts the report to data, replaying every counterexample.
+func (r *Report) Data() *ReportData {
+	b := r.Built
+	k := b.Kernel
+	res := r.Result
+	d := &ReportData{
+		Schema:   SchemaVersion,
+		Scenario: ScenarioData{Path: b.Scn.Path, Name: b.Scn.Name},
+		Proposal: k.Proposal, FS: k.FS, Mutants: MutantsOf(k), Crash: b.Scn.Crash,
+		Search: SearchData{Order: res.Search, States: res.States, Transitions: res.Transitions, Depth: res.Depth,
+			Terminal: res.Terminal, Complete: res.Complete, Limit: res.Limit},
+		Properties: []PropData{}, Expects: []ExpectData{}, Exit: r.Exit,
+	}
+	if d.Crash == "" {
+		d.Crash = "anywhere"
+	}
+	for t := range k.Threads {
+		d.Threads = append(d.Threads, k.ThreadName(t))
+	}
+	n := 0
+	for _, p := range r.Props {
+		pd := PropData{Name: p.Name, Verdict: p.Verdict, Why: p.Why, Implicit: p.Implicit, Witnesses: []WitnessData{}}
+		for _, v := range p.Witnesses {
+			pd.Witnesses = append(pd.Witnesses, r.witnessData(n, v))
+			n++
+		}
+		d.Properties = append(d.Properties, pd)
+	}
+	for _, e := range r.Expects {
+		word := map[Verdict]string{Pass: "holds", Violation: "fails", Unknown: "unknown"}[e.Holds]
+		ed := ExpectData{Text: e.Text, Holds: word, Why: e.Why}
+		if e.Witness != nil {
+			w := r.witnessData(n, *e.Witness)
+			ed.Witness = &w
+			n++
+		}
+		d.Expects = append(d.Expects, ed)
+	}
+	return d
+}
+
+// MutantsOf names the mutants k runs with, in the order of model.Mutants.
+func MutantsOf(k *model.Kernel) []string {
+	out := []string{}
+	for _, m := range model.Mutants {
+		if k.Bugs&m.Bug != 0 {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}
+
+func (r *Report) witnessData(n int, v sim.Violation) WitnessData {
+	w := WitnessData{Index: n, Check: v.Check, Class: v.Class, Message: v.Msg, Trace: nonNil(v.Trace),
+		Related: []RelatedData{}}
+	var err error
+	_, w.Steps, err = ReplaySteps(r.Built, v.Trace)
+	if err != nil {
+		w.ReplayError = err.Error()
+	}
+	for _, rel := range v.Related {
+		rd := RelatedData{Note: rel.Note, Trace: nonNil(rel.Trace)}
+		_, rd.Steps, err = ReplaySteps(r.Built, rel.Trace)
+		if err != nil {
+			rd.ReplayError = err.Error()
+		}
+		w.Related = append(w.Related, rd)
+	}
+	return w
+}
+
+func nonNil(t []int) []int {
+	if t == nil {
+		return []int{}
+	}
+	return t
+}
+
+// Witnesses lists the report's counterexamples in Index order: every property's,
+// then every expect line's.
+func (d *ReportData) Witnesses() []*WitnessData {
+	var out []*WitnessData
+	for i := range d.Properties {
+		for j := range d.Properties[i].Witnesses {
+			out = append(out, &d.Properties[i].Witnesses[j])
+		}
+	}
+	for i := range d.Expects {
+		if d.Expects[i].Witness != nil {
+			out = append(out, d.Expects[i].Witness)
+		}
+	}
+	return out
+}
+
+// WriteJSON writes the report as one indented JSON document (ReportData).
+func (r *Report) WriteJSON(w io.Writer) error {
+	return writeJSON(w, r.Data())
+}
+
+// WriteJSONReports writes several reports as one JSON array.
+func WriteJSONReports(w io.Writer, rs []*Report) error {
+	ds := make([]*ReportData, 0, len(rs))
+	for _, r := range rs {
+		ds = append(ds, r.Data())
+	}
+	return writeJSON(w, ds)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// ReadReports decodes what WriteJSON (one report) or WriteJSONReports (an array)
+// wrote. It fails on anything else, and on another schema version.
+func ReadReports(data []byte) ([]ReportData, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil, errors.New("empty input, expected a JSON report")
+	}
+	var ds []ReportData
+	if data[0] == '[' {
+		if err := strictUnmarshal(data, &ds); err != nil {
+			return nil, err
+		}
+	} else {
+		var d ReportData
+		if err := strictUnmarshal(data, &d); err != nil {
+			return nil, err
+		}
+		ds = []ReportData{d}
+	}
+	if len(ds) == 0 {
+		return nil, errors.New("an empty array: no report")
+	}
+	for i := range ds {
+		if ds[i].Schema != SchemaVersion {
+			return nil, fmt.Errorf("report %d: schema %d, expected %d (not written by this daxsim's -format json?)",
+				i, ds[i].Schema, SchemaVersion)
+		}
+	}
+	return ds, nil
+}
+
+func strictUnmarshal(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON report")
+	}
+	return nil
+}

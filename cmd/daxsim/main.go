@@ -32,6 +32,7 @@ usage:
   daxsim scenarios                 list the built-in scenarios
   daxsim mutants                   list the seeded kernel bugs
   daxsim explain PROPOSAL          a proposal's rules, sources and known verdicts
+  daxsim replay [flags] TRACE.json re-run a counterexample saved by 'check -format json'
 
 exit status: 0 expectations hold (or, without expect lines, every property holds),
 1 a violation or a failed expectation, 2 bad input, 3 a limit cut the search short.
@@ -148,12 +149,33 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	var buf bytes.Buffer
 	codes := []int{}
+	var reports []*checker.Report
 	for i, path := range fs.Args() {
-		if i > 0 {
+		if i > 0 && *format == "text" {
 			fmt.Fprintln(&buf)
 		}
-		code := checkFile(path, scenarios.Options{Proposal: *proposal, Mutants: mutants, Crash: *crash}, opt, *format, *times, *viz, &buf, stderr)
+		code, r := checkFile(path, scenarios.Options{Proposal: *proposal, Mutants: mutants, Crash: *crash}, opt, *format, *times, *viz, &buf, stderr)
 		codes = append(codes, code)
+		if r != nil {
+			reports = append(reports, r)
+		}
+	}
+	// json and html are one document: a single file's report, or for several files
+	// a JSON array of reports / one page with every report.
+	if *format != "text" && len(reports) > 0 {
+		var err error
+		switch {
+		case *format == "html":
+			err = checker.WriteHTMLReports(&buf, reports)
+		case len(fs.Args()) == 1:
+			err = reports[0].WriteJSON(&buf)
+		default:
+			err = checker.WriteJSONReports(&buf, reports)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "daxsim check: %v\n", err)
+			return checker.ExitBadInput
+		}
 	}
 	w := stdout
 	if *out != "" {
@@ -185,35 +207,29 @@ func parseOptions() scenarios.ParseOptions {
 	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: checker.Names(), Mutants: model.MutantNames()}
 }
 
-func checkFile(path string, bo scenarios.Options, opt checker.Options, format string, times bool, viz string, w, stderr io.Writer) int {
+// checkFile checks one scenario file. The text report goes to w; for the other
+// formats the report is returned for cmdCheck to write.
+func checkFile(path string, bo scenarios.Options, opt checker.Options, format string, times bool, viz string, w, stderr io.Writer) (int, *checker.Report) {
 	b, err := load(path, bo)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
-		return checker.ExitBadInput
+		return checker.ExitBadInput, nil
 	}
 	r := checker.RunMode(b, opt)
 	if r.Random != nil && !opt.Random {
-		fmt.Fprintf(stderr, "daxsim: %s: %s; fell back to %s\n", path, "the exhaustive search was cut short", r.Random.Describe())
+		fmt.Fprintf(stderr, "daxsim: %s: the exhaustive search was cut short; fell back to %s\n", path, r.Random.Describe())
 	}
 	if viz != "" {
 		if err := r.WriteViz(viz); err != nil {
 			fmt.Fprintf(stderr, "daxsim check: -viz: %v\n", err)
 		}
 	}
-	switch format {
-	case "json":
-		err = r.WriteJSON(w)
-	case "html":
-		err = r.WriteHTML(w)
-	default:
-		fmt.Fprintf(w, "== %s\n", path)
-		r.WriteText(w, times)
+	if format != "text" {
+		return r.Exit, r
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "daxsim check: %v\n", err)
-		return checker.ExitBadInput
-	}
-	return r.Exit
+	fmt.Fprintf(w, "== %s\n", path)
+	r.WriteText(w, times)
+	return r.Exit, r
 }
 
 func load(path string, bo scenarios.Options) (*scenarios.Built, error) {

@@ -1,14 +1,178 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/scenarios"
 )
 
-// cmdReplay is 'daxsim replay TRACE.json': see issue #5 (work in progress in this commit).
+// cmdReplay is 'daxsim replay TRACE.json': it rebuilds the scenario a JSON report
+// (check -format json) was made from, replays one counterexample step by step
+// printing the state after each step, and says whether the property still reports
+// it. Exit 0: it reproduces; 1: it does not (the model or the scenario changed);
+// 2: bad input.
 func cmdReplay(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "daxsim replay: not implemented yet (issue #5)")
-	return checker.ExitBadInput
+	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	witness := fs.Int("witness", 0, "the counterexample to replay: its index over all properties, then all expect lines (the report's \"index\")")
+	report := fs.Int("report", 0, "the report to take when the file holds an array of them (several files checked)")
+	quiet := fs.Bool("quiet", false, "print only the verdict, not the steps and states")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: daxsim replay [flags] TRACE.json")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(reorder(args)); err != nil {
+		return checker.ExitBadInput
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return checker.ExitBadInput
+	}
+	jsonPath := fs.Arg(0)
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "daxsim replay: %v\n", err)
+		return checker.ExitBadInput
+	}
+	reports, err := checker.ReadReports(data)
+	if err != nil {
+		fmt.Fprintf(stderr, "daxsim replay: %s: %v\n", jsonPath, err)
+		return checker.ExitBadInput
+	}
+	if *report < 0 || *report >= len(reports) {
+		fmt.Fprintf(stderr, "daxsim replay: %s holds %d report(s), no -report %d\n", jsonPath, len(reports), *report)
+		return checker.ExitBadInput
+	}
+	rd := &reports[*report]
+	ws := rd.Witnesses()
+	if *witness < 0 || *witness >= len(ws) {
+		fmt.Fprintf(stderr, "daxsim replay: the report of %s has %d counterexample(s), no -witness %d\n",
+			rd.Scenario.Path, len(ws), *witness)
+		return checker.ExitBadInput
+	}
+	w := ws[*witness]
+
+	path := scenarioPath(rd.Scenario.Path, jsonPath)
+	b, err := load(path, scenarios.Options{Proposal: rd.Proposal, Mutants: rd.Mutants, Crash: rd.Crash})
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return checker.ExitBadInput
+	}
+	k := b.Kernel
+	if b.Scn.Name != rd.Scenario.Name {
+		fmt.Fprintf(stderr, "daxsim replay: warning: %s is now scenario %s, the report was of %s\n", path, b.Scn.Name, rd.Scenario.Name)
+	}
+	var threads []string
+	for t := range k.Threads {
+		threads = append(threads, k.ThreadName(t))
+	}
+	if strings.Join(threads, " ") != strings.Join(rd.Threads, " ") {
+		fmt.Fprintf(stderr, "daxsim replay: warning: the threads are now %s, the report had %s\n",
+			strings.Join(threads, " "), strings.Join(rd.Threads, " "))
+	}
+
+	fmt.Fprintf(stdout, "replay %s witness %d: %s (%s)\n", jsonPath, *witness, w.Check, w.Class)
+	fmt.Fprintf(stdout, "scenario %s (%s)  proposal %s  fs %s  crash %s", b.Scn.Name, path, k.Proposal, k.FS, b.Scn.Crash)
+	if len(rd.Mutants) > 0 {
+		fmt.Fprintf(stdout, "  mutants %s", strings.Join(rd.Mutants, ","))
+	}
+	fmt.Fprintf(stdout, "\nreported: %s\n", indentAfterFirst(w.Message))
+
+	var related [][]int
+	for _, rel := range w.Related {
+		related = append(related, rel.Trace)
+	}
+	if !*quiet {
+		for i, rel := range w.Related {
+			fmt.Fprintf(stdout, "\n-- related trace %d: %s\n", i+1, rel.Note)
+			_, views, err := checker.ReplaySteps(b, rel.Trace)
+			for j := range views {
+				fmt.Fprintf(stdout, "  %s\n", views[j].Line())
+			}
+			if err != nil {
+				fmt.Fprintf(stdout, "  (does not replay: %v)\n", err)
+			}
+		}
+		fmt.Fprintf(stdout, "\n-- the trace, %d steps\n\ninitial state:\n%s", len(w.Trace), indentLines(checker.DescribeState(k, &b.Init)))
+		steps, views, err := checker.ReplaySteps(b, w.Trace)
+		for i := range views {
+			mark := ""
+			if i == len(views)-1 && err == nil {
+				mark = "=> "
+			}
+			fmt.Fprintf(stdout, "\n%s%s\n%s", mark, views[i].Line(), indentLines(checker.DescribeState(k, &steps[i].After)))
+		}
+		if err != nil {
+			fmt.Fprintf(stdout, "\nthe trace does not replay: %v\n", err)
+		}
+		fmt.Fprintln(stdout)
+	}
+	ok, why := checker.Reproduce(b, checker.Config{Crash: b.Scn.Crash}, w.Check, w.Class, w.Trace, related)
+	if ok {
+		fmt.Fprintf(stdout, "REPRODUCED: %s\n", why)
+		return checker.ExitOK
+	}
+	fmt.Fprintf(stdout, "NOT REPRODUCED: %s\n(the model or the scenario changed since the report was written)\n", why)
+	return checker.ExitFail
+}
+
+// scenarioPath is where the scenario of a report is: the recorded path, or, when
+// it is relative and not found from the current directory, relative to the
+// report's directory.
+func scenarioPath(recorded, jsonPath string) string {
+	if filepath.IsAbs(recorded) {
+		return recorded
+	}
+	if _, err := os.Stat(recorded); err == nil {
+		return recorded
+	}
+	alt := filepath.Join(filepath.Dir(jsonPath), recorded)
+	if _, err := os.Stat(alt); err == nil {
+		return alt
+	}
+	return recorded
+}
+
+// reorder puts flags before the positional arguments, so that
+// 'daxsim replay TRACE.json -witness 1' works as the flag package wants them first.
+func reorder(args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			pos = append(pos, args[i+1:]...)
+			i = len(args)
+		case strings.HasPrefix(a, "-") && a != "-":
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && name != "quiet" && name != "h" && name != "help" && i+1 < len(args) {
+				flags = append(flags, args[i+1])
+				i++
+			}
+		default:
+			pos = append(pos, a)
+		}
+	}
+	return append(flags, pos...)
+}
+
+func indentLines(s string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(s, "\n") {
+		if l != "" {
+			b.WriteString("    " + l)
+		}
+	}
+	return b.String()
+}
+
+func indentAfterFirst(s string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
 }

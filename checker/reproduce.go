@@ -1,0 +1,199 @@
+package checker
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/scenarios"
+	"github.com/daxsim/daxsim/sim"
+)
+
+// Reproduce says whether trace, on the built scenario, still breaks check the way a
+// saved witness did (the same class), and explains the answer in one line.
+//
+// check is a property name or the name of an "expect result T:N R" check. For a
+// property, a fresh sim.Check is made with cfg and fed as the engine would feed
+// it: the related traces first (the earlier schedules a lock-order report refers
+// to: the check learns from them), then the trace: State on every state, Step and
+// Traced on every transition (Traced gets the schedule up to the transition), and
+// Stuck on the final state when every running thread is blocked there. It
+// reproduces when the check reports class on the trace. For an expect result
+// check it reproduces when the statement returns something else than R on the
+// trace.
+func Reproduce(b *scenarios.Built, cfg Config, check, class string, trace []int, related [][]int) (bool, string) {
+	if strings.HasPrefix(check, "expect result ") {
+		return reproduceResult(b, check, trace)
+	}
+	p, ok := Lookup(check)
+	if !ok {
+		return false, fmt.Sprintf("unknown property %q", check)
+	}
+	if !p.Checkable() {
+		return false, fmt.Sprintf("property %s cannot be checked (issue %s)", check, p.Issue)
+	}
+	if p.Crash && !cfg.Crashes() {
+		return false, fmt.Sprintf("property %s is not checked under crash never", check)
+	}
+	c := p.Check(cfg)
+	for i, rel := range related {
+		if _, err := feed(b, &c, rel, false); err != nil {
+			return false, fmt.Sprintf("related trace %d does not replay: %v", i+1, err)
+		}
+	}
+	found, err := feed(b, &c, trace, true)
+	if err != nil {
+		return false, fmt.Sprintf("the trace does not replay: %v", err)
+	}
+	var others []string
+	for _, f := range found {
+		if f.class == class {
+			return true, fmt.Sprintf("%s (%s) reproduced at %s: %s", check, class, f.where, firstLine(f.msg))
+		}
+		others = append(others, fmt.Sprintf("%s at %s", f.class, f.where))
+	}
+	if len(others) == 0 {
+		return false, fmt.Sprintf("%s reports nothing on this trace of %d steps", check, len(trace))
+	}
+	return false, fmt.Sprintf("%s reports %s, not %s", check, strings.Join(others, ", "), class)
+}
+
+// maxFindingsPerStep bounds how often a Traced check is asked about one transition.
+const maxFindingsPerStep = 16
+
+type finding struct {
+	class, msg, where string
+}
+
+// feed runs check c along trace as the engine does and returns what it reported
+// (with stuck: also the Stuck check on the final state).
+func feed(b *scenarios.Built, c *sim.Check, trace []int, stuck bool) ([]finding, error) {
+	k := b.Kernel
+	steps, err := sim.Replay(k, &b.Init, trace)
+	if err != nil {
+		return nil, err
+	}
+	var out []finding
+	add := func(class, msg, where string) {
+		if msg != "" {
+			out = append(out, finding{class, msg, where})
+		}
+	}
+	if c.State != nil {
+		class, msg := c.State(k, &b.Init)
+		add(class, msg, "the initial state")
+	}
+	for i := range steps {
+		st := &steps[i]
+		where := fmt.Sprintf("step %d", i+1)
+		if c.Step != nil {
+			class, msg := c.Step(k, &st.Before, &st.After, &st.Event)
+			add(class, msg, where)
+		}
+		if c.Traced != nil {
+			prefix := trace[:i+1]
+			// The engine keeps one finding per transition, made against everything
+			// the check learned in the whole search; the replay has learned less
+			// (the related traces only), so a transition may first yield another
+			// finding. Asking again gives the next one: lock-order records each
+			// new edge before it reports it.
+			for n := 0; n < maxFindingsPerStep; n++ {
+				f := c.Traced(k, &st.Before, &st.After, &st.Event, func() []int { return append([]int(nil), prefix...) })
+				if f == nil {
+					break
+				}
+				add(f.Class, f.Msg, where)
+			}
+		}
+		if c.State != nil {
+			class, msg := c.State(k, &st.After)
+			add(class, msg, "the state after "+where)
+		}
+	}
+	if stuck && c.Stuck != nil {
+		final := &b.Init
+		if len(steps) > 0 {
+			final = &steps[len(steps)-1].After
+		}
+		if blocked, ok := Blocked(k, final); ok {
+			class, msg := c.Stuck(k, final, blocked)
+			add(class, msg, "the final state (every running thread blocked)")
+		}
+	}
+	return out, nil
+}
+
+// Blocked reports whether s is stuck as the engine judges it (no thread, the
+// daemons included, can move, and some scenario thread has not finished), and
+// then the blocked event of every running scenario thread.
+func Blocked(k *model.Kernel, s *model.State) ([]model.Event, bool) {
+	var evs []model.Event
+	running := false
+	for t := range k.Threads {
+		if !k.Running(s, t) {
+			continue
+		}
+		next := *s
+		var ev model.Event
+		if k.Exec(&next, t, &ev) {
+			return nil, false
+		}
+		if !k.Threads[t].Daemon {
+			running = true
+			evs = append(evs, ev)
+		}
+	}
+	return evs, running
+}
+
+// reproduceResult replays trace and looks for the statement of an "expect result
+// T:N R" check returning something else than R.
+func reproduceResult(b *scenarios.Built, check string, trace []int) (bool, string) {
+	f := strings.Fields(strings.TrimPrefix(check, "expect result "))
+	var thread string
+	var index int
+	ok := len(f) == 2
+	if ok {
+		var n string
+		thread, n, ok = strings.Cut(f[0], ":")
+		var err error
+		index, err = strconv.Atoi(n)
+		ok = ok && err == nil && index >= 1
+	}
+	if !ok {
+		return false, fmt.Sprintf("malformed expect result check %q", check)
+	}
+	k := b.Kernel
+	t := -1
+	for j := range k.Threads {
+		if k.Threads[j].Name == thread {
+			t = j
+		}
+	}
+	if t < 0 || index > len(k.Threads[t].Prog) {
+		return false, fmt.Sprintf("the scenario has no statement %s:%d", thread, index)
+	}
+	steps, err := sim.Replay(k, &b.Init, trace)
+	if err != nil {
+		return false, fmt.Sprintf("the trace does not replay: %v", err)
+	}
+	text := fmt.Sprintf("%s:%d (%s)", thread, index, k.Threads[t].Prog[index-1].Text)
+	for i := range steps {
+		ev := &steps[i].Event
+		if !ev.Returned || ev.Thread != t || ev.PC != index-1 {
+			continue
+		}
+		if k.ResultName(ev.Result) == f[1] {
+			return false, fmt.Sprintf("%s returns %s as expected at step %d", text, f[1], i+1)
+		}
+		return true, fmt.Sprintf("%s reproduced at step %d: returned %s, expected %s", check, i+1,
+			k.ResultName(ev.Result), f[1])
+	}
+	return false, fmt.Sprintf("%s does not return on this trace of %d steps", text, len(trace))
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}

@@ -1,0 +1,364 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/daxsim/daxsim/checker"
+)
+
+const aopsSwap = "../../testdata/scenarios/aops-swap.scn"
+
+// checkJSON runs 'daxsim check -format json' on files and returns the output.
+func checkJSON(t *testing.T, files ...string) []byte {
+	t.Helper()
+	var out, errb bytes.Buffer
+	run(append([]string{"check", "-format", "json"}, files...), &out, &errb)
+	if errb.Len() > 0 || out.Len() == 0 {
+		t.Fatalf("check -format json %v: stderr %q, %d bytes", files, errb.String(), out.Len())
+	}
+	return out.Bytes()
+}
+
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// replay runs 'daxsim replay' and returns the exit status and the output.
+func replay(args ...string) (int, string) {
+	var out, errb bytes.Buffer
+	code := run(append([]string{"replay"}, args...), &out, &errb)
+	return code, out.String() + errb.String()
+}
+
+// TestJSONReport: -format json is one document with the verdicts and, per
+// witness, the trace and its replayed steps.
+func TestJSONReport(t *testing.T) {
+	var d checker.ReportData
+	if err := json.Unmarshal(checkJSON(t, aopsSwap), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Schema != checker.SchemaVersion || d.Scenario.Name != "aops-swap" || d.Scenario.Path != aopsSwap ||
+		d.Proposal != "flip-xarray-check" || d.FS != "ext4" || d.Crash != "anywhere" || d.Mutants == nil {
+		t.Fatalf("header: %+v", d)
+	}
+	if strings.Join(d.Threads, " ") != "t1 t2 jbd2" || !d.Search.Complete || d.Search.States == 0 {
+		t.Fatalf("threads %v, search %+v", d.Threads, d.Search)
+	}
+	if len(d.Properties) != 2 || d.Properties[0].Name != "aops-consistent" || d.Properties[0].Verdict != checker.Violation {
+		t.Fatalf("properties: %+v", d.Properties)
+	}
+	ws := d.Witnesses()
+	if len(ws) != 2 || ws[0].Class != "stale-vm_ops" || ws[1].Class != "ops-swapped-under-fault" {
+		t.Fatalf("witnesses: %d", len(ws))
+	}
+	for i, w := range ws {
+		if w.Index != i || len(w.Steps) != len(w.Trace) || len(w.Trace) == 0 || w.ReplayError != "" || w.Message == "" {
+			t.Fatalf("witness %d: index %d, %d steps for %d, %q", i, w.Index, len(w.Steps), len(w.Trace), w.ReplayError)
+		}
+		for j, s := range w.Steps {
+			if s.N != j+1 || s.Thread != w.Trace[j] || s.Name != d.Threads[s.Thread] || s.Fn == "" || s.Held == "" || s.Text == "" {
+				t.Fatalf("witness %d step %d: %+v", i, j+1, s)
+			}
+		}
+		if last := w.Steps[len(w.Steps)-1]; !last.Returned || last.Result != "SIGBUS" {
+			t.Errorf("witness %d: last step %+v, want the store returning SIGBUS", i, last)
+		}
+	}
+	if len(d.Expects) != 2 || d.Expects[0].Holds != "holds" || d.Expects[0].Text != "expect violation aops-consistent" {
+		t.Fatalf("expects: %+v", d.Expects)
+	}
+}
+
+// TestJSONDeterministic: two runs write the same bytes.
+func TestJSONDeterministic(t *testing.T) {
+	a := checkJSON(t, aopsSwap, "../../testdata/scenarios/locking/dirty-pmem-aware-xfs.scn")
+	b := checkJSON(t, aopsSwap, "../../testdata/scenarios/locking/dirty-pmem-aware-xfs.scn")
+	if !bytes.Equal(a, b) {
+		t.Fatal("two runs of check -format json wrote different output")
+	}
+}
+
+// TestJSONSeveralFiles: several files make one JSON array; replay -report picks one.
+func TestJSONSeveralFiles(t *testing.T) {
+	lock := "../../testdata/scenarios/locking/dirty-pmem-aware-xfs.scn"
+	out := checkJSON(t, aopsSwap, lock)
+	var ds []checker.ReportData
+	if err := json.Unmarshal(out, &ds); err != nil {
+		t.Fatalf("not an array of reports: %v", err)
+	}
+	if len(ds) != 2 || ds[0].Scenario.Name != "aops-swap" || ds[1].Scenario.Path != lock {
+		t.Fatalf("got %d reports", len(ds))
+	}
+	f := writeFile(t, t.TempDir(), "two.json", out)
+	if code, msg := replay("-quiet", "-report", "1", "-witness", "1", f); code != checker.ExitOK ||
+		!strings.Contains(msg, "lock-order") {
+		t.Fatalf("replay -report 1: exit %d\n%s", code, msg)
+	}
+	if code, _ := replay("-report", "2", f); code != checker.ExitBadInput {
+		t.Fatalf("replay -report 2 of two: exit %d, want 2", code)
+	}
+}
+
+// TestReplayReproduces: every saved counterexample of every scenario file under
+// testdata/ replays and reproduces, the lock-order ones (with related traces),
+// deadlocks and crash properties included.
+func TestReplayReproduces(t *testing.T) {
+	dir := t.TempDir()
+	total := 0
+	for i, scn := range scenarioFiles(t) {
+		data := checkJSON(t, scn)
+		ds, err := checker.ReadReports(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := writeFile(t, dir, fmt.Sprintf("r%d.json", i), data)
+		for _, w := range ds[0].Witnesses() {
+			total++
+			code, out := replay("-quiet", f, "-witness", fmt.Sprint(w.Index))
+			if code != checker.ExitOK || !strings.Contains(out, "REPRODUCED: "+w.Check+" ("+w.Class+")") {
+				t.Errorf("%s witness %d (%s %s): exit %d\n%s", scn, w.Index, w.Check, w.Class, code, out)
+			}
+		}
+	}
+	if total < 10 {
+		t.Fatalf("only %d witnesses under testdata/", total)
+	}
+}
+
+// TestReplayOutput: without -quiet, every step is followed by the state.
+func TestReplayOutput(t *testing.T) {
+	f := writeFile(t, t.TempDir(), "r.json", checkJSON(t, aopsSwap))
+	code, out := replay(f, "-witness", "1")
+	if code != checker.ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		"initial state:", "step 1  t1  1: open f rw as fd  do_sys_open -> iget",
+		"=> step 14  t1  3: store m 0 A  ->page_mkwrite", "t2: stmt 2 \"setflag fd dax=on\" at setflag: swap S_DAX and a_ops",
+		"f: S_DAX=1 a_ops=dax", "xarray: [0]=page(0)", "block map: [0]=b0 written", "ptes: none",
+		"REPRODUCED: aops-consistent (ops-swapped-under-fault) reproduced at step 14",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("replay output lacks %q\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "\nstep ") + strings.Count(out, "\n=> step "); n != 14 {
+		t.Errorf("%d step lines, want 14", n)
+	}
+}
+
+// editJSON decodes a report, lets edit change it and writes it to a file.
+func editJSON(t *testing.T, data []byte, edit func(d *checker.ReportData)) string {
+	t.Helper()
+	ds, err := checker.ReadReports(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(&ds[0])
+	out, err := json.Marshal(ds[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, t.TempDir(), "edited.json", out)
+}
+
+// TestReplayTampered: a trace that no longer reaches the violation exits 1.
+func TestReplayTampered(t *testing.T) {
+	data := checkJSON(t, aopsSwap)
+	for w := 0; w < 2; w++ {
+		f := editJSON(t, data, func(d *checker.ReportData) {
+			ws := d.Witnesses()[w]
+			ws.Trace = ws.Trace[:len(ws.Trace)-1]
+		})
+		if code, out := replay("-quiet", "-witness", fmt.Sprint(w), f); code != checker.ExitFail ||
+			!strings.Contains(out, "NOT REPRODUCED") {
+			t.Errorf("witness %d without its last step: exit %d, want 1\n%s", w, code, out)
+		}
+	}
+	// A trace in which a finished thread is asked to move does not replay.
+	f := editJSON(t, data, func(d *checker.ReportData) {
+		ws := d.Witnesses()[0]
+		ws.Trace = append(ws.Trace, 0, 0, 0)
+	})
+	if code, out := replay("-quiet", f); code != checker.ExitFail || !strings.Contains(out, "does not replay") {
+		t.Errorf("over-long trace: exit %d, want 1\n%s", code, out)
+	}
+	// Another class than the trace shows.
+	f = editJSON(t, data, func(d *checker.ReportData) { d.Witnesses()[0].Class = "ops-swapped-under-fault" })
+	if code, out := replay("-quiet", f); code != checker.ExitFail {
+		t.Errorf("wrong class: exit %d, want 1\n%s", code, out)
+	}
+}
+
+// TestReplayExpectResult: the witness of a failing "expect result" line
+// reproduces, and not without its last step.
+func TestReplayExpectResult(t *testing.T) {
+	src, err := os.ReadFile(aopsSwap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = regexp.MustCompile(`(?m)^expect pass no-deadlock$`).ReplaceAll(src, []byte("expect result t1:3 ok"))
+	scn := writeFile(t, t.TempDir(), "result.scn", src)
+	data := checkJSON(t, scn)
+	ds, _ := checker.ReadReports(data)
+	ws := ds[0].Witnesses()
+	if len(ws) != 3 || ws[2].Check != "expect result t1:3 ok" {
+		t.Fatalf("%d witnesses, want 3 with the expect result one last", len(ws))
+	}
+	f := writeFile(t, t.TempDir(), "r.json", data)
+	if code, out := replay("-quiet", "-witness", "2", f); code != checker.ExitOK || !strings.Contains(out, "returned SIGBUS, expected ok") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	f = editJSON(t, data, func(d *checker.ReportData) {
+		w := d.Witnesses()[2]
+		w.Trace = w.Trace[:len(w.Trace)-1]
+	})
+	if code, out := replay("-quiet", "-witness", "2", f); code != checker.ExitFail {
+		t.Fatalf("without its last step: exit %d, want 1\n%s", code, out)
+	}
+}
+
+// TestReplayFindsScenario: a relative scenario path that is not found from the
+// current directory is looked up next to the JSON file.
+func TestReplayFindsScenario(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(aopsSwap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "s"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "s/moved.scn", src)
+	data := checkJSON(t, aopsSwap)
+	ds, _ := checker.ReadReports(data)
+	ds[0].Scenario.Path = "s/moved.scn"
+	out, _ := json.Marshal(ds[0])
+	f := writeFile(t, dir, "r.json", out)
+	if code, msg := replay("-quiet", f); code != checker.ExitOK {
+		t.Fatalf("exit %d\n%s", code, msg)
+	}
+}
+
+// TestReplayBadInput: missing or garbled JSON, a scenario that does not parse, a
+// witness that does not exist: exit 2.
+func TestReplayBadInput(t *testing.T) {
+	dir := t.TempDir()
+	data := checkJSON(t, aopsSwap)
+	badScn := writeFile(t, dir, "bad.scn", []byte("scenario x\nproposal nope\n"))
+	cases := map[string]string{
+		"garbled":       writeFile(t, dir, "garbled.json", data[:len(data)/2]),
+		"not a report":  writeFile(t, dir, "other.json", []byte(`{"foo": 1}`)),
+		"empty":         writeFile(t, dir, "empty.json", nil),
+		"missing":       filepath.Join(dir, "nonexistent.json"),
+		"bad scenario":  editJSON(t, data, func(d *checker.ReportData) { d.Scenario.Path = badScn }),
+		"no scenario":   editJSON(t, data, func(d *checker.ReportData) { d.Scenario.Path = filepath.Join(dir, "gone.scn") }),
+		"bad proposal":  editJSON(t, data, func(d *checker.ReportData) { d.Proposal = "nope" }),
+		"unknown thing": editJSON(t, data, func(d *checker.ReportData) { d.Mutants = []string{"nope"} }),
+	}
+	for name, f := range cases {
+		if code, out := replay(f); code != checker.ExitBadInput {
+			t.Errorf("%s: exit %d, want 2\n%s", name, code, out)
+		}
+	}
+	f := writeFile(t, dir, "r.json", data)
+	for _, args := range [][]string{{"-witness", "2", f}, {"-witness", "-1", f}, {}, {f, f}} {
+		if code, out := replay(args...); code != checker.ExitBadInput {
+			t.Errorf("replay %v: exit %d, want 2\n%s", args, code, out)
+		}
+	}
+}
+
+// TestHTMLReport: -format html is one page with a timeline per counterexample,
+// one lane per thread, the violating step highlighted.
+func TestHTMLReport(t *testing.T) {
+	lock := "../../testdata/scenarios/locking/dirty-pmem-aware-xfs.scn"
+	for _, files := range [][]string{{aopsSwap}, {aopsSwap, lock}} {
+		var out, errb bytes.Buffer
+		run(append([]string{"check", "-format", "html"}, files...), &out, &errb)
+		page := out.String()
+		if errb.Len() > 0 || !strings.HasPrefix(page, "<!DOCTYPE html>") || !strings.HasSuffix(strings.TrimSpace(page), "</html>") {
+			t.Fatalf("%v: stderr %q, page:\n%s", files, errb.String(), page)
+		}
+		wellFormed(t, page)
+		if strings.Contains(page, "<script") || strings.Contains(page, "http://") || strings.Contains(page, "https://") {
+			t.Errorf("%v: the page is not self-contained", files)
+		}
+		var want int
+		for _, f := range files {
+			ds, err := checker.ReadReports(checkJSON(t, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := ds[0]
+			lanes := ""
+			for _, th := range d.Threads {
+				lanes += `<th class="lane">` + th + `</th>`
+			}
+			header := `<th class="step">step</th>` + lanes + `</tr>`
+			timelines := 0
+			for _, w := range d.Witnesses() {
+				timelines += 1 + len(w.Related)
+				want++
+			}
+			if n := strings.Count(page, header); n != timelines {
+				t.Errorf("%s: %d timelines with the lanes %v, want %d", f, n, d.Threads, timelines)
+			}
+		}
+		if n := strings.Count(page, `<tr class="bug">`); n != want {
+			t.Errorf("%v: %d highlighted steps, want one per counterexample (%d)", files, n, want)
+		}
+		// Every row has one cell per lane plus the step number.
+		for _, row := range regexp.MustCompile(`(?s)<tr( class="bug")?><td class="step">.*?</tr>`).FindAllString(page, -1) {
+			if cells, acts := strings.Count(row, "<td"), strings.Count(row, `<td class="act">`); acts != 1 || (cells != 4 && cells != 5) {
+				t.Fatalf("row with %d cells, %d acting:\n%s", cells, acts, row)
+			}
+		}
+	}
+}
+
+// wellFormed checks that the tags of page nest (void elements closed implicitly).
+func wellFormed(t *testing.T, page string) {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(strings.TrimPrefix(page, "<!DOCTYPE html>")))
+	d.Strict = false
+	d.AutoClose = xml.HTMLAutoClose
+	d.Entity = xml.HTMLEntity
+	var stack []string
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("not well-formed: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			stack = append(stack, tok.Name.Local)
+		case xml.EndElement:
+			if len(stack) == 0 || stack[len(stack)-1] != tok.Name.Local {
+				t.Fatalf("</%s> closes %v", tok.Name.Local, stack)
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) != 0 {
+		t.Fatalf("unclosed elements %v", stack)
+	}
+}
