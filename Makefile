@@ -14,16 +14,10 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
-# The main job on the built-in suite (the proposal x property matrix comes with
-# issue #5; until then: the aops-swap race under every flip proposal).
+# The main job on the built-in suite: every workload under every proposal, the
+# proposal x property matrix with counterexample lengths and cost figures.
 demo: build
-	@for p in flip-live flip-xarray-check flip-locked flip-aops-refcount flip-dir-inherit flip-dontcache; do \
-		echo "### aops-swap under $$p"; \
-		./bin/daxsim check -proposal $$p scenarios/builtin/aops-swap.scn | sed -n '1,10p'; \
-		echo; \
-	done; \
-	echo "### the shortest counterexamples under flip-xarray-check"; \
-	./bin/daxsim check scenarios/builtin/aops-swap.scn; true
+	./bin/daxsim compare
 
 # Exploration throughput: states, states/s, bytes per stored state, time to the
 # first counterexample, for the aops-swap workload scaled to N faulting threads.

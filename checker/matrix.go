@@ -1,0 +1,351 @@
+package checker
+
+import (
+	"fmt"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/scenarios"
+	"github.com/daxsim/daxsim/sim"
+)
+
+// The proposal x property matrix of 'daxsim compare' (SPEC.md section 1, job 2):
+// every workload of a suite explored under every proposal, the verdicts folded per
+// proposal and property, and the cost of each proposal.
+
+// Workload is one scenario of a suite.
+type Workload struct {
+	Name string
+	Path string // for positions in errors and for the replay line
+	Src  []byte
+}
+
+// MatrixOptions say what to run.
+type MatrixOptions struct {
+	Suite     string   // its name, for the reports
+	Proposals []string // in the order of the rows
+	Workloads []Workload
+	Workers   int // jobs run at once (at least 1)
+	MaxStates int // per job; 0 = no limit
+}
+
+// SerialCounts are the cost figures of one serial run of a workload (see
+// [SerialRun]).
+type SerialCounts struct {
+	Faults  int `json:"faults"`  // fault and mkwrite entries
+	Commits int `json:"commits"` // journal commits
+	Stores  int `json:"stores"`  // stores that returned ok
+	Steps   int `json:"steps"`
+	// Finished: every scenario thread ran to its end (else some were left
+	// blocked with nothing able to move).
+	Finished bool `json:"finished"`
+}
+
+// CellProp is the verdict on one property for one (proposal, workload) pair.
+type CellProp struct {
+	Property string  `json:"property"`
+	Verdict  Verdict `json:"verdict"` // "" when the workload does not check it
+	Length   int     `json:"witness_length,omitempty"`
+	Class    string  `json:"class,omitempty"`
+	Msg      string  `json:"message,omitempty"`
+	Why      string  `json:"why,omitempty"` // for unknown
+}
+
+// Checked reports whether the workload asked for the property.
+func (c *CellProp) Checked() bool { return c.Verdict != "" }
+
+// Cell is what one job found: one workload under one proposal.
+type Cell struct {
+	Proposal    string        `json:"proposal"`
+	Workload    string        `json:"workload"`
+	Props       []CellProp    `json:"properties"` // every property, in SPEC order
+	States      int           `json:"states"`
+	Transitions int           `json:"transitions"`
+	Complete    bool          `json:"complete"`
+	Limit       string        `json:"limit,omitempty"`
+	Serial      SerialCounts  `json:"serial"`
+	Elapsed     time.Duration `json:"-"`
+}
+
+// Agg is the verdict on one property for one proposal over the whole suite:
+// violation if some workload violates it (with the shortest counterexample and
+// the workload that gave it), else unknown if some workload could not decide it,
+// else pass.
+type Agg struct {
+	Property string  `json:"property"`
+	Verdict  Verdict `json:"verdict"`
+	Length   int     `json:"witness_length,omitempty"`
+	Workload string  `json:"workload,omitempty"` // of the shortest counterexample, or of the first unknown
+	Class    string  `json:"class,omitempty"`    // of the shortest counterexample
+	Why      string  `json:"why,omitempty"`      // for unknown
+}
+
+// Row is one proposal's line of the matrix.
+type Row struct {
+	Proposal string        `json:"proposal"`
+	Props    []Agg         `json:"properties"`
+	States   int           `json:"states"` // explored over the suite
+	Serial   SerialCounts  `json:"serial"` // summed over the suite
+	Elapsed  time.Duration `json:"-"`      // sum of the jobs' times
+}
+
+// FaultsPerStore is the ratio of fault entries to stores in the serial runs; ok
+// is false when no store ran.
+func (r *Row) FaultsPerStore() (float64, bool) { return ratio(r.Serial.Faults, r.Serial.Stores) }
+
+// CommitsPerStore is the ratio of journal commits to stores in the serial runs.
+func (r *Row) CommitsPerStore() (float64, bool) { return ratio(r.Serial.Commits, r.Serial.Stores) }
+
+func ratio(n, d int) (float64, bool) {
+	if d == 0 {
+		return 0, false
+	}
+	return float64(n) / float64(d), true
+}
+
+// Matrix is the outcome of a compare run.
+type Matrix struct {
+	Suite      string
+	Proposals  []string
+	Properties []string
+	Workloads  []string
+	Paths      []string // of the workloads' files
+	MaxStates  int
+	Rows       []Row  // one per proposal, in Proposals order
+	Cells      []Cell // proposal-major: Cells[p*len(Workloads)+w]
+	Elapsed    time.Duration
+}
+
+// Cell returns the cell of proposal index p and workload index w.
+func (m *Matrix) Cell(p, w int) *Cell { return &m.Cells[p*len(m.Workloads)+w] }
+
+// Row returns the row of a proposal, nil if it was not run.
+func (m *Matrix) Row(proposal string) *Row {
+	for i := range m.Rows {
+		if m.Rows[i].Proposal == proposal {
+			return &m.Rows[i]
+		}
+	}
+	return nil
+}
+
+// Agg returns the verdict of a proposal on a property, nil if not in the matrix.
+func (r *Row) Agg(property string) *Agg {
+	for i := range r.Props {
+		if r.Props[i].Property == property {
+			return &r.Props[i]
+		}
+	}
+	return nil
+}
+
+func parseOptions() scenarios.ParseOptions {
+	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: Names(), Mutants: model.MutantNames()}
+}
+
+// BuildMatrix runs every workload under every proposal, opt.Workers jobs at a
+// time. Each job parses and builds its own scenario, kernel and state, and writes
+// only its own slot of the result, so the matrix does not depend on the order in
+// which jobs finish. An error is bad input: a workload that does not parse or
+// build, an unknown proposal.
+func BuildMatrix(opt MatrixOptions) (*Matrix, error) {
+	start := time.Now()
+	for _, p := range opt.Proposals {
+		if _, ok := proposals.Lookup(p); !ok {
+			return nil, fmt.Errorf("unknown proposal %q (see 'daxsim proposals')", p)
+		}
+	}
+	m := &Matrix{Suite: opt.Suite, Proposals: opt.Proposals, Properties: Names(), MaxStates: opt.MaxStates}
+	for _, w := range opt.Workloads {
+		if _, err := scenarios.Parse(w.Path, w.Src, parseOptions()); err != nil {
+			return nil, err
+		}
+		m.Workloads = append(m.Workloads, w.Name)
+		m.Paths = append(m.Paths, w.Path)
+	}
+	m.Cells = make([]Cell, len(opt.Proposals)*len(opt.Workloads))
+	workers := opt.Workers
+	if workers < 1 {
+		workers = 1
+	}
+	var g errgroup.Group
+	g.SetLimit(workers)
+	for pi, p := range opt.Proposals {
+		for wi, w := range opt.Workloads {
+			cell := m.Cell(pi, wi)
+			g.Go(func() error { return runCell(cell, p, w, opt.MaxStates) })
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for pi, p := range opt.Proposals {
+		m.Rows = append(m.Rows, m.fold(pi, p))
+	}
+	m.Elapsed = time.Since(start)
+	return m, nil
+}
+
+// runCell is one job: explore workload w under proposal p, then run it serially.
+func runCell(cell *Cell, p string, w Workload, maxStates int) error {
+	start := time.Now()
+	scn, err := scenarios.Parse(w.Path, w.Src, parseOptions())
+	if err != nil {
+		return err
+	}
+	b, err := scenarios.Build(scn, scenarios.Options{Proposal: p})
+	if err != nil {
+		return fmt.Errorf("%s under %s: %w", w.Name, p, err)
+	}
+	r := Run(b, sim.Options{MaxStates: maxStates})
+	*cell = Cell{Proposal: p, Workload: w.Name, States: r.Result.States, Transitions: r.Result.Transitions,
+		Complete: r.Result.Complete, Limit: r.Result.Limit}
+	for _, name := range Names() {
+		cp := CellProp{Property: name}
+		if pr := r.prop(name); pr != nil {
+			cp.Verdict, cp.Why = pr.Verdict, pr.Why
+			if pr.Verdict == Violation {
+				v := pr.Witnesses[0]
+				cp.Length, cp.Class, cp.Msg = len(v.Trace), v.Class, v.Msg
+			}
+		}
+		cell.Props = append(cell.Props, cp)
+	}
+	// The serial run builds its own kernel: Run's checks do not change the
+	// kernel, but nothing is shared between the two either way.
+	b2, err := scenarios.Build(scn, scenarios.Options{Proposal: p})
+	if err != nil {
+		return fmt.Errorf("%s under %s: %w", w.Name, p, err)
+	}
+	cell.Serial = SerialRun(b2.Kernel, &b2.Init)
+	cell.Elapsed = time.Since(start)
+	return nil
+}
+
+// fold aggregates the cells of proposal index pi over the workloads (in suite
+// order, so ties between equally short counterexamples go to the first workload).
+func (m *Matrix) fold(pi int, p string) Row {
+	row := Row{Proposal: p}
+	for qi, name := range m.Properties {
+		a := Agg{Property: name}
+		checked := false
+		var unknown *Agg
+		for wi, wname := range m.Workloads {
+			cp := &m.Cell(pi, wi).Props[qi]
+			switch cp.Verdict {
+			case Violation:
+				if a.Verdict != Violation || cp.Length < a.Length {
+					a.Verdict, a.Length, a.Workload, a.Class = Violation, cp.Length, wname, cp.Class
+				}
+			case Unknown:
+				if unknown == nil {
+					unknown = &Agg{Property: name, Verdict: Unknown, Workload: wname, Why: cp.Why}
+				}
+			}
+			checked = checked || cp.Checked()
+		}
+		switch {
+		case a.Verdict == Violation:
+		case unknown != nil:
+			a = *unknown
+		case checked:
+			a.Verdict = Pass
+		default:
+			a.Verdict, a.Why = Unknown, "no workload checks it"
+		}
+		row.Props = append(row.Props, a)
+	}
+	for wi := range m.Workloads {
+		c := m.Cell(pi, wi)
+		row.States += c.States
+		row.Elapsed += c.Elapsed
+		row.Serial.Faults += c.Serial.Faults
+		row.Serial.Commits += c.Serial.Commits
+		row.Serial.Stores += c.Serial.Stores
+		row.Serial.Steps += c.Serial.Steps
+	}
+	row.Serial.Finished = true
+	for wi := range m.Workloads {
+		row.Serial.Finished = row.Serial.Finished && m.Cell(pi, wi).Serial.Finished
+	}
+	return row
+}
+
+// serialStepLimit bounds a serial run, against a daemon that would never block.
+const serialStepLimit = 100_000
+
+// SerialRun runs the threads of k from init one after the other: thread 0 until it
+// finishes or blocks, then thread 1, and so on round-robin; the daemon threads
+// (the journal) run only when no scenario thread can move. It stops when every
+// scenario thread has finished or nothing can move, and counts fault entries
+// (the first step of a DAX fault, a page-cache fault or mkwrite, a COW fault),
+// journal commits, and stores that returned ok. init is not changed.
+func SerialRun(k *model.Kernel, init *model.State) SerialCounts {
+	var c SerialCounts
+	s := *init
+	var ev model.Event
+	var scen, daemons []int
+	for t := range k.Threads {
+		if k.Threads[t].Daemon {
+			daemons = append(daemons, t)
+		} else {
+			scen = append(scen, t)
+		}
+	}
+	// run steps thread t until it cannot move and reports whether it moved.
+	run := func(t int) bool {
+		moved := false
+		for c.Steps < serialStepLimit && k.Exec(&s, t, &ev) {
+			moved = true
+			c.Steps++
+			c.count(k, &ev)
+		}
+		return moved
+	}
+	for c.Steps < serialStepLimit {
+		moved := false
+		for _, t := range scen {
+			moved = run(t) || moved
+		}
+		if c.Finished = allDone(k, &s, scen); c.Finished {
+			break
+		}
+		if moved {
+			continue
+		}
+		for _, t := range daemons {
+			moved = run(t) || moved
+		}
+		if !moved {
+			break
+		}
+	}
+	return c
+}
+
+func allDone(k *model.Kernel, s *model.State, threads []int) bool {
+	for _, t := range threads {
+		if k.Running(s, t) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *SerialCounts) count(k *model.Kernel, ev *model.Event) {
+	if ev.Step == 0 {
+		switch ev.Path {
+		case model.PathDAXFault, model.PathPCFault, model.PathPCMkwrite, model.PathCOWFault:
+			c.Faults++
+		}
+	}
+	if k.Threads[ev.Thread].Daemon && ev.Path == model.PathJbd2 && ev.Step == 1 {
+		c.Commits++
+	}
+	if ev.Returned && ev.Result == model.ResOK && k.StmtAt(ev.Thread, ev.PC).Op == model.OpStore {
+		c.Stores++
+	}
+}

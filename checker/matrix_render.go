@@ -1,0 +1,369 @@
+package checker
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"path"
+	"strings"
+	"time"
+)
+
+// The renderings of a [Matrix]: text, a GitHub markdown table, JSON and a
+// self-contained HTML page. Without times every one depends only on the matrix,
+// so the output is the same from run to run.
+
+// TextCell is the short form of an aggregated verdict: "pass", "viol N WORKLOAD",
+// "unknown".
+func (a *Agg) TextCell() string {
+	if a.Verdict == Violation {
+		return fmt.Sprintf("viol %d %s", a.Length, a.Workload)
+	}
+	return string(a.Verdict)
+}
+
+// LongCell is the long form: "pass", "VIOLATION N (WORKLOAD)", "unknown".
+func (a *Agg) LongCell() string {
+	if a.Verdict == Violation {
+		return fmt.Sprintf("VIOLATION %d (%s)", a.Length, a.Workload)
+	}
+	return string(a.Verdict)
+}
+
+func fmtRatio(v float64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func fmtTime(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
+
+// replayPattern is the file of workload W, for the legends: the first workload's
+// path with its name replaced by W when the files are named after the workloads.
+func (m *Matrix) replayPattern() string {
+	if len(m.Paths) == 0 {
+		return "FILE"
+	}
+	dir, file := path.Split(m.Paths[0])
+	if file != m.Workloads[0]+".scn" {
+		return "FILE"
+	}
+	return dir + "W.scn"
+}
+
+// header is the first line of the text and markdown reports.
+func (m *Matrix) header() string {
+	limit := "no state limit"
+	if m.MaxStates > 0 {
+		limit = fmt.Sprintf("max-states %d per run", m.MaxStates)
+	}
+	return fmt.Sprintf("suite %s: %d workloads x %d proposals, exhaustive search (%s)",
+		m.Suite, len(m.Workloads), len(m.Proposals), limit)
+}
+
+func (m *Matrix) costHeader(withTimes bool) []string {
+	h := []string{"states"}
+	if withTimes {
+		h = append(h, "time")
+	}
+	return append(h, "faults/store", "commits/store")
+}
+
+func (r *Row) costCells(withTimes bool) []string {
+	c := []string{fmt.Sprint(r.States)}
+	if withTimes {
+		c = append(c, fmtTime(r.Elapsed))
+	}
+	return append(c, fmtRatio(r.FaultsPerStore()), fmtRatio(r.CommitsPerStore()))
+}
+
+// unknowns lists, per unknown cell of the matrix, why.
+func (m *Matrix) unknowns() []string {
+	var out []string
+	for _, r := range m.Rows {
+		for _, a := range r.Props {
+			if a.Verdict != Unknown {
+				continue
+			}
+			why := a.Why
+			if a.Workload != "" {
+				why = a.Workload + ": " + why
+			}
+			out = append(out, fmt.Sprintf("%s x %s: %s", r.Proposal, a.Property, why))
+		}
+	}
+	return out
+}
+
+// WriteText writes the matrix as an aligned table with a legend.
+func (m *Matrix) WriteText(w io.Writer, withTimes bool) {
+	fmt.Fprintf(w, "daxsim compare: %s\n", m.header())
+	if withTimes {
+		fmt.Fprintf(w, "elapsed %s\n", fmtTime(m.Elapsed))
+	}
+	fmt.Fprintln(w)
+	tw := newTable(w)
+	fmt.Fprintf(tw, "proposal\t%s\t%s\n", strings.Join(m.Properties, "\t"), strings.Join(m.costHeader(withTimes), "\t"))
+	for i := range m.Rows {
+		r := &m.Rows[i]
+		cells := make([]string, len(r.Props))
+		for j := range r.Props {
+			cells[j] = r.Props[j].TextCell()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Proposal, strings.Join(cells, "\t"), strings.Join(r.costCells(withTimes), "\t"))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "pass: holds in every explored execution of every workload that checks it")
+	fmt.Fprintln(w, "viol N W: violated; N steps in the shortest counterexample, found in workload W")
+	fmt.Fprintln(w, "unknown: a limit was hit, or the property could not be checked (listed below)")
+	fmt.Fprintln(w, "states: distinct states explored over the suite")
+	if withTimes {
+		fmt.Fprintln(w, "time: of the proposal's runs (exploration and serial run), summed over the suite")
+	}
+	fmt.Fprintln(w, "faults/store, commits/store: serial run of each workload (threads in turn, the journal")
+	fmt.Fprintln(w, "  when no thread can move), over the suite; - when no store succeeded")
+	fmt.Fprintf(w, "workloads: %s\n", strings.Join(m.Workloads, " "))
+	fmt.Fprintf(w, "a counterexample: daxsim check -proposal P %s\n", m.replayPattern())
+	if u := m.unknowns(); len(u) > 0 {
+		fmt.Fprintln(w, "\nunknown:")
+		for _, l := range u {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
+}
+
+// WriteMarkdown writes the matrix as a GitHub table.
+func (m *Matrix) WriteMarkdown(w io.Writer, withTimes bool) {
+	fmt.Fprintf(w, "**daxsim compare**: %s", m.header())
+	if withTimes {
+		fmt.Fprintf(w, ", %s", fmtTime(m.Elapsed))
+	}
+	fmt.Fprint(w, "\n\n")
+	cost := m.costHeader(withTimes)
+	fmt.Fprintf(w, "| proposal | %s | %s |\n", strings.Join(m.Properties, " | "), strings.Join(cost, " | "))
+	fmt.Fprintf(w, "|---|%s%s\n", strings.Repeat("---|", len(m.Properties)), strings.Repeat("---:|", len(cost)))
+	for i := range m.Rows {
+		r := &m.Rows[i]
+		cells := make([]string, len(r.Props))
+		for j := range r.Props {
+			cells[j] = r.Props[j].LongCell()
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %s |\n", r.Proposal, strings.Join(cells, " | "), strings.Join(r.costCells(withTimes), " | "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "`VIOLATION N (W)`: the shortest counterexample has N steps, in workload W "+
+		"(`daxsim check -proposal P "+m.replayPattern()+"`). `unknown`: a limit was hit or the property "+
+		"could not be checked. faults/store and commits/store come from a serial run of each workload.")
+	if u := m.unknowns(); len(u) > 0 {
+		fmt.Fprintln(w)
+		for _, l := range u {
+			fmt.Fprintf(w, "- unknown: %s\n", l)
+		}
+	}
+}
+
+// The JSON document.
+type jsonMatrix struct {
+	Suite      string     `json:"suite"`
+	Proposals  []string   `json:"proposals"`
+	Properties []string   `json:"properties"`
+	Workloads  []string   `json:"workloads"`
+	MaxStates  int        `json:"max_states"`
+	ElapsedMS  *float64   `json:"elapsed_ms,omitempty"`
+	Rows       []jsonRow  `json:"rows"`
+	Cells      []jsonCell `json:"cells"`
+}
+
+type jsonRow struct {
+	Row
+	FaultsPerStore  *float64 `json:"faults_per_store"`  // null when no store ran
+	CommitsPerStore *float64 `json:"commits_per_store"` // null when no store ran
+	ElapsedMS       *float64 `json:"elapsed_ms,omitempty"`
+}
+
+type jsonCell struct {
+	Cell
+	ElapsedMS *float64 `json:"elapsed_ms,omitempty"`
+}
+
+func ms(d time.Duration, with bool) *float64 {
+	if !with {
+		return nil
+	}
+	v := float64(d.Microseconds()) / 1000
+	return &v
+}
+
+func ratioPtr(v float64, ok bool) *float64 {
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+// WriteJSON writes everything: the rows, and every (proposal, workload) cell with
+// its verdicts, witness lengths, classes and messages, states, and serial counts.
+// A property a workload does not check has the verdict "not-checked".
+func (m *Matrix) WriteJSON(w io.Writer, withTimes bool) error {
+	doc := jsonMatrix{Suite: m.Suite, Proposals: m.Proposals, Properties: m.Properties, Workloads: m.Workloads,
+		MaxStates: m.MaxStates, ElapsedMS: ms(m.Elapsed, withTimes), Rows: []jsonRow{}, Cells: []jsonCell{}}
+	for _, r := range m.Rows {
+		doc.Rows = append(doc.Rows, jsonRow{Row: r, FaultsPerStore: ratioPtr(r.FaultsPerStore()),
+			CommitsPerStore: ratioPtr(r.CommitsPerStore()), ElapsedMS: ms(r.Elapsed, withTimes)})
+	}
+	for _, c := range m.Cells {
+		c.Props = append([]CellProp(nil), c.Props...)
+		for i := range c.Props {
+			if !c.Props[i].Checked() {
+				c.Props[i].Verdict = "not-checked"
+			}
+		}
+		doc.Cells = append(doc.Cells, jsonCell{Cell: c, ElapsedMS: ms(c.Elapsed, withTimes)})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// The HTML page: one template, inline CSS, no scripts or external assets.
+type matrixPage struct {
+	M       *Matrix
+	Header  string
+	Times   bool
+	Elapsed string
+	Cost    []string
+	Rows    []matrixRow
+	Unknown []string
+	Pattern string
+}
+
+type matrixRow struct {
+	Proposal string
+	Cells    []matrixCell
+	Cost     []string
+	Details  []htmlDetail
+}
+
+type matrixCell struct {
+	Class, Text, Title string
+}
+
+type htmlDetail struct {
+	Workload string
+	Path     string
+	States   int
+	Serial   SerialCounts
+	Time     string
+	Cells    []matrixCell
+	Findings []CellProp // violations and unknowns
+}
+
+func verdictClass(v Verdict) string {
+	switch v {
+	case Pass:
+		return "pass"
+	case Violation:
+		return "viol"
+	case Unknown:
+		return "unknown"
+	}
+	return "none"
+}
+
+// WriteHTML writes a self-contained page: the matrix coloured by verdict, then per
+// proposal the verdict of every workload and the counterexamples' headlines.
+func (m *Matrix) WriteHTML(w io.Writer, withTimes bool) error {
+	p := matrixPage{M: m, Header: m.header(), Times: withTimes, Elapsed: fmtTime(m.Elapsed), Cost: m.costHeader(withTimes),
+		Unknown: m.unknowns(), Pattern: m.replayPattern()}
+	for pi := range m.Rows {
+		r := &m.Rows[pi]
+		hr := matrixRow{Proposal: r.Proposal, Cost: r.costCells(withTimes)}
+		for _, a := range r.Props {
+			title := a.Why
+			if a.Verdict == Violation {
+				title = fmt.Sprintf("%s: shortest counterexample %d steps in %s (%s)", a.Property, a.Length, a.Workload, a.Class)
+			} else if a.Verdict == Unknown && a.Workload != "" {
+				title = a.Workload + ": " + a.Why
+			}
+			hr.Cells = append(hr.Cells, matrixCell{Class: verdictClass(a.Verdict), Text: a.LongCell(), Title: title})
+		}
+		for wi, wname := range m.Workloads {
+			c := m.Cell(pi, wi)
+			d := htmlDetail{Workload: wname, Path: m.Paths[wi], States: c.States, Serial: c.Serial}
+			if withTimes {
+				d.Time = fmtTime(c.Elapsed)
+			}
+			for _, cp := range c.Props {
+				text := string(cp.Verdict)
+				switch cp.Verdict {
+				case "":
+					text = "-"
+				case Violation:
+					text = fmt.Sprintf("viol %d", cp.Length)
+				}
+				title := cp.Why
+				if cp.Verdict == Violation {
+					title = cp.Class + ": " + cp.Msg
+				}
+				d.Cells = append(d.Cells, matrixCell{Class: verdictClass(cp.Verdict), Text: text, Title: title})
+				if cp.Verdict == Violation || cp.Verdict == Unknown {
+					d.Findings = append(d.Findings, cp)
+				}
+			}
+			hr.Details = append(hr.Details, d)
+		}
+		p.Rows = append(p.Rows, hr)
+	}
+	return matrixTemplate.Execute(w, p)
+}
+
+var matrixTemplate = template.Must(template.New("matrix").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>daxsim compare: {{.M.Suite}}</title>
+<style>
+body { font-family: sans-serif; margin: 1.5em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1em 0; }
+th, td { border: 1px solid #bbb; padding: 0.25em 0.5em; font-size: 0.9em; }
+th { background: #eee; }
+td.num { text-align: right; font-family: monospace; }
+td.pass { background: #d4f4d4; }
+td.viol { background: #f8c8c8; font-weight: bold; }
+td.unknown { background: #f4e8b0; }
+td.none { background: #f4f4f4; color: #888; }
+code, pre { font-family: monospace; }
+details { margin: 0.3em 0; }
+summary { cursor: pointer; font-weight: bold; }
+.msg { font-size: 0.85em; }
+</style>
+</head>
+<body>
+<h1>daxsim compare</h1>
+<p>{{.Header}}{{if .Times}}, {{.Elapsed}}{{end}}</p>
+<table>
+<tr><th>proposal</th>{{range .M.Properties}}<th>{{.}}</th>{{end}}{{range .Cost}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr><th><a href="#p-{{.Proposal}}">{{.Proposal}}</a></th>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Text}}</td>{{end}}{{range .Cost}}<td class="num">{{.}}</td>{{end}}</tr>
+{{end}}</table>
+<p>A cell is <code>pass</code> when the property holds in every explored execution of every workload that checks it,
+<code>VIOLATION N (W)</code> when some workload violates it (N steps in the shortest counterexample, workload W;
+<code>daxsim check -proposal P {{.Pattern}}</code> prints it), <code>unknown</code> when a limit was hit or
+the property could not be checked. faults/store and commits/store come from a serial run of each workload (threads
+in turn, the journal when no thread can move), over the suite.</p>
+{{if .Unknown}}<h2>Unknown cells</h2>
+<ul>{{range .Unknown}}<li>{{.}}</li>{{end}}</ul>
+{{end}}<h2>Per proposal and workload</h2>
+{{range .Rows}}{{$row := .}}<details id="p-{{.Proposal}}">
+<summary>{{.Proposal}}</summary>
+<table>
+<tr><th>workload</th>{{range $.M.Properties}}<th>{{.}}</th>{{end}}<th>states</th>{{if $.Times}}<th>time</th>{{end}}<th>faults</th><th>commits</th><th>stores</th></tr>
+{{range .Details}}<tr><th>{{.Workload}}</th>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Text}}</td>{{end}}<td class="num">{{.States}}</td>{{if $.Times}}<td class="num">{{.Time}}</td>{{end}}<td class="num">{{.Serial.Faults}}</td><td class="num">{{.Serial.Commits}}</td><td class="num">{{.Serial.Stores}}</td></tr>
+{{end}}</table>
+{{range .Details}}{{$w := .Workload}}{{$path := .Path}}{{range .Findings}}<p class="msg"><b>{{.Property}}</b> on <b>{{$w}}</b>: {{if eq .Verdict "violation"}}{{.Verdict}}, {{.Length}} steps ({{.Class}}): {{.Msg}}<br><code>daxsim check -proposal {{$row.Proposal}} {{$path}}</code>{{else}}{{.Verdict}}: {{.Why}}{{end}}</p>
+{{end}}{{end}}</details>
+{{end}}</body>
+</html>
+`))

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/scenarios"
+)
+
+func compare(t *testing.T, args ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run(append([]string{"compare"}, args...), &out, &errb); code != checker.ExitOK {
+		t.Fatalf("daxsim compare %s: exit %d\n%s", strings.Join(args, " "), code, errb.String())
+	}
+	return out.String()
+}
+
+// TestCompareText: the full matrix, one line per proposal with a cell per
+// property, the same bytes with one worker and with two.
+func TestCompareText(t *testing.T) {
+	one := compare(t, "-workers", "1")
+	two := compare(t, "-workers", "2")
+	if one != two {
+		t.Fatalf("text output differs between -workers 1 and -workers 2:\n%s\n---\n%s", one, two)
+	}
+	lines := strings.Split(one, "\n")
+	var header string
+	rows := map[string]string{}
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if len(f) == 0 {
+			continue
+		}
+		if f[0] == "proposal" {
+			header = l
+		}
+		if _, ok := proposals.Lookup(f[0]); ok && header != "" && rows[f[0]] == "" {
+			rows[f[0]] = l
+		}
+	}
+	for _, p := range checker.Names() {
+		if !strings.Contains(header, p) {
+			t.Errorf("header has no column %s: %q", p, header)
+		}
+	}
+	for _, p := range proposals.Names() {
+		if rows[p] == "" {
+			t.Errorf("no row for %s", p)
+		}
+	}
+	if !strings.Contains(rows["flip-xarray-check"], "viol ") || !strings.Contains(rows["baseline"], "viol 12 flush-hole") {
+		t.Errorf("expected violations missing:\n%s\n%s", rows["flip-xarray-check"], rows["baseline"])
+	}
+	if strings.Contains(rows["linux"], "viol") || strings.Contains(rows["linux"], "unknown") {
+		t.Errorf("linux row: %s", rows["linux"])
+	}
+}
+
+type jsonDoc struct {
+	Suite      string   `json:"suite"`
+	Proposals  []string `json:"proposals"`
+	Properties []string `json:"properties"`
+	Workloads  []string `json:"workloads"`
+	Rows       []struct {
+		Proposal   string `json:"proposal"`
+		Properties []struct {
+			Property, Verdict, Workload string
+			Length                      int `json:"witness_length"`
+		} `json:"properties"`
+		States         int      `json:"states"`
+		FaultsPerStore *float64 `json:"faults_per_store"`
+		ElapsedMS      *float64 `json:"elapsed_ms"`
+	} `json:"rows"`
+	Cells []struct {
+		Proposal, Workload string
+		Properties         []struct {
+			Property, Verdict, Class, Message string
+			Length                            int `json:"witness_length"`
+		} `json:"properties"`
+		States int `json:"states"`
+		Serial struct {
+			Faults, Commits, Stores int
+		} `json:"serial"`
+	} `json:"cells"`
+}
+
+// TestCompareJSON: the JSON parses, covers every proposal, property and
+// (proposal, workload) pair, and is the same with one worker and with two.
+func TestCompareJSON(t *testing.T) {
+	args := []string{"-format", "json", "-proposals", "baseline,map-sync,flip-xarray-check,flip-dontcache"}
+	one := compare(t, append(args, "-workers", "1")...)
+	two := compare(t, append(args, "-workers", "2")...)
+	if one != two {
+		t.Fatal("json output differs between -workers 1 and -workers 2")
+	}
+	var doc jsonDoc
+	if err := json.Unmarshal([]byte(one), &doc); err != nil {
+		t.Fatalf("json does not parse: %v", err)
+	}
+	builtins := scenarios.BuiltinNames()
+	if doc.Suite != "builtin" || len(doc.Rows) != 4 || len(doc.Workloads) != len(builtins) ||
+		len(doc.Cells) != 4*len(builtins) || len(doc.Properties) != 9 {
+		t.Fatalf("json: suite %q, %d rows, %d workloads, %d cells, %d properties", doc.Suite, len(doc.Rows),
+			len(doc.Workloads), len(doc.Cells), len(doc.Properties))
+	}
+	for _, r := range doc.Rows {
+		if len(r.Properties) != 9 || r.States == 0 || r.FaultsPerStore == nil || r.ElapsedMS != nil {
+			t.Errorf("row %s: %+v", r.Proposal, r)
+		}
+	}
+	found := false
+	for _, c := range doc.Cells {
+		if c.Proposal == "flip-xarray-check" && c.Workload == "aops-swap" {
+			for _, p := range c.Properties {
+				if p.Property == "aops-consistent" {
+					found = p.Verdict == "violation" && p.Length > 0 && p.Class != "" && p.Message != ""
+				}
+				if p.Property == "flush-is-durable" && p.Verdict != "not-checked" {
+					t.Errorf("aops-swap checks only aops-consistent and no-deadlock, but flush-is-durable is %q", p.Verdict)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("flip-xarray-check x aops-swap: no aops-consistent violation with length, class and message")
+	}
+	var timed jsonDoc
+	if err := json.Unmarshal([]byte(compare(t, "-format", "json", "-times", "-proposals", "linux", "-workloads", "aops-swap")), &timed); err != nil {
+		t.Fatal(err)
+	}
+	if len(timed.Rows) != 1 || timed.Rows[0].ElapsedMS == nil {
+		t.Error("-times: no elapsed_ms in the row")
+	}
+}
+
+func TestCompareMarkdownHTML(t *testing.T) {
+	md := compare(t, "-format", "markdown", "-proposals", "baseline,linux", "-workloads", "flush-hole,aops-swap")
+	if !strings.Contains(md, "| proposal | aops-consistent |") || !strings.Contains(md, "| `baseline` |") ||
+		!strings.Contains(md, "VIOLATION 12 (flush-hole)") {
+		t.Errorf("markdown:\n%s", md)
+	}
+	html := compare(t, "-format", "html", "-proposals", "baseline,linux", "-workloads", "flush-hole,aops-swap")
+	if !strings.HasPrefix(html, "<!DOCTYPE html>") || !strings.Contains(html, `class="viol"`) ||
+		!strings.Contains(html, "</html>") {
+		t.Errorf("html:\n%s", html)
+	}
+	for _, ext := range []string{"http:", "https:", "<script", "<link"} {
+		if strings.Contains(html, ext) {
+			t.Errorf("html is not self-contained: it has %q", ext)
+		}
+	}
+}
+
+func TestCompareOutputFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.txt")
+	if out := compare(t, "-o", path, "-proposals", "linux", "-workloads", "aops-swap"); out != "" {
+		t.Errorf("-o: stdout not empty: %q", out)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(b), "linux") {
+		t.Errorf("-o: %v %q", err, b)
+	}
+	timed := compare(t, "-times", "-proposals", "linux", "-workloads", "aops-swap")
+	if !strings.Contains(timed, " time ") {
+		t.Errorf("-times: no time column:\n%s", timed)
+	}
+}
+
+func TestCompareBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-suite", "mine"},
+		{"-format", "xml"},
+		{"-proposals", "baseline,nope"},
+		{"-workloads", "nope"},
+		{"-workers", "0"},
+		{"-max-states", "-1"},
+		{"-nope"},
+		{"extra"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(append([]string{"compare"}, args...), &out, &errb); code != checker.ExitBadInput || errb.Len() == 0 {
+			t.Errorf("compare %v: exit %d, stderr %q; want 2 and a message", args, code, errb.String())
+		}
+	}
+}
