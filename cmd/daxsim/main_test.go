@@ -182,3 +182,36 @@ func TestListCommands(t *testing.T) {
 		t.Errorf("explain: exit %d\n%s", code, out.String())
 	}
 }
+
+// TestRandomAndWorkersDeterministic: SPEC.md's determinism promise. The same seed
+// prints the same bytes, and so does every -workers value, in random and in
+// exhaustive mode.
+func TestRandomAndWorkersDeterministic(t *testing.T) {
+	f := "../../testdata/scenarios/durability/map-sync-flush.scn"
+	outputs := map[string]string{}
+	for _, args := range [][]string{
+		{"check", "-mode", "random", "-seed", "7", "-runs", "200", "-workers", "1", f},
+		{"check", "-mode", "random", "-seed", "7", "-runs", "200", "-workers", "1", f},
+		{"check", "-mode", "random", "-seed", "7", "-runs", "200", "-workers", "2", f},
+	} {
+		var out, errb bytes.Buffer
+		run(args, &out, &errb)
+		outputs[strings.Join(args, " ")] = out.String()
+		if outputs[strings.Join(args[:len(args)-3], " ")] == "" {
+			outputs[strings.Join(args[:len(args)-3], " ")] = out.String()
+		} else if outputs[strings.Join(args[:len(args)-3], " ")] != out.String() {
+			t.Fatalf("%v printed different output than the same seed before", args)
+		}
+	}
+	var a, b, e bytes.Buffer
+	run([]string{"check", "-workers", "1", f}, &a, &e)
+	run([]string{"check", "-workers", "2", f}, &b, &e)
+	if a.String() != b.String() {
+		t.Fatal("exhaustive: -workers 1 and -workers 2 print different output")
+	}
+	var c bytes.Buffer
+	run([]string{"check", "-mode", "random", "-seed", "8", "-runs", "200", f}, &c, &e)
+	if !strings.Contains(c.String(), "seed 8: 200 runs") {
+		t.Fatalf("random mode does not name its seed:\n%s", c.String())
+	}
+}
