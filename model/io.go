@@ -28,7 +28,7 @@ func ioPaths(k *Kernel) {
 	k.Paths[PathFlush] = Path{Name: "flush", Steps: []Step{{Fn: "user clwb + sfence", Do: flushStep}}}
 	k.Paths[PathRead] = Path{Name: "read", Steps: []Step{
 		{Fn: "ksys_pread64: fdget", Do: fdCheck(false)},
-		{Fn: "inode_lock_shared", Do: readLock},
+		{Fn: "inode_lock_shared", Do: DownRead(iRwsemOf)},
 		{Fn: "dax_iomap_rw / filemap_read: copy to user", Do: readStep},
 	}}
 	k.Paths[PathWrite] = Path{Name: "write", Steps: append(append([]Step{
@@ -46,7 +46,7 @@ func ioPaths(k *Kernel) {
 		{Fn: "generic_perform_write: write_begin, copy, write_end; inode_unlock", Do: writePageCache},
 	}}
 	k.Paths[PathUserCopy] = Path{Name: "user-copy", Steps: []Step{
-		{Fn: "copy_from_user: page fault on the user buffer: mmap_read_lock", Do: userCopyLock},
+		{Fn: "copy_from_user: page fault on the user buffer: mmap_read_lock", Do: DownRead(mmapLockOf)},
 		{Fn: "copy_from_user: fault the buffer in, copy; mmap_read_unlock", Do: userCopyLoad},
 	}}
 	k.Paths[PathTruncate] = Path{Name: "truncate", Steps: append(append(append([]Step{
@@ -285,13 +285,6 @@ func flushStep(c *Ctx) Outcome {
 
 // --- read, write ---------------------------------------------------------------
 
-func readLock(c *Ctx) Outcome {
-	l := iRwsemOf(c)
-	if !c.TryDownRead(l) {
-		return c.Block(l)
-	}
-	return c.Next()
-}
 
 // readStep copies the page to user space: through the page cache if it holds the
 // page, else from the block (dax_iomap_rw's dax_copy_to_iter, or readahead).
@@ -462,13 +455,6 @@ func userCopy(p PathID, ret int) func(c *Ctx) Outcome {
 	}
 }
 
-func userCopyLock(c *Ctx) Outcome {
-	l := mmapLockOf(c)
-	if !c.TryDownRead(l) {
-		return c.Block(l)
-	}
-	return c.Next()
-}
 
 // userCopyLoad copies the buffer: through its PTE if present, else the data of the
 // source file page (the model does not install the PTE the fault would). A buffer

@@ -160,6 +160,18 @@ func DownWrite(fn string, lock func(c *Ctx) LockID) []Step {
 	}
 }
 
+// DownRead is a step that takes the rwsem lock selects for read (down_read),
+// waiting while a writer holds it or waits for it.
+func DownRead(lock func(c *Ctx) LockID) func(c *Ctx) Outcome {
+	return func(c *Ctx) Outcome {
+		l := lock(c)
+		if !c.TryDownRead(l) {
+			return c.Block(l)
+		}
+		return c.Next()
+	}
+}
+
 func mmapLockOf(c *Ctx) LockID { return LockMmap(c.ProcIndex()) }
 
 func iRwsemOf(c *Ctx) LockID { return LockIRwsem(c.St.Inode) }

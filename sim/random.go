@@ -178,8 +178,7 @@ func oneRun(k *model.Kernel, init *model.State, checks []Check, hist []HistoryCh
 			}
 		}
 	}
-	h := &History{Run: r}
-	open := make([]int, n) // index+1 in h.Calls of each thread's statement in progress
+	h := &historyBuilder{History: History{Run: r}, open: make([]int, n)}
 	next := make([]model.State, n)
 	evs := make([]model.Event, n)
 	var enabled []int
@@ -232,10 +231,7 @@ func oneRun(k *model.Kernel, init *model.State, checks []Check, hist []HistoryCh
 			t = enabled[rng.IntN(len(enabled))]
 		}
 		ev := &evs[t]
-		if s.Threads[t].Path == 0 && !k.Threads[t].Daemon {
-			h.Calls = append(h.Calls, Call{Thread: t, PC: ev.PC, Start: step, End: -1})
-			open[t] = len(h.Calls)
-		}
+		h.record(k, &s, t, ev, step)
 		for _, c := range checks {
 			if c.Step != nil {
 				if class, msg := c.Step(k, &s, &next[t], ev); msg != "" {
@@ -248,13 +244,6 @@ func oneRun(k *model.Kernel, init *model.State, checks []Check, hist []HistoryCh
 					report(c.Name, f.Class, f.Msg, t, f.Related)
 				}
 			}
-		}
-		if ev.Returned && open[t] > 0 {
-			call := &h.Calls[open[t]-1]
-			call.End, call.Result, call.Data = step, ev.Result, ev.Data
-			open[t] = 0
-		} else if ev.Data.Valid && open[t] > 0 {
-			h.Calls[open[t]-1].Data = ev.Data
 		}
 		s = next[t]
 		trace = append(trace, t)
@@ -270,7 +259,7 @@ func oneRun(k *model.Kernel, init *model.State, checks []Check, hist []HistoryCh
 	}
 	h.Trace = trace
 	for _, hc := range hist {
-		if class, msg := hc.Check(k, h); msg != "" {
+		if class, msg := hc.Check(k, &h.History); msg != "" {
 			report(hc.Name, class, msg, -1, nil)
 		}
 	}
@@ -300,26 +289,40 @@ func (r *RandomResult) Describe() string {
 // HistoryOf replays a schedule and returns the history it makes (for the
 // porcupine visualization of a witness).
 func HistoryOf(k *model.Kernel, init *model.State, trace []int) *History {
-	h := &History{Trace: trace}
-	open := make([]int, len(k.Threads))
+	h := &historyBuilder{History: History{Trace: trace}, open: make([]int, len(k.Threads))}
 	s := *init
 	var ev model.Event
 	for step, t := range trace {
-		atStart := s.Threads[t].Path == 0 && !k.Threads[t].Daemon
+		before := s
 		if !k.Exec(&s, t, &ev) {
 			break
 		}
-		if atStart {
-			h.Calls = append(h.Calls, Call{Thread: t, PC: ev.PC, Start: step, End: -1})
-			open[t] = len(h.Calls)
-		}
-		if ev.Returned && open[t] > 0 {
-			c := &h.Calls[open[t]-1]
-			c.End, c.Result, c.Data = step, ev.Result, ev.Data
-			open[t] = 0
-		} else if ev.Data.Valid && open[t] > 0 {
-			h.Calls[open[t]-1].Data = ev.Data
-		}
+		h.record(k, &before, t, &ev, step)
 	}
-	return h
+	return &h.History
+}
+
+// historyBuilder turns the steps of a run into calls.
+type historyBuilder struct {
+	History
+	open []int // index+1 in Calls of each thread's statement in progress
+}
+
+// record notes step number step of thread t, taken from state before with event ev.
+func (h *historyBuilder) record(k *model.Kernel, before *model.State, t int, ev *model.Event, step int) {
+	if before.Threads[t].Path == 0 && !k.Threads[t].Daemon {
+		h.Calls = append(h.Calls, Call{Thread: t, PC: ev.PC, Start: step, End: -1})
+		h.open[t] = len(h.Calls)
+	}
+	if h.open[t] == 0 {
+		return
+	}
+	c := &h.Calls[h.open[t]-1]
+	switch {
+	case ev.Returned:
+		c.End, c.Result, c.Data = step, ev.Result, ev.Data
+		h.open[t] = 0
+	case ev.Data.Valid:
+		c.Data = ev.Data
+	}
 }
