@@ -204,10 +204,13 @@ func (s *State) completed(i, pg int, ver uint8) {
 
 // Promise records that the kernel promised the data of page pg of inode i at
 // version ver durable (no-lost-block).
-func (s *State) Promise(i, pg int, ver uint8) {
+func (s *State) Promise(i, pg int, ver uint8) { s.promise(i, pg, ver, &s.Inodes[i].Prom) }
+
+// promise raises one kind of obligation on page pg of inode i to version ver.
+func (s *State) promise(i, pg int, ver uint8, prom *[MaxPages]uint8) {
 	in := &s.Inodes[i]
-	if ver > in.Prom[pg] {
-		in.Prom[pg] = ver
+	if ver > prom[pg] {
+		prom[pg] = ver
 		in.PromZero &^= 1 << pg
 		if in.TruncVer[pg] > ver {
 			in.PromZero |= 1 << pg // truncated after that version: zeroes are allowed
@@ -217,16 +220,7 @@ func (s *State) Promise(i, pg int, ver uint8) {
 
 // FlushPromise records that user space flushed version ver of page pg of inode i
 // through a shared DAX mapping (flush-is-durable).
-func (s *State) FlushPromise(i, pg int, ver uint8) {
-	in := &s.Inodes[i]
-	if ver > in.FProm[pg] {
-		in.FProm[pg] = ver
-		in.PromZero &^= 1 << pg
-		if in.TruncVer[pg] > ver {
-			in.PromZero |= 1 << pg
-		}
-	}
-}
+func (s *State) FlushPromise(i, pg int, ver uint8) { s.promise(i, pg, ver, &s.Inodes[i].FProm) }
 
 // Recovered is what recovery finds at page pg of inode i after a crash in state s:
 // the committed extent, its block, and whether the page lies within the committed

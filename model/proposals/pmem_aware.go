@@ -20,11 +20,15 @@ func init() {
 			"a store flushed from user space through any shared DAX mapping is promised durable",
 		},
 		Verdicts: []string{"flush-is-durable, no-lost-block: pass (testdata/scenarios/proposals/pmem-aware.scn)"},
-		Apply: func(k *model.Kernel) {
-			k.SyncFault = func(c *model.Ctx, v *model.VMA) bool {
-				return v.Flags&model.VMShared != 0 && c.S.Dirty(c.St.Inode, true)
-			}
-			k.UserFlushPromised = func(c *model.Ctx, v *model.VMA) bool { return v.Flags&model.VMShared != 0 }
-		},
+		Apply: applyPmemAware,
 	})
+}
+
+// applyPmemAware makes every shared DAX write fault with dirty metadata
+// synchronous and promises flushes through any shared mapping.
+func applyPmemAware(k *model.Kernel) {
+	k.SyncFault = func(c *model.Ctx, v *model.VMA) bool {
+		return v.Flags&model.VMShared != 0 && c.S.Dirty(c.St.Inode, true)
+	}
+	k.UserFlushPromised = func(c *model.Ctx, v *model.VMA) bool { return v.Flags&model.VMShared != 0 }
 }

@@ -21,10 +21,7 @@ func init() {
 		},
 		Verdicts: []string{"flush-is-durable, no-lost-block: pass (testdata/scenarios/proposals/pmem-aware-retry.scn)"},
 		Apply: func(k *model.Kernel) {
-			k.SyncFault = func(c *model.Ctx, v *model.VMA) bool {
-				return v.Flags&model.VMShared != 0 && c.S.Dirty(c.St.Inode, true)
-			}
-			k.UserFlushPromised = func(c *model.Ctx, v *model.VMA) bool { return v.Flags&model.VMShared != 0 }
+			applyPmemAware(k)
 			sync := k.Paths[model.PathDAXSyncFault].Steps
 			steps := []model.Step{{Fn: "page_mkwrite: up_read(mmap_sem), drop the fs locks", Do: func(c *model.Ctx) model.Outcome {
 				c.FaultEnd()
