@@ -50,6 +50,10 @@ type SearchData struct {
 	Terminal    int    `json:"terminal"`
 	Complete    bool   `json:"complete"`
 	Limit       string `json:"limit,omitempty"`
+	// Shard is "i/n" for a sharded run (-shard), merged by 'daxsim merge'; Whole
+	// says the space ended before the shards parted, so this shard covered it all.
+	Shard string `json:"shard,omitempty"`
+	Whole bool   `json:"whole,omitempty"`
 }
 
 // PropData is the verdict on one property.
@@ -79,6 +83,7 @@ type WitnessData struct {
 	Message string `json:"message"`
 	// Trace is the schedule from the initial state: the thread index of each step.
 	Trace   []int         `json:"trace"`
+	Run     int           `json:"run"` // the random run that found it; -1 in an exhaustive search
 	Related []RelatedData `json:"related"`
 	Steps   []StepView    `json:"steps"`
 	// ReplayError is set when the trace did not replay (a bug of daxsim).
@@ -103,7 +108,8 @@ func (r *Report) Data() *ReportData {
 		Scenario: ScenarioData{Path: b.Scn.Path, Name: b.Scn.Name},
 		Proposal: k.Proposal, FS: k.FS, Mutants: MutantsOf(k), Crash: b.Scn.Crash,
 		Search: SearchData{Order: res.Search, States: res.States, Transitions: res.Transitions, Depth: res.Depth,
-			Terminal: res.Terminal, Complete: res.Complete, Limit: res.Limit},
+			Terminal: res.Terminal, Complete: res.Complete, Limit: res.Limit, Shard: res.Shard,
+			Whole: res.Shard != "" && res.Search == "bfs" && res.SplitDepth < 0},
 		Properties: []PropData{}, Expects: []ExpectData{}, Exit: r.Exit,
 	}
 	if d.Crash == "" {
@@ -147,7 +153,7 @@ func MutantsOf(k *model.Kernel) []string {
 
 func (r *Report) witnessData(n int, v sim.Violation) WitnessData {
 	w := WitnessData{Index: n, Check: v.Check, Class: v.Class, Message: v.Msg, Trace: nonNil(v.Trace),
-		Related: []RelatedData{}}
+		Run: v.Run, Related: []RelatedData{}}
 	var err error
 	_, w.Steps, err = ReplaySteps(r.Built, v.Trace)
 	if err != nil {

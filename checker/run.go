@@ -103,9 +103,19 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 				hist = append(hist, historyCheck())
 			}
 		}
-		rr := sim.RandomSearch(b.Kernel, &b.Init, func() []sim.Check { c, _ := makeChecks(); return c }, hist, opt.RandOpt)
+		ro := opt.RandOpt
+		if n := opt.Sim.Shards; n > 1 {
+			// A shard runs its part of the runs: the parts are disjoint and cover them.
+			total := max(ro.Runs, 1)
+			lo, hi := total*opt.Sim.Shard/n, total*(opt.Sim.Shard+1)/n
+			ro.First, ro.Runs = ro.First+lo, max(hi-lo, 1)
+		}
+		rr := sim.RandomSearch(b.Kernel, &b.Init, func() []sim.Check { c, _ := makeChecks(); return c }, hist, ro)
 		r.Random = rr
 		res = mergeRandom(res, rr)
+		if n := opt.Sim.Shards; n > 1 {
+			res.Shard = fmt.Sprintf("%d/%d", opt.Sim.Shard, n)
+		}
 	}
 	r.Result = res
 
@@ -124,7 +134,7 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 // verdicts are not proofs.
 func mergeRandom(res *sim.Result, rr *sim.RandomResult) *sim.Result {
 	if res == nil {
-		res = &sim.Result{Search: "random", States: rr.States, Transitions: rr.Steps}
+		res = &sim.Result{Search: "random", States: rr.States, Transitions: rr.Steps, SplitDepth: -1}
 		res.Limit = "random search"
 	} else {
 		res.Limit += "; then " + rr.Describe()

@@ -69,6 +69,9 @@ type Options struct {
 	Workers int
 	// Progress, when set, is called after every BFS level.
 	Progress func(Progress)
+	// Shard, with Shards > 1, explores part Shard of Shards of the space (see
+	// bfsShard); the parts together cover it. BFS only.
+	Shard, Shards int
 }
 
 // Progress is what a search reports while it runs.
@@ -108,6 +111,11 @@ type Result struct {
 	// StoredBytes is the heap the search keeps per run (visited set and search
 	// tree, not the frontier), when Options.MeasureMemory is set.
 	StoredBytes uint64
+	// Shard is "i/n" for a sharded search, with SplitDepth the level where the
+	// shards part (-1: the space ended before the frontier was wide enough, so
+	// this shard explored all of it).
+	Shard      string
+	SplitDepth int
 }
 
 // Violated reports whether check name has a witness.
@@ -163,6 +171,10 @@ func Explore(k *model.Kernel, init *model.State, checks []Check, opt Options) *R
 	}
 	if opt.DFS {
 		e.res.Search = "dfs"
+	}
+	e.res.SplitDepth = -1
+	if opt.Shards > 1 {
+		e.res.Shard = fmt.Sprintf("%d/%d", opt.Shard, opt.Shards)
 	}
 	var base uint64
 	if opt.MeasureMemory {
@@ -340,6 +352,27 @@ type item struct {
 	id int32
 }
 
+// shardWidth is how many frontier states per shard the level where shards part
+// must have.
+const shardWidth = 8
+
+// bfsShard keeps the frontier states of this shard: every shard explores the same
+// levels up to the first one with at least shardWidth states per shard, then the
+// states of that level whose index modulo Shards is Shard. Every search below the
+// level starts from one of its states, so the shards together cover the space;
+// shortest witnesses stay shortest (a shorter one would have been found by every
+// shard before the split).
+func (e *explorer) bfsShard(level []item, depth int) []item {
+	e.res.SplitDepth = depth
+	var keep []item
+	for i := range level {
+		if i%e.opt.Shards == e.opt.Shard {
+			keep = append(keep, level[i])
+		}
+	}
+	return keep
+}
+
 func (e *explorer) bfs(init *model.State, root int32) {
 	// Two level buffers, swapped at each level, so that the frontier is allocated
 	// once at its widest and not per level.
@@ -360,6 +393,9 @@ func (e *explorer) bfs(init *model.State, root int32) {
 			break
 		}
 		e.res.Depth = depth
+		if e.opt.Shards > 1 && e.res.SplitDepth < 0 && len(level) >= shardWidth*e.opt.Shards {
+			level = e.bfsShard(level, depth)
+		}
 		nextLevel = nextLevel[:0]
 		for lo := 0; lo < len(level); lo += bfsBatch {
 			batch := level[lo:min(lo+bfsBatch, len(level))]

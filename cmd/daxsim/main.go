@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,8 +72,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "replay":
 		return cmdReplay(rest, stdout, stderr)
 	case "merge":
-		fmt.Fprintf(stderr, "daxsim %s: not implemented yet (goes with -shard)\n", cmd)
-		return checker.ExitBadInput
+		return cmdMerge(rest, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "daxsim: unknown command %q\n\n%s", cmd, usage)
 	return checker.ExitBadInput
@@ -91,6 +91,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	first := fs.Int("first", 0, "random mode: index of the first run (replay run K with -first K -runs 1)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the output does not depend on it)")
 	viz := fs.String("viz", "", "write porcupine's HTML view of the read-your-writes witness's history to this file")
+	shard := fs.String("shard", "", "i/n: explore part i of n of the space (random mode: of the runs); 'daxsim merge' joins the -format json reports")
 	search := fs.String("search", "bfs", "bfs (shortest counterexamples) or dfs (less memory)")
 	maxStates := fs.Int("max-states", 2_000_000, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit")
 	maxDepth := fs.Int("max-depth", 0, "do not explore beyond this many steps (verdict unknown, exit 3); 0 = no limit")
@@ -124,6 +125,21 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "daxsim check: -format must be text, json or html, not %q\n", *format)
 		return checker.ExitBadInput
 	}
+	shardI, shardN := 0, 0
+	if *shard != "" {
+		a, b, ok := strings.Cut(*shard, "/")
+		i, err1 := strconv.Atoi(a)
+		n, err2 := strconv.Atoi(b)
+		if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+			fmt.Fprintf(stderr, "daxsim check: -shard must be i/n with 0 <= i < n, not %q\n", *shard)
+			return checker.ExitBadInput
+		}
+		if *search == "dfs" {
+			fmt.Fprintln(stderr, "daxsim check: -shard needs -search bfs")
+			return checker.ExitBadInput
+		}
+		shardI, shardN = i, n
+	}
 	if *search != "bfs" && *search != "dfs" {
 		fmt.Fprintf(stderr, "daxsim check: -search must be bfs or dfs, not %q\n", *search)
 		return checker.ExitBadInput
@@ -133,7 +149,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return checker.ExitBadInput
 	}
 	opt := checker.Options{
-		Sim:      sim.Options{DFS: *search == "dfs", MaxStates: *maxStates, MaxDepth: *maxDepth, Workers: *workers},
+		Sim: sim.Options{DFS: *search == "dfs", MaxStates: *maxStates, MaxDepth: *maxDepth, Workers: *workers,
+			Shard: shardI, Shards: shardN},
 		Random:   *mode == "random",
 		Fallback: *mode == "exhaustive",
 		RandOpt:  sim.RandomOptions{Seed: *seed, Runs: *runs, First: *first, Workers: *workers},
@@ -330,4 +347,60 @@ func cmdExplain(args []string, w, stderr io.Writer) int {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// cmdMerge is 'daxsim merge FILE.json...': it joins the -format json reports of
+// the shards of a run (check -shard i/n) into one report per run.
+func cmdMerge(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "", "write the merged JSON to this file instead of stdout")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: daxsim merge [-o FILE] REPORT.json...")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return checker.ExitBadInput
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return checker.ExitBadInput
+	}
+	var all []checker.ReportData
+	for _, path := range fs.Args() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "daxsim merge: %v\n", err)
+			return checker.ExitBadInput
+		}
+		ds, err := checker.ReadReports(data)
+		if err != nil {
+			fmt.Fprintf(stderr, "daxsim merge: %s: %v\n", path, err)
+			return checker.ExitBadInput
+		}
+		all = append(all, ds...)
+	}
+	merged, err := checker.MergeAll(all)
+	if err != nil {
+		fmt.Fprintf(stderr, "daxsim merge: %v\n", err)
+		return checker.ExitBadInput
+	}
+	var buf bytes.Buffer
+	if err := checker.WriteData(&buf, merged); err != nil {
+		fmt.Fprintf(stderr, "daxsim merge: %v\n", err)
+		return checker.ExitBadInput
+	}
+	if *out != "" {
+		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+			fmt.Fprintf(stderr, "daxsim merge: %v\n", err)
+			return checker.ExitBadInput
+		}
+	} else {
+		stdout.Write(buf.Bytes())
+	}
+	var codes []int
+	for _, m := range merged {
+		codes = append(codes, m.Exit)
+	}
+	return combineExit(codes)
 }

@@ -1,0 +1,285 @@
+package checker
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Merge joins the JSON reports of the shards of one run (-shard i/n) into one
+// report, as 'daxsim merge' does. The reports must be of the same scenario,
+// proposal, filesystem, mutants and crash mode. A property is violated if any
+// shard violates it (the shortest witness of each class is kept); it passes only
+// if every shard 0..n-1 of one n is present, complete, and passes it; otherwise
+// it is unknown. Reports without a shard are merged the same way but can never
+// add up to a pass unless there is exactly one.
+func Merge(ds []ReportData) (*ReportData, error) {
+	if len(ds) == 0 {
+		return nil, fmt.Errorf("nothing to merge")
+	}
+	first := &ds[0]
+	for i := range ds[1:] {
+		d := &ds[i+1]
+		if d.Scenario != first.Scenario || d.Proposal != first.Proposal || d.FS != first.FS || d.Crash != first.Crash ||
+			!slices.Equal(d.Mutants, first.Mutants) {
+			return nil, fmt.Errorf("report %d is of another run (%s under %s) than report 0 (%s under %s)", i+1,
+				d.Scenario.Path, d.Proposal, first.Scenario.Path, first.Proposal)
+		}
+	}
+	covered, why := coverage(ds)
+	out := &ReportData{Schema: SchemaVersion, Scenario: first.Scenario, Proposal: first.Proposal, FS: first.FS,
+		Mutants: first.Mutants, Crash: first.Crash, Threads: first.Threads, Properties: []PropData{}, Expects: []ExpectData{}}
+	out.Search = SearchData{Order: first.Search.Order, Complete: covered}
+	var limits []string
+	for _, d := range ds {
+		s := d.Search
+		out.Search.States += s.States
+		out.Search.Transitions += s.Transitions
+		out.Search.Terminal += s.Terminal
+		out.Search.Depth = max(out.Search.Depth, s.Depth)
+		out.Search.Complete = out.Search.Complete && s.Complete
+		if s.Limit != "" && !slices.Contains(limits, s.Limit) {
+			limits = append(limits, s.Limit)
+		}
+	}
+	if !covered {
+		limits = append(limits, why)
+	}
+	out.Search.Limit = strings.Join(limits, "; ")
+
+	for _, name := range propertyNames(ds) {
+		out.Properties = append(out.Properties, mergeProperty(ds, name, out.Search))
+	}
+	for i, e := range first.Expects {
+		out.Expects = append(out.Expects, mergeExpect(ds, i, e, out.Search))
+	}
+	n := 0
+	for _, w := range out.Witnesses() {
+		w.Index = n
+		n++
+	}
+	out.Exit = mergedExit(out)
+	return out, nil
+}
+
+// coverage says whether the reports are exactly the shards 0..n-1 of one n (or a
+// single unsharded report).
+func coverage(ds []ReportData) (bool, string) {
+	if len(ds) == 1 && ds[0].Search.Shard == "" {
+		return true, ""
+	}
+	for _, d := range ds {
+		if d.Search.Whole && d.Search.Complete {
+			return true, "" // that shard explored the whole space
+		}
+	}
+	n := -1
+	seen := map[int]bool{}
+	for _, d := range ds {
+		i, k, ok := parseShard(d.Search.Shard)
+		if !ok {
+			return false, "an unsharded report among several: they do not add up to the whole space"
+		}
+		if n >= 0 && k != n {
+			return false, fmt.Sprintf("shards of different splits (%d and %d)", n, k)
+		}
+		n = k
+		if seen[i] {
+			return false, fmt.Sprintf("shard %d/%d given twice", i, n)
+		}
+		seen[i] = true
+	}
+	for i := 0; i < n; i++ {
+		if !seen[i] {
+			return false, fmt.Sprintf("shard %d/%d is missing", i, n)
+		}
+	}
+	return true, ""
+}
+
+// parseShard reads "i/n".
+func parseShard(s string) (i, n int, ok bool) {
+	a, b, found := strings.Cut(s, "/")
+	if !found {
+		return 0, 0, false
+	}
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	return i, n, err1 == nil && err2 == nil && n > 0 && i >= 0 && i < n
+}
+
+func propertyNames(ds []ReportData) []string {
+	var names []string
+	for _, d := range ds {
+		for _, p := range d.Properties {
+			if !slices.Contains(names, p.Name) {
+				names = append(names, p.Name)
+			}
+		}
+	}
+	return names
+}
+
+func mergeProperty(ds []ReportData, name string, search SearchData) PropData {
+	out := PropData{Name: name, Witnesses: []WitnessData{}}
+	allPass, implicit := true, true
+	var whys []string
+	for _, d := range ds {
+		for _, p := range d.Properties {
+			if p.Name != name {
+				continue
+			}
+			implicit = implicit && p.Implicit
+			if p.Verdict != Pass {
+				allPass = false
+			}
+			if p.Why != "" && !slices.Contains(whys, p.Why) {
+				whys = append(whys, p.Why)
+			}
+			for _, w := range p.Witnesses {
+				out.Witnesses = keepShortest(out.Witnesses, w)
+			}
+		}
+	}
+	out.Implicit = implicit
+	switch {
+	case len(out.Witnesses) > 0:
+		out.Verdict = Violation
+	case allPass && search.Complete:
+		out.Verdict = Pass
+	default:
+		out.Verdict = Unknown
+		if !search.Complete && search.Limit != "" {
+			whys = append(whys, search.Limit)
+		}
+		out.Why = strings.Join(whys, "; ")
+	}
+	return out
+}
+
+// keepShortest adds w unless a witness of its check and class is better: of a
+// lower run for random witnesses (as an unsharded random search keeps), else at
+// least as short. Witnesses stay sorted by length.
+func keepShortest(ws []WitnessData, w WitnessData) []WitnessData {
+	for i := range ws {
+		if ws[i].Check == w.Check && ws[i].Class == w.Class {
+			better := len(w.Trace) < len(ws[i].Trace)
+			if w.Run >= 0 && ws[i].Run >= 0 {
+				better = w.Run < ws[i].Run
+			}
+			if better {
+				ws[i] = w
+			}
+			return sortByTrace(ws)
+		}
+	}
+	return sortByTrace(append(ws, w))
+}
+
+func sortByTrace(ws []WitnessData) []WitnessData {
+	slices.SortStableFunc(ws, func(a, b WitnessData) int { return len(a.Trace) - len(b.Trace) })
+	return ws
+}
+
+func mergeExpect(ds []ReportData, i int, e ExpectData, search SearchData) ExpectData {
+	out := ExpectData{Text: e.Text}
+	violation := strings.HasPrefix(e.Text, "expect violation")
+	holds, fails := 0, 0
+	for _, d := range ds {
+		if i >= len(d.Expects) {
+			continue
+		}
+		x := d.Expects[i]
+		switch x.Holds {
+		case "holds":
+			holds++
+		case "fails":
+			fails++
+			if x.Witness != nil && out.Witness == nil {
+				w := *x.Witness
+				out.Witness = &w
+			}
+		}
+		if x.Why != "" && out.Why == "" {
+			out.Why = x.Why
+		}
+	}
+	switch {
+	case violation && holds > 0:
+		out.Holds, out.Why = "holds", "" // one shard found the violation
+	case violation && fails == len(ds) && search.Complete:
+		out.Holds = "fails"
+	case !violation && fails > 0:
+		out.Holds = "fails"
+	case !violation && holds == len(ds) && search.Complete:
+		out.Holds, out.Why = "holds", ""
+	default:
+		out.Holds = "unknown"
+		if out.Why == "" {
+			out.Why = search.Limit
+		}
+	}
+	if out.Holds != "fails" {
+		out.Witness = nil
+	}
+	return out
+}
+
+// mergedExit is Report.exitCode over merged data.
+func mergedExit(d *ReportData) int {
+	if len(d.Expects) > 0 {
+		code := ExitOK
+		for _, e := range d.Expects {
+			switch e.Holds {
+			case "fails":
+				return ExitFail
+			case "unknown":
+				code = ExitUnknown
+			}
+		}
+		return code
+	}
+	code := ExitOK
+	for _, p := range d.Properties {
+		switch {
+		case p.Verdict == Violation:
+			return ExitFail
+		case p.Verdict == Unknown && !p.Implicit:
+			code = ExitUnknown
+		}
+	}
+	return code
+}
+
+// WriteData writes report data as JSON: one document, or an array for several.
+func WriteData(w io.Writer, ds []*ReportData) error {
+	if len(ds) == 1 {
+		return writeJSON(w, ds[0])
+	}
+	return writeJSON(w, ds)
+}
+
+// MergeAll groups reports by run (scenario, proposal, filesystem, mutants, crash
+// mode), in the order first seen, and merges each group.
+func MergeAll(ds []ReportData) ([]*ReportData, error) {
+	var keys []string
+	groups := map[string][]ReportData{}
+	for _, d := range ds {
+		k := strings.Join([]string{d.Scenario.Path, d.Scenario.Name, d.Proposal, d.FS, d.Crash, strings.Join(d.Mutants, ",")}, "\x00")
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], d)
+	}
+	var out []*ReportData
+	for _, k := range keys {
+		m, err := Merge(groups[k])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
