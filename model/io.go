@@ -285,7 +285,6 @@ func flushStep(c *Ctx) Outcome {
 
 // --- read, write ---------------------------------------------------------------
 
-
 // readStep copies the page to user space: through the page cache if it holds the
 // page, else from the block (dax_iomap_rw's dax_copy_to_iter, or readahead).
 func readStep(c *Ctx) Outcome {
@@ -454,7 +453,6 @@ func userCopy(p PathID, ret int) func(c *Ctx) Outcome {
 		return c.Goto(PathUserCopy, 0)
 	}
 }
-
 
 // userCopyLoad copies the buffer: through its PTE if present, else the data of the
 // source file page (the model does not install the PTE the fault would). A buffer

@@ -20,7 +20,7 @@ func init() {
 			"a store flushed from user space through any shared DAX mapping is promised durable",
 		},
 		Verdicts: []string{"flush-is-durable, no-lost-block: pass (testdata/scenarios/proposals/pmem-aware.scn)"},
-		Apply: applyPmemAware,
+		Apply:    applyPmemAware,
 	})
 }
 
