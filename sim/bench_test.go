@@ -2,6 +2,9 @@ package sim_test
 
 import (
 	"fmt"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,10 +47,19 @@ func propertyChecks() []sim.Check {
 	return cs
 }
 
+// benchWorkers is DAXSIM_BENCH_WORKERS, or GOMAXPROCS (daxsim's default).
+func benchWorkers() int {
+	if n, err := strconv.Atoi(os.Getenv("DAXSIM_BENCH_WORKERS")); err == nil && n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 // BenchmarkAopsSwap explores the scaled aops-swap workload exhaustively under a
 // safe proposal (flip-dontcache) and a racy one (flip-xarray-check) and reports
 // states, states/s, bytes per stored state and the time to the first
-// counterexample. 'make bench' runs it once per size.
+// counterexample, with GOMAXPROCS workers (daxsim's default). 'make bench' runs it
+// once per size.
 func BenchmarkAopsSwap(b *testing.B) {
 	for _, proposal := range []string{"flip-dontcache", "flip-xarray-check"} {
 		for n := 2; n <= 5; n++ {
@@ -55,7 +67,8 @@ func BenchmarkAopsSwap(b *testing.B) {
 				built := buildScaled(b, n, proposal)
 				var res *sim.Result
 				for i := 0; i < b.N; i++ {
-					res = sim.Explore(built.Kernel, &built.Init, propertyChecks(), sim.Options{MaxStates: 20_000_000, MeasureMemory: true})
+					res = sim.Explore(built.Kernel, &built.Init, propertyChecks(), sim.Options{MaxStates: 20_000_000, MeasureMemory: true,
+						Workers: benchWorkers()})
 				}
 				if !res.Complete {
 					b.Fatalf("incomplete: %s", res.Limit)

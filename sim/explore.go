@@ -157,6 +157,8 @@ type explorer struct {
 	seen    map[string]bool // check + "\x00" + class already witnessed
 	checked map[string]bool // checks with any witness
 	events  []model.Event
+	succBuf []succ      // successors of a BFS batch, reused
+	exps    []expansion // their expansions, reused
 }
 
 // Explore searches the state graph of k from init.
@@ -189,6 +191,7 @@ func Explore(k *model.Kernel, init *model.State, checks []Check, opt Options) *R
 	}
 	e.res.States = len(e.nodes)
 	e.res.Elapsed = time.Since(e.start)
+	e.succBuf, e.exps = nil, nil // working buffers, not stored states
 	if opt.MeasureMemory {
 		if h := heapAlloc(); h > base {
 			e.res.StoredBytes = h - base
@@ -397,8 +400,12 @@ func (e *explorer) bfs(init *model.State, root int32) {
 			level = e.bfsShard(level, depth)
 		}
 		nextLevel = nextLevel[:0]
-		for lo := 0; lo < len(level); lo += bfsBatch {
-			batch := level[lo:min(lo+bfsBatch, len(level))]
+		size := bfsBatch
+		if workers > 1 {
+			size = bfsBatch * 8 // fewer synchronisations between the workers
+		}
+		for lo := 0; lo < len(level); lo += size {
+			batch := level[lo:min(lo+size, len(level))]
 			var stop bool
 			nextLevel, stop = e.bfsBatch(batch, depth, workers, nextLevel)
 			if stop {
@@ -418,7 +425,7 @@ func (e *explorer) bfs(init *model.State, root int32) {
 }
 
 // bfsBatch is the number of frontier states expanded together.
-const bfsBatch = 1024
+const bfsBatch = 64
 
 // succ is one successor computed by a worker.
 type succ struct {
@@ -428,7 +435,8 @@ type succ struct {
 	ev     model.Event
 }
 
-// expansion is what a worker found from one frontier state.
+// expansion is what a worker found from one frontier state. Its successors are
+// a window of the explorer's successor buffer, reused from batch to batch.
 type expansion struct {
 	succs   []succ
 	blocked []model.Event // blocked events of the running scenario threads
@@ -442,9 +450,16 @@ type expansion struct {
 // result is the same for every number of workers. It returns the next level and
 // whether the search must stop.
 func (e *explorer) bfsBatch(batch []item, depth, workers int, nextLevel []item) ([]item, bool) {
-	exps := make([]expansion, len(batch))
+	nt := len(e.k.Threads)
+	if need := len(batch) * nt; len(e.succBuf) < need {
+		e.succBuf = make([]succ, need)
+	}
+	if len(e.exps) < len(batch) {
+		e.exps = make([]expansion, len(batch))
+	}
+	exps := e.exps[:len(batch)]
 	parallel(workers, len(batch), func(i int) {
-		exps[i] = e.expandOne(&batch[i].s)
+		exps[i] = e.expandOne(&batch[i].s, e.succBuf[i*nt:(i+1)*nt:(i+1)*nt])
 	})
 	type fresh struct {
 		id   int32
@@ -511,9 +526,10 @@ merge:
 	return nextLevel, false
 }
 
-// expandOne runs every thread one step from s, without checks.
-func (e *explorer) expandOne(s *model.State) expansion {
-	var x expansion
+// expandOne runs every thread one step from s, without checks, writing the
+// successors into buf (one slot per thread).
+func (e *explorer) expandOne(s *model.State, buf []succ) expansion {
+	x := expansion{succs: buf[:0]}
 	for t := range e.k.Threads {
 		if !e.k.Running(s, t) {
 			continue
@@ -521,13 +537,15 @@ func (e *explorer) expandOne(s *model.State) expansion {
 		if !e.k.Threads[t].Daemon {
 			x.running++
 		}
-		x.succs = append(x.succs, succ{thread: t, s: *s})
-		sc := &x.succs[len(x.succs)-1]
+		n := len(x.succs)
+		x.succs = x.succs[:n+1]
+		sc := &x.succs[n]
+		sc.thread, sc.s = t, *s
 		if !e.k.Exec(&sc.s, t, &sc.ev) {
 			if !e.k.Threads[t].Daemon {
 				x.blocked = append(x.blocked, sc.ev)
 			}
-			x.succs = x.succs[:len(x.succs)-1]
+			x.succs = x.succs[:n]
 			continue
 		}
 		sc.hash = sc.s.Hash()
