@@ -285,27 +285,28 @@ func flushStep(c *Ctx) Outcome {
 
 // --- read, write ---------------------------------------------------------------
 
-// readStep copies the page to user space: through the page cache if it holds the
-// page, else from the block (dax_iomap_rw's dax_copy_to_iter, or readahead).
+// readStep copies the page to user space: a DAX inode reads the block
+// (dax_iomap_rw's dax_copy_to_iter, whatever the page cache holds); a page-cache
+// inode reads its page if it has one, else the block (readahead).
 func readStep(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
 	c.UpRead(iRwsemOf(c))
 	val, tag, freed := uint8(0), uint8(0), false
+	ver, own := uint8(0), true
+	written := in.Ext[pg] == ExtWritten || in.Ext[pg] == ExtShared
 	switch {
 	case pg >= int(in.Size):
-	case in.XA[pg].Kind == EntryPage:
-		val = in.XA[pg].Val
+	case in.SDax == 0 && in.XA[pg].Kind == EntryPage:
+		val, ver = in.XA[pg].Val, in.XA[pg].Ver
 		if val != 0 {
 			tag = Tag(i, pg)
 		}
-	case in.Ext[pg] == ExtWritten || in.Ext[pg] == ExtShared:
-		bl := &c.S.Blocks[in.Block[pg]-1]
+	case written:
+		b := int(in.Block[pg]) - 1
+		bl := &c.S.Blocks[b]
 		val, tag, freed = bl.Val, bl.Tag, bl.Used == 0
-	}
-	ver, own := c.S.FileVersion(i, pg)
-	if pg >= int(in.Size) {
-		ver, own = 0, true
+		ver, own = c.S.blockVersion(i, pg, b)
 	}
 	c.Ev.Data = Data{Valid: true, Inode: i, Page: pg, Ver: ver, VerKnown: own, Tag: tag, Freed: freed,
 		Cloned: tag != 0 && tag == in.Origin[pg]}
