@@ -229,28 +229,18 @@ func mergeExpect(ds []ReportData, i int, e ExpectData, search SearchData) Expect
 
 // mergedExit is Report.exitCode over merged data.
 func mergedExit(d *ReportData) int {
-	if len(d.Expects) > 0 {
-		code := ExitOK
-		for _, e := range d.Expects {
-			switch e.Holds {
-			case "fails":
-				return ExitFail
-			case "unknown":
-				code = ExitUnknown
-			}
+	var expects []Verdict
+	for _, e := range d.Expects {
+		expects = append(expects, map[string]Verdict{"holds": Pass, "fails": Violation}[e.Holds])
+		if e.Holds != "holds" && e.Holds != "fails" {
+			expects[len(expects)-1] = Unknown
 		}
-		return code
 	}
-	code := ExitOK
+	var props []PropResult
 	for _, p := range d.Properties {
-		switch {
-		case p.Verdict == Violation:
-			return ExitFail
-		case p.Verdict == Unknown && !p.Implicit:
-			code = ExitUnknown
-		}
+		props = append(props, PropResult{Verdict: p.Verdict, Implicit: p.Implicit})
 	}
-	return code
+	return exitOf(expects, props)
 }
 
 // WriteData writes report data as JSON: one document, or an array for several.

@@ -332,10 +332,26 @@ func expectText(e scenarios.Expect) string {
 }
 
 func (r *Report) exitCode() int {
-	if len(r.Expects) > 0 {
-		code := ExitOK
-		for _, e := range r.Expects {
-			switch e.Holds {
+	var expects []Verdict
+	for _, e := range r.Expects {
+		expects = append(expects, e.Holds)
+	}
+	var props []PropResult
+	for _, p := range r.Props {
+		props = append(props, PropResult{Verdict: p.Verdict, Implicit: p.Implicit})
+	}
+	return exitOf(expects, props)
+}
+
+// exitOf is SPEC.md's exit status: with expect lines, 1 if one does not hold (its
+// outcome is Violation), else 3 if one is undecided, else 0; without, the same over
+// the properties asked for (the implicit ones of "check all" that cannot be
+// checked do not count).
+func exitOf(expects []Verdict, props []PropResult) int {
+	code := ExitOK
+	if len(expects) > 0 {
+		for _, v := range expects {
+			switch v {
 			case Violation:
 				return ExitFail
 			case Unknown:
@@ -344,8 +360,7 @@ func (r *Report) exitCode() int {
 		}
 		return code
 	}
-	code := ExitOK
-	for _, p := range r.Props {
+	for _, p := range props {
 		switch {
 		case p.Verdict == Violation:
 			return ExitFail

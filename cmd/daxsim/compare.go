@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -92,13 +91,9 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return bad("%v", err)
 	}
-	if *out != "" {
-		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
-			return bad("%v", err)
-		}
-		return checker.ExitOK
+	if !emit(*out, buf.Bytes(), stdout, stderr, "compare") {
+		return checker.ExitBadInput
 	}
-	stdout.Write(buf.Bytes())
 	return checker.ExitOK
 }
 

@@ -194,16 +194,24 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			return checker.ExitBadInput
 		}
 	}
-	w := stdout
-	if *out != "" {
-		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
-			fmt.Fprintf(stderr, "daxsim check: %v\n", err)
-			return checker.ExitBadInput
-		}
-	} else {
-		w.Write(buf.Bytes())
+	if !emit(*out, buf.Bytes(), stdout, stderr, "check") {
+		return checker.ExitBadInput
 	}
 	return combineExit(codes)
+}
+
+// emit writes a command's output to path, or to stdout when path is empty; it
+// reports a write error on stderr and returns false.
+func emit(path string, data []byte, stdout, stderr io.Writer, cmd string) bool {
+	if path == "" {
+		stdout.Write(data)
+		return true
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		fmt.Fprintf(stderr, "daxsim %s: %v\n", cmd, err)
+		return false
+	}
+	return true
 }
 
 // combineExit folds the statuses of several files: bad input beats a failure,
@@ -390,13 +398,8 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "daxsim merge: %v\n", err)
 		return checker.ExitBadInput
 	}
-	if *out != "" {
-		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
-			fmt.Fprintf(stderr, "daxsim merge: %v\n", err)
-			return checker.ExitBadInput
-		}
-	} else {
-		stdout.Write(buf.Bytes())
+	if !emit(*out, buf.Bytes(), stdout, stderr, "merge") {
+		return checker.ExitBadInput
 	}
 	var codes []int
 	for _, m := range merged {
