@@ -51,10 +51,15 @@ func lockOrder(Config) sim.Check {
 			held := before.Threads[t].Held
 			acquired := after.Threads[t].Held &^ held
 			if ev.WaitsCommit {
-				if f := waitsCommit(k, before, ev, held); f != nil {
+				// The thread waits in its next step, holding what it holds
+				// after this one.
+				waitHeld := after.Threads[t].Held
+				if f := waitsCommit(k, after, ev, waitHeld); f != nil {
 					return f
 				}
-				acquired |= 1 << model.LockJournal
+				if edges := commitEdges(k, after, ev, waitHeld, graph, trace); edges != nil {
+					return edges
+				}
 			}
 			for a := acquired; a != 0; a &= a - 1 {
 				to := model.LockID(bits.TrailingZeros64(a))
@@ -79,6 +84,27 @@ func lockOrder(Config) sim.Check {
 			return nil
 		},
 	}
+}
+
+// commitEdges adds the edges of a wait for a journal commit: every lock held
+// while waiting is ordered before jbd2_handle.
+func commitEdges(k *model.Kernel, s *model.State, ev *model.Event, held uint64, graph map[edge]edgeInfo, trace func() []int) *sim.Finding {
+	for h := held; h != 0; h &= h - 1 {
+		from := model.LockID(bits.TrailingZeros64(h))
+		fc, _ := from.Class()
+		if fc == model.ClassJournal {
+			continue
+		}
+		e := edge{fc, model.ClassJournal}
+		if _, known := graph[e]; known {
+			continue
+		}
+		graph[e] = edgeInfo{desc: acquisition(k, s, ev, from, model.LockJournal), trace: trace()}
+		if path := findPath(graph, model.ClassJournal, fc); path != nil {
+			return cycleReport(k, graph, e, path)
+		}
+	}
+	return nil
 }
 
 // waitsCommit is the C.2 invariant: a thread that waits for a commit holds no DAX

@@ -27,6 +27,7 @@ const (
 	MutWriteInvalidatesFile
 	MutSetflagFlipsLive
 	MutSyncFaultHoldsHandle
+	MutFaultEnospcSigbus
 )
 
 // Mutant describes one seeded bug.
@@ -91,6 +92,9 @@ var Mutants = []Mutant{
 	{MutSyncFaultHoldsHandle, "sync-fault-holds-handle",
 		"ext4's synchronous fault calls dax_finish_sync_fault before ext4_journal_stop: it waits for a commit that waits for its own handle",
 		"reference/linux-dax.md C.3(1): ext4_dax_huge_fault stops the handle first", "no-deadlock"},
+	{MutFaultEnospcSigbus, "fault-enospc-sigbus",
+		"a DAX write fault that finds no free block returns SIGBUS, although blocks freed by the running transaction would be free after a commit",
+		"E.12 \"ext4: fix ENOSPC handling in DAX page fault handler\" (Jan Kara) and c0b246259792", "expect result"},
 }
 
 // MutantByName finds a mutant.

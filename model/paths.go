@@ -57,10 +57,20 @@ func NewKernel(fs string) *Kernel {
 		// shared write fault (reference/linux-dax.md B.2).
 		daxFault = append(daxFault, Step{Fn: "ext4_dax_huge_fault: ext4_journal_start", Do: ext4FaultHandle})
 	}
+	retry := len(daxFault) // the handle start on ext4, grab_mapping_entry on XFS
+	if fs == "ext4" {
+		retry--
+	}
 	daxFault = append(daxFault,
 		Step{Fn: "dax_iomap_pte_fault: grab_mapping_entry", Do: daxGrabEntry},
 		Step{Fn: "dax_iomap_pte_fault: ->iomap_begin", Do: daxIomapBegin},
 		Step{Fn: "dax_iomap_pte_fault: dax_insert_entry, insert PTE, unlock", Do: daxInsert},
+		Step{Fn: "ENOSPC: jbd2_journal_force_commit_nested, retry the allocation", Do: func(c *Ctx) Outcome {
+			if c.S.Journal.Tid <= c.Th.R[rTid] {
+				return c.Block(LockCommit)
+			}
+			return c.Goto(PathDAXFault, retry)
+		}},
 	)
 	k.Paths[PathDAXFault] = Path{Name: "dax-fault", Steps: daxFault}
 	k.Paths[PathPCFault] = Path{Name: "pagecache-fault", Steps: []Step{
@@ -661,6 +671,18 @@ func daxIomapBegin(c *Ctx) Outcome {
 		old, dsync := c.S.Blocks, in.DSync
 		if !c.S.makeWritten(i, pg) {
 			c.unlockEntryIfHeld(i, pg)
+			if c.S.freedUncommitted() && !c.K.Bug(MutFaultEnospcSigbus) {
+				// ENOSPC, but the running transaction frees blocks: stop the
+				// handle, force a commit, retry (ext4_should_retry_alloc,
+				// c0b246259792; XFS flushes busy extents the same way).
+				if c.HoldsHandle() {
+					c.StopHandle()
+				}
+				c.S.Journal.Request = 1
+				c.Th.R[rTid] = c.S.Journal.Tid
+				c.Ev.WaitsCommit = true
+				return c.Goto(PathDAXFault, len(c.K.Paths[PathDAXFault].Steps)-1)
+			}
 			c.faultEnd()
 			return c.Return(ResSIGBUS)
 		}

@@ -41,6 +41,17 @@ func (s *State) allocZeroed(i int) (int, bool) {
 	return 0, false
 }
 
+// freedUncommitted reports whether the running transaction frees blocks that a
+// commit would make allocatable.
+func (s *State) freedUncommitted() bool {
+	for b := range s.Blocks {
+		if s.Blocks[b].Used == 0 && s.Blocks[b].DUsed != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // freeBlock releases block b in the running transaction; its data stays until the
 // block is reused.
 func (s *State) freeBlock(b int) {

@@ -178,15 +178,18 @@ type Scenario struct {
 	Persistence string // "adr" (default) or "eadr"
 	Commit      string // "background" (default) or "fsync-only"
 	Crash       string // "anywhere" (default), "never" or "fences"
-	Dirs        []Dir
-	Files       []File
-	Procs       []Process
-	Threads     []Thread
-	Mutants     []string
-	MutantPos   []Pos
-	Check       []string // nil or empty: all
-	CheckPos    Pos
-	Expects     []Expect
+	// Blocks is the pmem device size in blocks ("device blocks=N"; 0: the
+	// model's maximum). A daxsim extension of SPEC.md section 3, for ENOSPC.
+	Blocks    int
+	Dirs      []Dir
+	Files     []File
+	Procs     []Process
+	Threads   []Thread
+	Mutants   []string
+	MutantPos []Pos
+	Check     []string // nil or empty: all
+	CheckPos  Pos
+	Expects   []Expect
 }
 
 // Limits of the model (DESIGN.md: the state is a fixed-size value).
@@ -201,4 +204,5 @@ const (
 	MaxValues    = 200
 	MaxMappings  = 4 // mmap statements per process (summed over its threads)
 	MaxOpenFiles = 8 // open statements in the whole scenario
+	MaxBlocks    = 40
 )

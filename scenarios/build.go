@@ -63,6 +63,12 @@ func Build(scn *Scenario, opt Options) (*Built, error) {
 		k.Procs = append(k.Procs, p.Name)
 		k.ProcCaps = append(k.ProcCaps, contains(p.Caps, "cap_linux_immutable"))
 	}
+	if n := scn.Blocks; n > 0 {
+		// A smaller device: the blocks past its end are allocated for good.
+		for blk := n; blk < model.MaxBlocks; blk++ {
+			b.Init.Blocks[blk].Used, b.Init.Blocks[blk].DUsed = 1, 1
+		}
+	}
 	for i := range scn.Files {
 		if err := b.addFile(i); err != nil {
 			return nil, err

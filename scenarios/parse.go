@@ -314,6 +314,7 @@ var directives = map[string]directiveFunc{
 	"persistence": enumDirective(func(s *Scenario) *string { return &s.Persistence }, "adr", "eadr"),
 	"commit":      enumDirective(func(s *Scenario) *string { return &s.Commit }, "background", "fsync-only"),
 	"crash":       enumDirective(func(s *Scenario) *string { return &s.Crash }, "anywhere", "never", "fences"),
+	"device":      (*parser).dDevice,
 	"dir":         (*parser).dDir,
 	"file":        (*parser).dFile,
 	"process":     (*parser).dProcess,
@@ -325,7 +326,7 @@ var directives = map[string]directiveFunc{
 
 var onceOnly = map[string]bool{
 	"scenario": true, "proposal": true, "fs": true, "persistence": true,
-	"commit": true, "crash": true, "check": true,
+	"commit": true, "crash": true, "check": true, "device": true,
 }
 
 // line parses one non-empty line.
@@ -492,6 +493,25 @@ func (p *parser) limit(c *cursor, kw token, n, max int, what string) error {
 	if n >= max {
 		return c.errAt(kw, "too many %s (at most %d)", what, max)
 	}
+	return nil
+}
+
+// dDevice parses "device blocks=N", the pmem device size (1..MaxBlocks).
+func (p *parser) dDevice(c *cursor, kw token) error {
+	opts, err := c.options("blocks")
+	if err != nil {
+		return err
+	}
+	t, ok := opts["blocks"]
+	if !ok {
+		return p.errAt(c.ln.num, c.ln.end, "expected blocks=N after device")
+	}
+	_, v, _ := splitKV(t)
+	n, ok := parseNum(v.text)
+	if !ok || n < 1 || n > MaxBlocks {
+		return c.errAt(v, "expected a number of blocks from 1 to %d, found %q", MaxBlocks, v.text)
+	}
+	p.sc.Blocks = n
 	return nil
 }
 

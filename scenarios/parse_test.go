@@ -423,3 +423,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestDeviceDirective(t *testing.T) {
+	src := "scenario x\nproposal linux\ndevice blocks=3\nfile f pages=1\nprocess p uid=0\nthread t p\n  open f rw as fd\n"
+	scn, err := Parse("d.scn", []byte(src), ParseOptions{})
+	if err != nil || scn.Blocks != 3 {
+		t.Fatalf("device blocks=3: %v, Blocks=%d", err, scn.Blocks)
+	}
+	for _, c := range []struct{ src, want string }{
+		{"scenario x\nproposal linux\ndevice blocks=0\n", "3:15: expected a number of blocks"},
+		{"scenario x\nproposal linux\ndevice size=3\n", "3:8: expected blocks="},
+		{"scenario x\nproposal linux\ndevice\n", "3:7: expected blocks=N"},
+	} {
+		_, err := Parse("d.scn", []byte(c.src), ParseOptions{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.src, err, c.want)
+		}
+	}
+}
