@@ -30,6 +30,9 @@ type MatrixOptions struct {
 	Workloads []Workload
 	Workers   int // jobs run at once (at least 1)
 	MaxStates int // per job; 0 = no limit
+	// Mutants run every job with these seeded bugs: which designs survive a
+	// kernel that breaks a rule (e.g. write-copies-under-handle).
+	Mutants []string
 }
 
 // SerialCounts are the cost figures of one serial run of a workload (see
@@ -114,8 +117,9 @@ type Matrix struct {
 	Workloads  []string
 	Paths      []string // of the workloads' files
 	MaxStates  int
-	Rows       []Row  // one per proposal, in Proposals order
-	Cells      []Cell // proposal-major: Cells[p*len(Workloads)+w]
+	Mutants    []string // seeded bugs every job ran with
+	Rows       []Row    // one per proposal, in Proposals order
+	Cells      []Cell   // proposal-major: Cells[p*len(Workloads)+w]
 	Elapsed    time.Duration
 }
 
@@ -158,7 +162,8 @@ func BuildMatrix(opt MatrixOptions) (*Matrix, error) {
 			return nil, fmt.Errorf("unknown proposal %q (see 'daxsim proposals')", p)
 		}
 	}
-	m := &Matrix{Suite: opt.Suite, Proposals: opt.Proposals, Properties: Names(), MaxStates: opt.MaxStates}
+	m := &Matrix{Suite: opt.Suite, Proposals: opt.Proposals, Properties: Names(), MaxStates: opt.MaxStates,
+		Mutants: opt.Mutants}
 	for _, w := range opt.Workloads {
 		if _, err := scenarios.Parse(w.Path, w.Src, parseOptions()); err != nil {
 			return nil, err
@@ -176,7 +181,7 @@ func BuildMatrix(opt MatrixOptions) (*Matrix, error) {
 	for pi, p := range opt.Proposals {
 		for wi, w := range opt.Workloads {
 			cell := m.Cell(pi, wi)
-			g.Go(func() error { return runCell(cell, p, w, opt.MaxStates) })
+			g.Go(func() error { return runCell(cell, p, w, opt.MaxStates, opt.Mutants) })
 		}
 	}
 	if err := g.Wait(); err != nil {
@@ -190,13 +195,13 @@ func BuildMatrix(opt MatrixOptions) (*Matrix, error) {
 }
 
 // runCell is one job: explore workload w under proposal p, then run it serially.
-func runCell(cell *Cell, p string, w Workload, maxStates int) error {
+func runCell(cell *Cell, p string, w Workload, maxStates int, mutants []string) error {
 	start := time.Now()
 	scn, err := scenarios.Parse(w.Path, w.Src, parseOptions())
 	if err != nil {
 		return err
 	}
-	b, err := scenarios.Build(scn, scenarios.Options{Proposal: p})
+	b, err := scenarios.Build(scn, scenarios.Options{Proposal: p, Mutants: mutants})
 	if err != nil {
 		return fmt.Errorf("%s under %s: %w", w.Name, p, err)
 	}
@@ -216,7 +221,7 @@ func runCell(cell *Cell, p string, w Workload, maxStates int) error {
 	}
 	// The serial run builds its own kernel: Run's checks do not change the
 	// kernel, but nothing is shared between the two either way.
-	b2, err := scenarios.Build(scn, scenarios.Options{Proposal: p})
+	b2, err := scenarios.Build(scn, scenarios.Options{Proposal: p, Mutants: mutants})
 	if err != nil {
 		return fmt.Errorf("%s under %s: %w", w.Name, p, err)
 	}

@@ -59,8 +59,12 @@ func (m *Matrix) header() string {
 	if m.MaxStates > 0 {
 		limit = fmt.Sprintf("max-states %d per run", m.MaxStates)
 	}
-	return fmt.Sprintf("suite %s: %d workloads x %d proposals, exhaustive search (%s)",
+	h := fmt.Sprintf("suite %s: %d workloads x %d proposals, exhaustive search (%s)",
 		m.Suite, len(m.Workloads), len(m.Proposals), limit)
+	if len(m.Mutants) > 0 {
+		h += ", every kernel with the seeded bug " + strings.Join(m.Mutants, ", ")
+	}
+	return h
 }
 
 func (m *Matrix) costHeader(withTimes bool) []string {

@@ -29,6 +29,8 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	maxStates := fs.Int("max-states", 500_000, "per run: stop after this many distinct states (verdict unknown); 0 = no limit")
 	times := fs.Bool("times", false, "include elapsed times (makes the output differ between runs)")
 	out := fs.String("o", "", "write the matrix to this file instead of stdout")
+	var mutants listFlag
+	fs.Var(&mutants, "mutant", "run every workload with this seeded kernel bug too (repeatable; see 'daxsim mutants')")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: daxsim compare [flags]")
 		fs.PrintDefaults()
@@ -73,7 +75,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 		wl = append(wl, checker.Workload{Name: n, Path: "scenarios/builtin/" + n + ".scn", Src: src})
 	}
 	m, err := checker.BuildMatrix(checker.MatrixOptions{Suite: *suite, Proposals: propNames, Workloads: wl,
-		Workers: *workers, MaxStates: *maxStates})
+		Workers: *workers, MaxStates: *maxStates, Mutants: mutants})
 	if err != nil {
 		return bad("%v", err)
 	}
