@@ -74,6 +74,19 @@ func Build(scn *Scenario, opt Options) (*Built, error) {
 			return nil, err
 		}
 	}
+	// Every store, write, truncate and punch starts a data version of a page;
+	// versions are bytes in the state.
+	writes := 0
+	for _, th := range scn.Threads {
+		for _, s := range th.Stmts {
+			switch s.Op {
+			case OpStore, OpWrite, OpTruncate, OpPunch, OpReflink:
+				if writes++; writes > 250 {
+					return nil, &Error{Pos: s.Pos, Msg: "more than 250 data-changing statements: the model counts data versions in a byte"}
+				}
+			}
+		}
+	}
 	var slots slotAllocator
 	for _, th := range scn.Threads {
 		if err := b.addThread(th, &slots); err != nil {
