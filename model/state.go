@@ -32,6 +32,43 @@
 //
 // A step takes at most one lock that can block, and only at its start, so a thread
 // that waits always waits at a step boundary holding exactly [Thread.Held].
+//
+//	sb_writers -> i_rwsem -> mmap_lock -> sb_pagefault -> invalidate_lock
+//	    -> jbd2 handle -> DAX entry lock      (ext4 super.c, the full order)
+//
+// # Where the model departs from the kernel, and why
+//
+// These are decisions, each chosen so that no outcome the properties judge is
+// lost; the tests that pin them are named.
+//
+//   - Lock releases are folded into the step before them (Lipton: a release moves
+//     left), and a waiting writer on a rwsem registers in its own step (writer
+//     preference is observable: C.3(2) needs it).
+//   - A blocked thread retries its step when the lock is free: wake-all. The
+//     kernel's DAX entry unlock wakes one waiter (WAKE_NEXT); the two are
+//     equivalent while every woken waiter takes the lock or passes the wake-up on,
+//     which is what 965d004af540 restored; the entry-wake-one mutant (E.4) models
+//     explicit sleepers and wake-one to show the difference.
+//   - The journal commit is one atomic step after T_LOCKED and t_updates == 0, so
+//     at most one transaction is uncommitted and a crash sees it whole or not at
+//     all (crash-model 3.6's journal collapse). The commit's I/O overlapping the
+//     next transaction is not modeled; no property depends on it.
+//   - A page of data is one cache line with a durable lower and a visible upper
+//     bound; the versions between them are all newer than the lower bound, so the
+//     crash properties check the lower bound (crash-model 3.6, exact for them).
+//   - Kernel non-temporal writes become durable at the next kernel fence of any
+//     thread (fsync, a commit's REQ_PREFLUSH), not of their own CPU.
+//   - New blocks are zeroed durably at allocation (EXT4_GET_BLOCKS_CREATE_ZERO,
+//     XFS_BMAPI_ZERO wait for their zeroing).
+//   - A copy-on-write fault and an allocating fault unmap the old PTEs before they
+//     change the block map, under the entry lock, where dax_insert_entry does it
+//     just after: the same effect, without a window no-stale-pte would flag.
+//   - copy_from_user of a write(2) whose buffer is a mapping takes mmap_lock and
+//     reads the page without installing its PTE.
+//   - There are no PMD (huge page) entries: every mapping is 4 KiB PTEs (E.5 and
+//     the PMD halves of E.8/E.9 are out of reach).
+//   - After a fault uses ops of the wrong kind (aops-consistent), where the kernel
+//     would oops, the model ends the access with SIGBUS so exploration goes on.
 package model
 
 // Sizes of the fixed arrays (DESIGN.md: files <= 4, pages <= 8, threads <= 8,
