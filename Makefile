@@ -13,6 +13,7 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 -run 'Workers|Random|Shard|Matrix' ./sim ./cmd/daxsim ./checker
 
 # The main job on the built-in suite: every workload under every proposal, the
 # proposal x property matrix with counterexample lengths and cost figures.

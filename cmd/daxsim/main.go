@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/term"
@@ -156,13 +157,34 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		RandOpt:  sim.RandomOptions{Seed: *seed, Runs: *runs, First: *first, Workers: *workers},
 	}
 	if isTerminal(stderr) {
+		var last time.Time
 		opt.Sim.Progress = func(p sim.Progress) {
-			fmt.Fprintf(stderr, "\r%d states (%.0f/s), depth %d, frontier %d, %v   ", p.States,
-				float64(p.States)/max(p.Elapsed.Seconds(), 1e-9), p.Depth, p.Frontier, p.Elapsed.Round(time.Second))
+			if time.Since(last) < 250*time.Millisecond {
+				return
+			}
+			last = time.Now()
+			rate := float64(p.States) / max(p.Elapsed.Seconds(), 1e-9)
+			eta := "ETA unknown"
+			if *maxStates > 0 {
+				eta = fmt.Sprintf("at most %v to -max-states", (time.Duration(float64(*maxStates-p.States)/rate) * time.Second).Round(time.Second))
+			}
+			fmt.Fprintf(stderr, "\r\033[K%d states (%.0f/s), depth %d, frontier %d, %v, %s", p.States, rate, p.Depth,
+				p.Frontier, p.Elapsed.Round(time.Second), eta)
 		}
+		start := time.Now()
+		var mu sync.Mutex // random runs report from several workers
 		opt.RandOpt.Progress = func(done, total int) {
-			fmt.Fprintf(stderr, "\rrandom runs %d/%d   ", done, total)
+			mu.Lock()
+			defer mu.Unlock()
+			if time.Since(last) < 250*time.Millisecond {
+				return
+			}
+			last = time.Now()
+			el := time.Since(start)
+			left := time.Duration(float64(el) * float64(total-done) / float64(max(done, 1)))
+			fmt.Fprintf(stderr, "\r\033[Krandom runs %d/%d, ETA %v", done, total, left.Round(time.Second))
 		}
+		defer fmt.Fprint(stderr, "\r\033[K")
 	}
 	var buf bytes.Buffer
 	codes := []int{}
