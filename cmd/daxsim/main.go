@@ -29,6 +29,8 @@ const usage = `daxsim: a model checker of Linux DAX kernel semantics
 
 usage:
   daxsim check [flags] FILE...     explore each scenario file; verdicts and counterexamples
+  daxsim compare [flags]           the proposal x property matrix over the built-in suite
+  daxsim merge REPORT.json...      join the -format json reports of 'check -shard i/n'
   daxsim proposals                 list the kernel design proposals
   daxsim properties                list the properties
   daxsim scenarios                 list the built-in scenarios
@@ -38,7 +40,7 @@ usage:
 
 exit status: 0 expectations hold (or, without expect lines, every property holds),
 1 a violation or a failed expectation, 2 bad input, 3 a limit cut the search short.
-Run 'daxsim check -h' for the flags of check.
+Run 'daxsim check -h' (compare -h, replay -h, merge -h) for the flags.
 `
 
 func main() {
