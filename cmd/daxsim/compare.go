@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -19,8 +18,7 @@ import (
 // section 1, job 2). Violations are findings, not failures: the exit status is 0,
 // or 2 for bad flags or input.
 func cmdCompare(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("compare", "daxsim compare [flags]", stderr)
 	suite := fs.String("suite", "builtin", "the workload suite (builtin: 'daxsim scenarios')")
 	format := fs.String("format", "text", "text, markdown, json or html")
 	props := fs.String("proposals", "", "comma list of proposals, in the order of the rows (default: all, SPEC order)")
@@ -31,11 +29,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "", "write the matrix to this file instead of stdout")
 	var mutants listFlag
 	fs.Var(&mutants, "mutant", "run every workload with this seeded kernel bug too (repeatable; see 'daxsim mutants')")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: daxsim compare [flags]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	if !parseFlags(fs, args, 0, -1) {
 		return checker.ExitBadInput
 	}
 	bad := func(format string, a ...any) int {

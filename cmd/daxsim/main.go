@@ -82,8 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("check", "daxsim check [flags] FILE...", stderr)
 	proposal := fs.String("proposal", "", "run under this proposal instead of the file's proposal line")
 	crash := fs.String("crash", "", "anywhere|never|fences: replaces the file's crash line")
 	var mutants listFlag
@@ -101,15 +100,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	times := fs.Bool("times", false, "print the elapsed time (makes the output differ between runs)")
 	format := fs.String("format", "text", "text, json (read by 'daxsim replay') or html (one lane per thread)")
 	out := fs.String("o", "", "write the report to this file instead of stdout")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: daxsim check [flags] FILE...")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return checker.ExitBadInput
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
+	if !parseFlags(fs, args, 1, -1) {
 		return checker.ExitBadInput
 	}
 	if *mode != "exhaustive" && *mode != "random" {
@@ -384,18 +375,9 @@ func isTerminal(w io.Writer) bool {
 // cmdMerge is 'daxsim merge FILE.json...': it joins the -format json reports of
 // the shards of a run (check -shard i/n) into one report per run.
 func cmdMerge(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("merge", "daxsim merge [-o FILE] REPORT.json...", stderr)
 	out := fs.String("o", "", "write the merged JSON to this file instead of stdout")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: daxsim merge [-o FILE] REPORT.json...")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return checker.ExitBadInput
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
+	if !parseFlags(fs, args, 1, -1) {
 		return checker.ExitBadInput
 	}
 	var all []checker.ReportData
@@ -430,4 +412,28 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		codes = append(codes, m.Exit)
 	}
 	return combineExit(codes)
+}
+
+// newFlags is a command's flag set: errors and usage go to stderr.
+func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: "+usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and checks that between min and max arguments (max < 0:
+// no limit) are left; otherwise it prints the usage. It reports success.
+func parseFlags(fs *flag.FlagSet, args []string, min, max int) bool {
+	if err := fs.Parse(args); err != nil {
+		return false
+	}
+	if fs.NArg() < min || max >= 0 && fs.NArg() > max {
+		fs.Usage()
+		return false
+	}
+	return true
 }

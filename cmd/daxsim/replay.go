@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,20 +17,11 @@ import (
 // it. Exit 0: it reproduces; 1: it does not (the model or the scenario changed);
 // 2: bad input.
 func cmdReplay(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("replay", "daxsim replay [flags] TRACE.json", stderr)
 	witness := fs.Int("witness", 0, "the counterexample to replay: its index over all properties, then all expect lines (the report's \"index\")")
 	report := fs.Int("report", 0, "the report to take when the file holds an array of them (several files checked)")
 	quiet := fs.Bool("quiet", false, "print only the verdict, not the steps and states")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: daxsim replay [flags] TRACE.json")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(reorder(args)); err != nil {
-		return checker.ExitBadInput
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
+	if !parseFlags(fs, reorder(args), 1, 1) {
 		return checker.ExitBadInput
 	}
 	jsonPath := fs.Arg(0)
