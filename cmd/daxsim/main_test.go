@@ -53,38 +53,70 @@ func TestScenarioFiles(t *testing.T) {
 	}
 }
 
-// TestGolden pins the full report of selected scenarios, counterexamples included.
-// Run 'go test ./cmd/daxsim -update' after an intended change and read the diff.
+// golden compares got with the golden file name under testdata/golden, or
+// rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("../../testdata/golden", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s; run 'go test ./cmd/daxsim -run %s -update' and review the diff\n%s", path, t.Name(), got)
+	}
+}
+
+// TestGolden pins the full report of selected scenarios, counterexamples included,
+// in every counterexample format. Run 'go test ./cmd/daxsim -update' after an
+// intended change and read the diff.
 func TestGolden(t *testing.T) {
 	for _, name := range []string{"aops-swap", "dontcache-statx"} {
-		t.Run(name, func(t *testing.T) {
+		for _, format := range []string{"text", "json", "html"} {
+			t.Run(name+"/"+format, func(t *testing.T) {
+				var out, errb bytes.Buffer
+				run([]string{"check", "-format", format, "../../testdata/scenarios/" + name + ".scn"}, &out, &errb)
+				ext := map[string]string{"text": ".txt", "json": ".json", "html": ".html"}[format]
+				golden(t, name+ext, out.Bytes())
+			})
+		}
+	}
+}
+
+// TestGoldenCompare pins the product's main output: the proposal x property
+// matrix of 'daxsim compare' over the built-in suite, as text and as JSON.
+func TestGoldenCompare(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			run([]string{"check", "../../testdata/scenarios/" + name + ".scn"}, &out, &errb)
-			golden := filepath.Join("../../testdata/golden", name+".txt")
-			if *update {
-				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
+			if code := run([]string{"compare", "-format", format}, &out, &errb); code != checker.ExitOK {
+				t.Fatalf("daxsim compare -format %s: exit %d\n%s", format, code, errb.String())
 			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("report of %s differs from %s; run with -update and review the diff\n%s", name, golden, out.String())
-			}
+			golden(t, "compare."+map[string]string{"text": "txt", "json": "json"}[format], out.Bytes())
 		})
 	}
 }
 
-// TestDeterministic runs the same check twice and compares the bytes.
+// TestDeterministic runs the same check twice and compares the bytes; the
+// scenario must exist and be judged (exit 0: its expect lines hold).
 func TestDeterministic(t *testing.T) {
 	var a, b, e bytes.Buffer
 	f := "../../testdata/scenarios/aops-swap/reopen-flip-locked.scn"
-	run([]string{"check", f}, &a, &e)
-	run([]string{"check", f}, &b, &e)
+	for _, out := range []*bytes.Buffer{&a, &b} {
+		if code := run([]string{"check", f}, out, &e); code != checker.ExitOK {
+			t.Fatalf("daxsim check %s: exit %d\n%s%s", f, code, e.String(), out.String())
+		}
+	}
 	if a.String() != b.String() {
 		t.Fatal("two runs of the same check printed different output")
+	}
+	if !strings.Contains(a.String(), "aops-consistent") {
+		t.Fatalf("the report judges nothing:\n%s", a.String())
 	}
 }
 
