@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
@@ -147,7 +148,7 @@ func (r *Row) Agg(property string) *Agg {
 }
 
 func parseOptions() scenarios.ParseOptions {
-	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: Names(), Mutants: model.MutantNames()}
+	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: Names(), Mutants: mutants.Names()}
 }
 
 // BuildMatrix runs every workload under every proposal, opt.Workers jobs at a

@@ -106,7 +106,7 @@ func (r *Report) Data() *ReportData {
 	d := &ReportData{
 		Schema:   SchemaVersion,
 		Scenario: ScenarioData{Path: b.Scn.Path, Name: b.Scn.Name},
-		Proposal: k.Proposal, FS: k.FS, Mutants: MutantsOf(k), Crash: b.Scn.Crash,
+		Proposal: k.Proposal, FS: k.FS.Name, Mutants: MutantsOf(k), Crash: b.Scn.Crash,
 		Search: SearchData{Order: res.Search, States: res.States, Transitions: res.Transitions, Depth: res.Depth,
 			Terminal: res.Terminal, Complete: res.Complete, Limit: res.Limit, Shard: res.Shard,
 			Whole: res.Shard != "" && res.Search == "bfs" && res.SplitDepth < 0},
@@ -140,16 +140,8 @@ func (r *Report) Data() *ReportData {
 	return d
 }
 
-// MutantsOf names the mutants k runs with, in the order of model.Mutants.
-func MutantsOf(k *model.Kernel) []string {
-	out := []string{}
-	for _, m := range model.Mutants {
-		if k.Bugs&m.Bug != 0 {
-			out = append(out, m.Name)
-		}
-	}
-	return out
-}
+// MutantsOf names the mutants k runs with, in the order of their registry.
+func MutantsOf(k *model.Kernel) []string { return append([]string{}, k.Mutants...) }
 
 func (r *Report) witnessData(n int, v sim.Violation) WitnessData {
 	w := WitnessData{Index: n, Check: v.Check, Class: v.Class, Message: v.Msg, Trace: nonNil(v.Trace),

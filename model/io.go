@@ -5,72 +5,75 @@ package model
 // the end of a synchronous (MAP_SYNC) fault. References: reference/linux-dax.md
 // B.4 (write/read), B.5 (truncate and layout changes), B.6 (fsync), A.1 (MAP_SYNC).
 
-func init() { extraPaths = append(extraPaths, ioPaths) }
-
-// extraPaths add paths to a new kernel, after the ones NewKernel builds itself.
-var extraPaths []func(k *Kernel)
-
 func ioPaths(k *Kernel) {
 	k.Paths[PathJbd2] = Path{Name: "jbd2", Steps: []Step{
-		{Fn: "kjournald2: lock the running transaction (T_LOCKED)", Do: jbd2Lock},
-		{Fn: "jbd2_journal_commit_transaction: wait for handles, write log and commit record", Do: jbd2Commit},
+		{Label: "lock", Fn: "kjournald2: lock the running transaction (T_LOCKED)", Do: jbd2Lock},
+		{Label: "commit", Fn: "jbd2_journal_commit_transaction: wait for handles, write log and commit record", Do: jbd2Commit,
+			Jumps: []Target{At(PathJbd2, "")}},
 	}}
-	wbSteps := []Step{
-		{Fn: "dax_writeback_mapping_range: dax_writeback_one (write-protect, clwb, clean)", Do: writebackOne},
-		{Fn: "ext4_sync_file / xfs_file_fsync: commit needed?", Do: commitRequest},
-		{Fn: "jbd2_log_wait_commit / xfs_log_force", Do: commitWait},
-	}
-	k.Paths[PathFsync] = Path{Name: "fsync", Steps: append(append([]Step{
-		{Fn: "vfs_fsync_range", Do: fsyncStart}}, wbSteps...),
-		Step{Fn: "vfs_fsync_range: return", Do: fsyncDone})}
-	k.Paths[PathDAXSyncFault] = Path{Name: "dax-sync-fault", Steps: append(append([]Step(nil), wbSteps...),
-		Step{Fn: "dax_finish_sync_fault: dax_insert_pfn_mkwrite", Do: insertPfnMkwrite})}
-	k.Paths[PathFlush] = Path{Name: "flush", Steps: []Step{{Fn: "user clwb + sfence", Do: flushStep}}}
+	k.Paths[PathFsync] = Path{Name: "fsync", Regs: RegsSync, Steps: append(append([]Step{
+		{Label: "start", Fn: "vfs_fsync_range", Do: fsyncStart}}, writebackSteps()...),
+		Step{Label: "done", Fn: "vfs_fsync_range: return", Do: fsyncDone})}
+	k.Paths[PathDAXSyncFault] = Path{Name: "dax-sync-fault", Regs: RegsFault | RegsSync, Steps: append(writebackSteps(),
+		Step{Label: "finish", Fn: "dax_finish_sync_fault: dax_insert_pfn_mkwrite", Do: insertPfnMkwrite, Jumps: RetryJumps})}
+	k.Paths[PathFlush] = Path{Name: "flush", Regs: RegsFault, Steps: []Step{{Label: "flush", Fn: "user clwb + sfence", Do: flushStep,
+		Jumps: []Target{At(PathDAXFault, ""), At(PathPCFault, "")}}}}
 	k.Paths[PathRead] = Path{Name: "read", Steps: []Step{
-		{Fn: "ksys_pread64: fdget", Do: fdCheck(false)},
-		{Fn: "inode_lock_shared", Do: DownRead(iRwsemOf)},
-		{Fn: "dax_iomap_rw / filemap_read: copy to user", Do: readStep},
+		{Label: "fdget", Fn: "ksys_pread64: fdget", Do: FdCheck(false)},
+		{Label: "inode-lock", Fn: "inode_lock_shared", Do: DownRead(IRwsemOf)},
+		{Label: "copy", Fn: "dax_iomap_rw / filemap_read: copy to user", Do: readStep},
 	}}
 	k.Paths[PathWrite] = Path{Name: "write", Steps: append(append([]Step{
-		{Fn: "ksys_pwrite64: fdget", Do: fdCheck(true)}},
-		DownWrite("inode_lock", iRwsemOf)...),
-		Step{Fn: "file_write_iter: IS_DAX?", Do: writeDispatch})}
-	k.Paths[PathWriteDAX] = Path{Name: "write-dax", Steps: []Step{
-		{Fn: "dax_iomap_rw: ->iomap_begin (allocate in a short transaction)", Do: writeIomapBegin},
-		{Fn: "dax_iomap_rw: invalidate_inode_pages2_range", Do: writeInvalidate},
-		{Fn: "dax_copy_from_iter: user buffer", Do: userCopy(PathWriteDAX, 3)},
-		{Fn: "dax_copy_from_iter: memcpy_flushcache; inode_unlock", Do: writeCopyDAX},
+		{Label: "fdget", Fn: "ksys_pwrite64: fdget", Do: FdCheck(true)}},
+		DownWrite("inode-lock", "inode_lock", IRwsemOf)...),
+		Step{Label: "dispatch", Fn: "file_write_iter: IS_DAX?", Do: writeDispatch,
+			Jumps: []Target{At(PathWriteDAX, ""), At(PathWritePC, "")}})}
+	copyJumps := func(ret PathID) []Target {
+		return []Target{At(PathUserCopy, ""), At(PathUserCopy, "copy"), At(ret, "copy")}
+	}
+	k.Paths[PathWriteDAX] = Path{Name: "write-dax", Regs: RegsCopy | RegsSync, Steps: []Step{
+		{Label: "iomap-begin", Fn: "dax_iomap_rw: ->iomap_begin (allocate in a short transaction)", Do: writeIomapBegin,
+			Jumps: []Target{At(PathWriteDAX, "user-copy")}},
+		{Label: "invalidate", Fn: "dax_iomap_rw: invalidate_inode_pages2_range", Do: writeInvalidate},
+		{Label: "user-copy", Fn: "dax_copy_from_iter: user buffer", Do: userCopy(CopyRetDAX), Jumps: copyJumps(PathWriteDAX)},
+		{Label: "copy", Fn: "dax_copy_from_iter: memcpy_flushcache; inode_unlock", Do: writeCopyDAX,
+			Jumps: []Target{At(PathFsync, "writeback")}},
 	}}
-	k.Paths[PathWritePC] = Path{Name: "write-pagecache", Steps: []Step{
-		{Fn: "generic_perform_write: fault_in_iov_iter_readable", Do: userCopy(PathWritePC, 1)},
-		{Fn: "generic_perform_write: write_begin, copy, write_end; inode_unlock", Do: writePageCache},
+	k.Paths[PathWritePC] = Path{Name: "write-pagecache", Regs: RegsCopy | RegsSync, Steps: []Step{
+		{Label: "user-copy", Fn: "generic_perform_write: fault_in_iov_iter_readable", Do: userCopy(CopyRetPageCache),
+			Jumps: copyJumps(PathWritePC)},
+		{Label: "copy", Fn: "generic_perform_write: write_begin, copy, write_end; inode_unlock", Do: writePageCache,
+			Jumps: []Target{At(PathFsync, "writeback")}},
 	}}
-	k.Paths[PathUserCopy] = Path{Name: "user-copy", Steps: []Step{
-		{Fn: "copy_from_user: page fault on the user buffer: mmap_read_lock", Do: DownRead(mmapLockOf)},
-		{Fn: "copy_from_user: fault the buffer in, copy; mmap_read_unlock", Do: userCopyLoad},
+	k.Paths[PathUserCopy] = Path{Name: "user-copy", Regs: RegsCopy, Steps: []Step{
+		{Label: "mmap-lock", Fn: "copy_from_user: page fault on the user buffer: mmap_read_lock", Do: DownRead(mmapLockOf)},
+		{Label: "copy", Fn: "copy_from_user: fault the buffer in, copy; mmap_read_unlock", Do: userCopyLoad,
+			Jumps: []Target{At(PathWriteDAX, "copy"), At(PathWritePC, "copy")}},
 	}}
 	k.Paths[PathTruncate] = Path{Name: "truncate", Steps: append(append(append([]Step{
-		{Fn: "do_truncate / vfs_fallocate(PUNCH_HOLE): fdget", Do: fdCheck(true)}},
-		DownWrite("inode_lock", iRwsemOf)...),
-		DownWrite("filemap_invalidate_lock", invalidateLockOf)...),
-		Step{Fn: "truncate_pagecache_range: unmap, delete entries", Do: truncatePagecache},
-		Step{Fn: "ext4_truncate / ext4_punch_hole: free blocks, i_size (transaction)", Do: truncateBlocks},
+		{Label: "fdget", Fn: "do_truncate / vfs_fallocate(PUNCH_HOLE): fdget", Do: FdCheck(true)}},
+		DownWrite("inode-lock", "inode_lock", IRwsemOf)...),
+		DownWrite("invalidate-lock", "filemap_invalidate_lock", InvalidateLockOf)...),
+		Step{Label: "unmap", Fn: "truncate_pagecache_range: unmap, delete entries", Do: truncatePagecache},
+		Step{Label: "free", Fn: "ext4_truncate / ext4_punch_hole: free blocks, i_size (transaction)", Do: truncateBlocks},
 	)}
 	k.Paths[PathFallocate] = Path{Name: "fallocate", Steps: append(append([]Step{
-		{Fn: "vfs_fallocate: fdget", Do: fdCheck(true)}},
-		DownWrite("inode_lock", iRwsemOf)...),
-		Step{Fn: "ext4_alloc_file_blocks: unwritten extents (transaction)", Do: fallocateStep},
+		{Label: "fdget", Fn: "vfs_fallocate: fdget", Do: FdCheck(true)}},
+		DownWrite("inode-lock", "inode_lock", IRwsemOf)...),
+		Step{Label: "alloc", Fn: "ext4_alloc_file_blocks: unwritten extents (transaction)", Do: fallocateStep},
 	)}
-	k.Entry[OpJbd2] = PathJbd2
-	k.Entry[OpFsync] = PathFsync
-	k.Entry[OpFdatasync] = PathFsync
-	k.Entry[OpMsync] = PathFsync
-	k.Entry[OpFlush] = PathFlush
-	k.Entry[OpRead] = PathRead
-	k.Entry[OpWrite] = PathWrite
-	k.Entry[OpTruncate] = PathTruncate
-	k.Entry[OpPunch] = PathTruncate
-	k.Entry[OpFallocate] = PathFallocate
+}
+
+// writebackSteps are dax_writeback_mapping_range over the range in the sync
+// registers, then the journal commit if the metadata needs one: labelled
+// writeback, commit and commit-wait.
+func writebackSteps() []Step {
+	return []Step{
+		{Label: "writeback", Fn: "dax_writeback_mapping_range: dax_writeback_one (write-protect, clwb, clean)", Do: writebackOne},
+		{Label: "commit", Fn: "ext4_sync_file / xfs_file_fsync: commit needed?", Do: commitRequest("commit-wait"),
+			Jumps: []Target{Past(PathSelf, "commit-wait")}},
+		{Label: "commit-wait", Fn: "jbd2_log_wait_commit / xfs_log_force", Do: commitWait},
+	}
 }
 
 // MmapFlagsLegacy is mmap before 4.15: MAP_SHARED_VALIDATE (MAP_SHARED|MAP_PRIVATE)
@@ -83,9 +86,9 @@ func MmapFlagsLegacy(c *Ctx, flags uint8) (uint8, Result) {
 	return flags &^ (VMSync | VMDirect), ResOK
 }
 
-// fdCheck is the syscall entry: the descriptor must be open, and for write for the
+// FdCheck is the syscall entry: the descriptor must be open, and for write for the
 // calls that change the file (EBADF; ftruncate says EINVAL).
-func fdCheck(write bool) func(c *Ctx) Outcome {
+func FdCheck(write bool) func(c *Ctx) Outcome {
 	return func(c *Ctx) Outcome {
 		f := &c.S.Files[c.St.File]
 		switch {
@@ -132,15 +135,16 @@ func fsyncStart(c *Ctx) Outcome {
 // startWriteback sets the registers of the writeback and commit steps and
 // snapshots the data versions of pages lo..hi.
 func (c *Ctx) startWriteback(lo, hi int, datasync bool) {
-	c.Th.R[rCursor], c.Th.R[rHi], c.Th.R[rDatasync] = uint8(lo), uint8(hi), b2u(datasync)
+	r := c.Sync()
+	r.Cursor, r.Hi, r.Datasync = uint8(lo), uint8(hi), b2u(datasync)
 	if hi < lo {
-		c.Th.R[rCursor], c.Th.R[rHi] = 1, 0 // empty range
+		r.Cursor, r.Hi = 1, 0 // empty range
 	}
 	for pg := lo; pg <= hi; pg++ {
 		// The promise is about the data the page holds now: a page whose data
 		// was truncated away holds zeroes, whatever was written before.
 		if v, own := c.S.FileVersion(c.St.Inode, pg); own {
-			c.Th.R[rSnap+pg] = v
+			r.Snap[pg] = v
 		}
 	}
 }
@@ -153,7 +157,8 @@ func (c *Ctx) startWriteback(lo, hi int, datasync bool) {
 func writebackOne(c *Ctx) Outcome {
 	i := c.St.Inode
 	in := &c.S.Inodes[i]
-	for pg := int(c.Th.R[rCursor]); pg <= int(c.Th.R[rHi]); pg++ {
+	r := c.Sync()
+	for pg := int(r.Cursor); pg <= int(r.Hi); pg++ {
 		e := &in.XA[pg]
 		if e.Dirty == 0 || (e.Kind != EntryDAX && e.Kind != EntryPage) {
 			continue
@@ -162,11 +167,7 @@ func writebackOne(c *Ctx) Outcome {
 			return c.Block(LockEntry(i, pg))
 		}
 		if e.Kind == EntryDAX {
-			if !c.K.Bug(MutFsyncNoWrprotect) {
-				c.S.wrprotect(i, pg)
-			}
-			c.S.flushBlock(int(e.Val) - 1)
-			e.Dirty = 0
+			c.K.DaxWritebackOne(c.S, i, pg)
 		} else {
 			if in.Block[pg] == 0 && c.S.Journal.Locked != 0 {
 				return c.Block(LockJournal)
@@ -177,10 +178,20 @@ func writebackOne(c *Ctx) Outcome {
 			c.S.wrprotect(i, pg)
 		}
 		c.Ev.Fence = true
-		c.Th.R[rCursor] = uint8(pg + 1)
-		return c.Goto(PathID(c.Th.Path), int(c.Th.Step))
+		r.Cursor = uint8(pg + 1)
+		return c.Again()
 	}
 	return c.Next()
+}
+
+// daxWritebackOne is fs/dax.c:dax_writeback_one for the dirty DAX entry of page
+// pg of inode i: write-protect every PTE of the pfn (dax_entry_mkclean), flush
+// the block (dax_flush), clear the dirty tag.
+func daxWritebackOne(s *State, i, pg int) {
+	e := &s.Inodes[i].XA[pg]
+	s.wrprotect(i, pg)
+	s.FlushBlock(int(e.Val) - 1)
+	e.Dirty = 0
 }
 
 // wrprotect makes every PTE mapping page pg of inode i read-only.
@@ -211,22 +222,26 @@ func (s *State) writebackPageNT(i, pg int) bool {
 
 // commitRequest decides whether the metadata must be committed (fdatasync:
 // i_datasync_tid not committed, the IOMAP_F_DIRTY test; fsync: any change) and asks
-// the journal thread; otherwise it issues the device flush (blkdev_issue_flush).
-func commitRequest(c *Ctx) Outcome {
-	if c.S.Dirty(c.St.Inode, c.Th.R[rDatasync] != 0) {
-		c.S.Journal.Request = 1
-		c.Th.R[rTid] = c.S.Journal.Tid
-		c.Ev.WaitsCommit = true
-		return c.Next()
+// the journal thread; otherwise it issues the device flush (blkdev_issue_flush)
+// and continues past wait, the label of the commit wait.
+func commitRequest(wait string) func(c *Ctx) Outcome {
+	return func(c *Ctx) Outcome {
+		r := c.Sync()
+		if c.S.Dirty(c.St.Inode, r.Datasync != 0) {
+			c.S.Journal.Request = 1
+			r.Tid = c.S.Journal.Tid
+			c.Ev.WaitsCommit = true
+			return c.Next()
+		}
+		c.S.Fence()
+		c.Ev.Fence = true
+		return c.JumpPast(PathSelf, wait)
 	}
-	c.S.fence()
-	c.Ev.Fence = true
-	return c.Skip(1)
 }
 
 // commitWait waits until the transaction it asked for has committed.
 func commitWait(c *Ctx) Outcome {
-	if c.S.Journal.Tid <= c.Th.R[rTid] {
+	if c.S.Journal.Tid <= c.Sync().Tid {
 		return c.Block(LockCommit)
 	}
 	return c.Next()
@@ -235,7 +250,7 @@ func commitWait(c *Ctx) Outcome {
 // fsyncDone returns 0: the data versions snapshotted at the call are promised.
 func fsyncDone(c *Ctx) Outcome {
 	for pg := 0; pg < MaxPages; pg++ {
-		if v := c.Th.R[rSnap+pg]; v != 0 {
+		if v := c.Sync().Snap[pg]; v != 0 {
 			c.S.Promise(c.St.Inode, pg, v)
 			c.Ev.Obligation = true
 		}
@@ -250,7 +265,7 @@ func fsyncDone(c *Ctx) Outcome {
 // DRAM, so nothing becomes durable. An unmapped page is faulted in first (clwb is
 // a memory access). The flush creates obligations only through a writable PTE.
 func flushStep(c *Ctx) Outcome {
-	v, ok := c.mappedVMA()
+	v, ok := c.MappedVMA()
 	if !ok {
 		return c.Return(ResSIGSEGV)
 	}
@@ -259,14 +274,14 @@ func flushStep(c *Ctx) Outcome {
 	pte := &p.PTE[c.St.VMA][pg]
 	switch pte.Kind {
 	case PTENone:
-		c.Th.R[rAccess] = accessFlush
+		c.Fault().Access = AccessFlush
 		if v.Ops == KindDAX { // private DAX read faults map the block read-only too
-			return c.Goto(PathDAXFault, 0)
+			return c.Jump(PathDAXFault, "")
 		}
-		return c.Goto(PathPCFault, 0)
+		return c.Jump(PathPCFault, "")
 	case PTEDAX:
 		b := int(pte.Val) - 1
-		c.S.flushBlock(b)
+		c.S.FlushBlock(b)
 		c.Ev.Fence = true
 		bl := &c.S.Blocks[b]
 		// Only data stored through this mapping (a writable PTE) is the user's
@@ -291,7 +306,7 @@ func flushStep(c *Ctx) Outcome {
 func readStep(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
-	c.UpRead(iRwsemOf(c))
+	c.UpRead(IRwsemOf(c))
 	val, tag, freed := uint8(0), uint8(0), false
 	ver, own := uint8(0), true
 	written := in.Ext[pg] == ExtWritten || in.Ext[pg] == ExtShared
@@ -321,13 +336,13 @@ func writeDispatch(c *Ctx) Outcome {
 		op = GateWriteAlloc
 	}
 	if r := c.gate(op, i, pg, pg); r != ResOK {
-		c.UpWrite(iRwsemOf(c))
+		c.UpWrite(IRwsemOf(c))
 		return c.Return(r)
 	}
 	if in.SDax != 0 {
-		return c.Goto(PathWriteDAX, 0)
+		return c.Jump(PathWriteDAX, "")
 	}
-	return c.Goto(PathWritePC, 0)
+	return c.Jump(PathWritePC, "")
 }
 
 // writeIomapBegin maps the page for a DAX write: extend i_size, allocate a zeroed
@@ -342,9 +357,6 @@ func writeIomapBegin(c *Ctx) Outcome {
 	if (needAlloc || pg >= int(in.Size)) && c.S.Journal.Locked != 0 {
 		return c.Block(LockJournal)
 	}
-	if c.K.Bug(MutWriteCopiesUnderHandle) && !c.StartHandle() {
-		return c.Block(LockJournal)
-	}
 	if pg >= int(in.Size) {
 		c.S.setSize(i, pg+1)
 	}
@@ -354,19 +366,19 @@ func writeIomapBegin(c *Ctx) Outcome {
 			if c.HoldsHandle() {
 				c.StopHandle()
 			}
-			c.UpWrite(iRwsemOf(c))
+			c.UpWrite(IRwsemOf(c))
 			return c.Return(ResENOSPC)
 		}
-		return c.Skip(1)
+		return c.Jump(PathWriteDAX, "user-copy")
 	}
 	if !needAlloc {
-		return c.Skip(1)
+		return c.Jump(PathWriteDAX, "user-copy")
 	}
 	if !c.S.makeWritten(i, pg) {
 		if c.HoldsHandle() {
 			c.StopHandle()
 		}
-		c.UpWrite(iRwsemOf(c))
+		c.UpWrite(IRwsemOf(c))
 		return c.Return(ResENOSPC)
 	}
 	return c.Next()
@@ -378,25 +390,8 @@ func writeIomapBegin(c *Ctx) Outcome {
 func writeInvalidate(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
-	if c.K.Bug(MutWriteInvalidatesFile) {
-		// 8b2180b3bf03: invalidate_inode_pages2 over the whole file, dirty DAX
-		// entries and their PTEs included.
-		if l, busy := c.S.LockedEntry(i); busy {
-			return c.Block(l)
-		}
-		c.S.UnmapMapping(i)
-		for p := range in.XA {
-			if in.XA[p].Kind != EntryPage {
-				in.XA[p] = Entry{}
-			}
-		}
-		return c.Next()
-	}
 	e := &in.XA[pg]
 	if e.Locked != 0 {
-		if c.K.Bug(MutWriteSkipsEntryWait) {
-			return c.Next() // 13e451fdc1af: the fault's placeholder is left alone
-		}
 		return c.Block(LockEntry(i, pg))
 	}
 	if e.Kind == EntryZero || e.Kind == EntryEmpty {
@@ -414,45 +409,44 @@ func writeCopyDAX(c *Ctx) Outcome {
 	ver := c.S.bumpVersion(i, pg)
 	c.S.kernelWrite(int(in.Block[pg])-1, i, pg, c.writeValue(), ver)
 	c.S.completed(i, pg, ver)
-	if c.HoldsHandle() {
-		c.StopHandle() // the mutant write-copies-under-handle kept it
-	}
 	return c.writeEnd()
 }
-
-// Registers of write(2) with a user buffer in a mapping.
-const (
-	rCopied  = 0 // 1 once the buffer has been read
-	rValue   = 1 // the data token read from it
-	rRetPath = 2 // where the copy returns to
-	rRetStep = 3
-)
 
 // writeValue is the data a write stores: its VALUE, or what it read from its
 // user buffer.
 func (c *Ctx) writeValue() uint8 {
 	if c.St.FromMap {
-		return c.Th.R[rValue]
+		return c.Copy().Value
 	}
 	return c.St.Val
 }
 
 // userCopy reads the user buffer of "write FD PAGE from MAP PAGE" once, then
-// continues at step ret of path p. Reading it may fault (copy_from_user with page
-// faults enabled, reference/linux-dax.md B.4), which takes mmap_lock for read
-// while the write holds inode_lock (the documented i_rwsem -> mmap_lock order).
-func userCopy(p PathID, ret int) func(c *Ctx) Outcome {
+// continues at the copy step of the write path ret names (CopyRetDAX,
+// CopyRetPageCache). Reading it may fault (copy_from_user with page faults
+// enabled, reference/linux-dax.md B.4), which takes mmap_lock for read while the
+// write holds inode_lock (the documented i_rwsem -> mmap_lock order).
+func userCopy(ret uint8) func(c *Ctx) Outcome {
 	return func(c *Ctx) Outcome {
-		if !c.St.FromMap || c.Th.R[rCopied] != 0 {
-			return c.Goto(p, ret)
+		r := c.Copy()
+		if !c.St.FromMap || r.Copied != 0 {
+			return c.copyReturn(ret)
 		}
-		c.Th.R[rRetPath], c.Th.R[rRetStep] = uint8(p), uint8(ret)
+		r.Ret = ret
 		v := &c.Proc().VMA[c.St.VMA]
 		if v.File != 0 && c.Proc().PTE[c.St.VMA][c.St.Page2].Kind != PTENone {
-			return c.Goto(PathUserCopy, 1) // mapped: no fault
+			return c.Jump(PathUserCopy, "copy") // mapped: no fault
 		}
-		return c.Goto(PathUserCopy, 0)
+		return c.Jump(PathUserCopy, "")
 	}
+}
+
+// copyReturn continues at the copy step of the write path ret names.
+func (c *Ctx) copyReturn(ret uint8) Outcome {
+	if ret == CopyRetDAX {
+		return c.Jump(PathWriteDAX, "copy")
+	}
+	return c.Jump(PathWritePC, "copy")
 }
 
 // userCopyLoad copies the buffer: through its PTE if present, else the data of the
@@ -467,29 +461,27 @@ func userCopyLoad(c *Ctx) Outcome {
 		c.UpRead(mmapLockOf(c))
 	}
 	if v.File == 0 || pg < int(v.Lo) || pg > int(v.Hi) {
-		if c.HoldsHandle() {
-			c.StopHandle()
-		}
-		c.UpWrite(iRwsemOf(c))
+		c.UpWrite(IRwsemOf(c))
 		return c.Return(ResEFAULT)
 	}
 	val := c.S.FileValue(int(v.Inode)-1, pg)
 	if p.PTE[c.St.VMA][pg].Kind != PTENone {
 		val = c.S.pteValue(p, c.St.VMA, pg)
 	}
-	c.Th.R[rCopied], c.Th.R[rValue] = 1, val
-	return c.Goto(PathID(c.Th.R[rRetPath]), int(c.Th.R[rRetStep]))
+	r := c.Copy()
+	r.Copied, r.Value = 1, val
+	return c.copyReturn(r.Ret)
 }
 
 // writeEnd drops inode_lock and returns, or goes on to generic_write_sync.
 func (c *Ctx) writeEnd() Outcome {
-	c.UpWrite(iRwsemOf(c))
+	c.UpWrite(IRwsemOf(c))
 	f := &c.S.Files[c.St.File]
 	if f.Sync == 0 {
 		return c.Return(ResOK)
 	}
 	c.startWriteback(c.St.Page, c.St.Page, f.Sync == 2)
-	return c.Goto(PathFsync, 1)
+	return c.Jump(PathFsync, "writeback")
 }
 
 // writePageCache is generic_perform_write for one page: find or create the page
@@ -507,7 +499,7 @@ func writePageCache(c *Ctx) Outcome {
 	if e.Kind != EntryNone && e.Kind != EntryPage {
 		// A DAX entry in a page-cache inode: only a flip proposal gets here, and
 		// aops-consistent reports it; the model fails the write.
-		c.UpWrite(iRwsemOf(c))
+		c.UpWrite(IRwsemOf(c))
 		return c.Return(ResEIO)
 	}
 	if e.Kind == EntryNone {
@@ -546,8 +538,8 @@ func truncatePagecache(c *Ctx) Outcome {
 	}
 	if c.St.Op != OpTruncate || lo < int(in.Size) {
 		if r := c.gate(op, i, lo, hi); r != ResOK {
-			c.UpWrite(invalidateLockOf(c))
-			c.UpWrite(iRwsemOf(c))
+			c.UpWrite(InvalidateLockOf(c))
+			c.UpWrite(IRwsemOf(c))
 			return c.Return(r)
 		}
 	}
@@ -587,16 +579,16 @@ func truncateBlocks(c *Ctx) Outcome {
 		lo = hi + 1
 	}
 	for pg := lo; pg <= hi; pg++ {
-		if in.Block[pg] != 0 {
-			c.S.freeBlock(int(in.Block[pg]) - 1)
+		if b := int(in.Block[pg]) - 1; b >= 0 {
 			c.S.setExtent(i, pg, 0, ExtHole)
+			c.S.releaseBlock(b) // a block a reflink shares stays with the other file
 		}
 	}
 	if c.St.Op == OpTruncate && lo <= hi {
 		c.S.setSize(i, lo)
 	}
-	c.UpWrite(invalidateLockOf(c))
-	c.UpWrite(iRwsemOf(c))
+	c.UpWrite(InvalidateLockOf(c))
+	c.UpWrite(IRwsemOf(c))
 	return c.Return(ResOK)
 }
 
@@ -609,7 +601,7 @@ func fallocateStep(c *Ctx) Outcome {
 		return c.Block(LockJournal)
 	}
 	if r := c.gate(GateFallocate, i, c.St.Lo, c.St.Hi); r != ResOK {
-		c.UpWrite(iRwsemOf(c))
+		c.UpWrite(IRwsemOf(c))
 		return c.Return(r)
 	}
 	for pg := c.St.Lo; pg <= c.St.Hi; pg++ {
@@ -618,7 +610,7 @@ func fallocateStep(c *Ctx) Outcome {
 		}
 		b, ok := c.S.allocZeroed(i)
 		if !ok {
-			c.UpWrite(iRwsemOf(c))
+			c.UpWrite(IRwsemOf(c))
 			return c.Return(ResENOSPC)
 		}
 		c.S.setExtent(i, pg, uint8(b+1), ExtUnwritten)
@@ -626,6 +618,6 @@ func fallocateStep(c *Ctx) Outcome {
 	if c.St.Hi+1 > int(in.Size) {
 		c.S.setSize(i, c.St.Hi+1)
 	}
-	c.UpWrite(iRwsemOf(c))
+	c.UpWrite(IRwsemOf(c))
 	return c.Return(ResOK)
 }

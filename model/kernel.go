@@ -5,89 +5,45 @@ import (
 	"strings"
 )
 
-// Op is a statement kind. The values are those of scenarios.Op (SPEC.md section 3),
-// except that "setflag FD immutable=" is its own kind, OpSetflagImmutable, so that
-// OpSetflag is the FS_XFLAG_DAX ioctl only.
-type Op uint8
-
-const (
-	OpInvalid Op = iota
-	OpOpen
-	OpClose
-	OpMmap
-	OpMunmap
-	OpLoad
-	OpStore
-	OpFlush
-	OpMsync
-	OpFsync
-	OpFdatasync
-	OpRead
-	OpWrite
-	OpTruncate
-	OpPunch
-	OpFallocate
-	OpReflink
-	OpDefrag
-	OpSetflag
-	OpSeal
-	OpDaxfile
-	OpMincore
-	OpStatx
-	OpRename
-	OpEvict
-	OpSetflagImmutable
-	OpJbd2 // the journal thread's endless commit loop
-	NumOps
-)
-
-// Stmt is one statement of a thread program, with every name resolved to an index.
-// Programs are static: they are not part of the state.
-type Stmt struct {
-	Op     Op
-	Text   string // source text, for reports
-	Line   int    // source line
-	Inode  int    // the file the statement works on (-1 when none)
-	File   int    // struct file slot: created by open, used by FD statements
-	VMA    int    // VMA slot in the thread's process: created by mmap, used by MAP statements
-	Dir    int    // rename: target directory
-	Write  bool   // open/mmap: rw
-	Sync   uint8  // open: 0, 1 = O_SYNC, 2 = O_DSYNC
-	Lo     int    // mmap, truncate, punch, fallocate: first page (truncate: new size)
-	Hi     int    // last page
-	Page   int
-	Page2  int
-	File2  int // reflink: second struct file slot
-	Inode2 int // reflink: the destination file
-	// FromMap: write(2) whose user buffer is page Page2 of mapping VMA.
-	FromMap bool
-	Flags   uint8
-	Val     uint8  // store, write: data token
-	Flag    string // setflag: "dax" or "immutable"
-	On      bool
-}
-
-// ThreadInfo is a thread's static description.
-type ThreadInfo struct {
-	Name string
-	Proc int
-	Prog []Stmt
-	// Daemon marks a kernel thread (the journal's) that runs forever: it never
-	// finishes, and a state where only it can move is not a deadlock.
-	Daemon bool
-}
-
 // Kernel is everything static about one run: the kernel paths of the chosen
 // proposal, the thread programs, and the names used in reports. It is built once
+// (NewKernel, then the proposal and the mutants edit it), sealed ([Kernel.Seal]),
 // and never changes during exploration, so it can be shared by workers.
 type Kernel struct {
 	Proposal string
-	FS       string // "ext4" or "xfs"
+	FS       *FS
+	// Mutants are the seeded bugs the kernel runs with (model/mutants), in the
+	// order of their registry.
+	Mutants []string
 
-	// Paths is the path table: baseline paths, overridden by the proposal.
+	// Paths is the path table: baseline paths, overridden by the proposal. The
+	// path each statement starts is in [Ops].
 	Paths [NumPaths]Path
-	// Entry is the path each statement kind starts.
-	Entry [NumOps]PathID
+	Hooks
+
+	// ProcCaps says which processes have CAP_LINUX_IMMUTABLE.
+	ProcCaps []bool
+	// Background lets the journal thread commit at any step ("commit
+	// background"); otherwise it commits only when asked ("fsync-only").
+	Background bool
+	// EADR puts the CPU caches in the persistence domain.
+	EADR bool
+
+	Threads []ThreadInfo
+	Files   []string
+	Dirs    []string
+	Procs   []string
+	Values  []string // data tokens; Values[0] is "0"
+	// VMANames are the scenario's names of each process's VMA slots.
+	VMANames [MaxProcs][MaxVMAs]string
+
+	sealed bool
+}
+
+// Hooks are the decisions of the shared paths that a proposal may replace
+// (model/proposals) and the kernel functions shared by several paths that a
+// mutant may replace (model/mutants). The defaults are the baseline kernel's.
+type Hooks struct {
 	// Instantiate sets S_DAX and the a_ops of inode i when it is instantiated
 	// (xfs_setup_inode -> xfs_diflags_to_iflags, ext4_set_inode_flags).
 	Instantiate func(s *State, i int)
@@ -103,30 +59,32 @@ type Kernel struct {
 	// UserFlushPromised says whether a flush from user space through VMA v is a
 	// durability promise of the kernel (MAP_SYNC, a pinned block map).
 	UserFlushPromised func(c *Ctx, v *VMA) bool
-
-	// Bugs are the mutants the kernel runs with (mutants.go).
-	Bugs Bug
-
 	// RemapSupported says whether defrag or reflink may run on these files.
 	RemapSupported func(c *Ctx) Result
 	// Gate, when set, may refuse a change to a file (gate.go).
 	Gate func(c *Ctx, op GateOp, i, lo, hi int) Result
-	// ProcCaps says which processes have CAP_LINUX_IMMUTABLE.
-	ProcCaps []bool
 
-	// Background lets the journal thread commit at any step ("commit
-	// background"); otherwise it commits only when asked ("fsync-only").
-	Background bool
-	// EADR puts the CPU caches in the persistence domain.
-	EADR bool
+	// DaxWritebackOne is fs/dax.c:dax_writeback_one for a dirty DAX entry of
+	// page pg of inode i: write-protect its PTEs (dax_entry_mkclean), flush its
+	// block (dax_flush), clean the entry.
+	DaxWritebackOne func(s *State, i, pg int)
+	// IputFinal is iput_final of an unreferenced I_DONTCACHE inode: evict it,
+	// writing back its dirty pages first.
+	IputFinal func(s *State, i int)
+	// ShouldRetryAlloc is ext4_should_retry_alloc (and XFS's flush of busy
+	// extents): after ENOSPC, is a journal commit worth waiting for because the
+	// running transaction frees blocks?
+	ShouldRetryAlloc func(s *State) bool
+}
 
-	Threads []ThreadInfo
-	Files   []string
-	Dirs    []string
-	Procs   []string
-	Values  []string // data tokens; Values[0] is "0"
-	// VMANames are the scenario's names of each process's VMA slots.
-	VMANames [MaxProcs][MaxVMAs]string
+// ThreadInfo is a thread's static description.
+type ThreadInfo struct {
+	Name string
+	Proc int
+	Prog []Stmt
+	// Daemon marks a kernel thread (the journal's) that runs forever: it never
+	// finishes, and a state where only it can move is not a deadlock.
+	Daemon bool
 }
 
 // VMAName is the scenario name of VMA slot v of process p.
@@ -137,59 +95,8 @@ func (k *Kernel) VMAName(p, v int) string {
 	return fmt.Sprintf("vma%d", v)
 }
 
-// PathID names a kernel path.
-type PathID uint8
-
-// The kernel paths. A proposal replaces entries of [Kernel.Paths].
-const (
-	PathNone       PathID = iota
-	PathNotModeled        // a statement whose kernel path is not modeled yet
-	PathOpen
-	PathClose
-	PathMmap
-	PathMunmap
-	PathLoad
-	PathStore
-	PathDAXFault   // dax_iomap_pte_fault via ->fault / ->pfn_mkwrite of DAX vm_ops
-	PathPCFault    // filemap_fault and do_shared_fault / do_read_fault
-	PathPCMkwrite  // do_wp_page -> ->page_mkwrite of page-cache vm_ops
-	PathCOWFault   // do_cow_fault on a private mapping
-	PathSetflagDax // FS_IOC_FSSETXATTR with FS_XFLAG_DAX
-	PathStatx
-	PathEvict
-	PathRename
-	PathJbd2         // kjournald2: lock the running transaction, commit it
-	PathDAXSyncFault // dax_finish_sync_fault: fsync the page, then make the PTE writable
-	PathFsync        // fsync, fdatasync, msync, and generic_write_sync
-	PathFlush        // user clwb + sfence
-	PathRead
-	PathWrite
-	PathWriteDAX
-	PathWritePC
-	PathTruncate // truncate and punch
-	PathFallocate
-	PathDefrag
-	PathReflink
-	PathSetflagImmutable
-	PathDaxfile
-	PathSeal
-	PathMincore
-	PathUserCopy // copy_from_user of a write(2) whose buffer is a mapping
-	NumPaths
-)
-
-// Path is a kernel path: a sequence of atomic steps.
-type Path struct {
-	Name  string
-	Steps []Step
-}
-
-// Step is one atomic step. Do reads and writes the state through the Ctx; when it
-// returns Block it must have changed nothing.
-type Step struct {
-	Fn string // the kernel function it models, for counterexamples
-	Do func(c *Ctx) Outcome
-}
+// Sealed reports whether the kernel is sealed.
+func (k *Kernel) Sealed() bool { return k.sealed }
 
 // Result is what a statement returns: a data token, ok, an errno, a signal, or
 // dax/nodax from statx.
@@ -318,7 +225,8 @@ type outKind uint8
 
 const (
 	outNext outKind = iota
-	outGoto
+	outAgain
+	outJump
 	outReturn
 	outBlock
 )
@@ -326,11 +234,22 @@ const (
 // Outcome is what a step does next; make one with the Ctx methods.
 type Outcome struct {
 	kind outKind
-	path PathID
-	step uint8
+	to   Target
 	res  Result
 	lock LockID
 }
+
+// Returned reports whether the step ended its statement, and with what.
+func (o Outcome) Returned() (Result, bool) { return o.res, o.kind == outReturn }
+
+// Continues reports whether the step goes on with the next step of its path.
+func (o Outcome) Continues() bool { return o.kind == outNext }
+
+// Blocked reports whether the step could not run.
+func (o Outcome) Blocked() bool { return o.kind == outBlock }
+
+// Jumped reports whether the step continues at another step, and where.
+func (o Outcome) Jumped() (Target, bool) { return o.to, o.kind == outJump }
 
 // Ctx is the view a step has: the state, the running thread, its statement.
 type Ctx struct {
@@ -345,13 +264,19 @@ type Ctx struct {
 // Next goes on with the following step of the path.
 func (c *Ctx) Next() Outcome { return Outcome{kind: outNext} }
 
-// Skip jumps over n steps of the path.
-func (c *Ctx) Skip(n int) Outcome {
-	return Outcome{kind: outGoto, path: PathID(c.Th.Path), step: c.Th.Step + uint8(n) + 1}
+// Again runs this step again (a loop over pages, a sleep on a wait queue).
+func (c *Ctx) Again() Outcome { return Outcome{kind: outAgain} }
+
+// Jump continues at the step labelled label of path p (p may be PathSelf; ""
+// is the path's first step). The step must declare the target in its Jumps.
+func (c *Ctx) Jump(p PathID, label string) Outcome {
+	return Outcome{kind: outJump, to: Target{Path: p, Label: label}}
 }
 
-// Goto continues with step i of path p.
-func (c *Ctx) Goto(p PathID, i int) Outcome { return Outcome{kind: outGoto, path: p, step: uint8(i)} }
+// JumpPast continues at the step after the one labelled label of path p.
+func (c *Ctx) JumpPast(p PathID, label string) Outcome {
+	return Outcome{kind: outJump, to: Target{Path: p, Label: label, Past: true}}
+}
 
 // Return ends the statement with r.
 func (c *Ctx) Return(r Result) Outcome { return Outcome{kind: outReturn, res: r} }
@@ -359,11 +284,14 @@ func (c *Ctx) Return(r Result) Outcome { return Outcome{kind: outReturn, res: r}
 // Block says the step cannot run now because l is held; the state must be unchanged.
 func (c *Ctx) Block(l LockID) Outcome { return Outcome{kind: outBlock, lock: l} }
 
+// Path is the path the running step belongs to.
+func (c *Ctx) Path() PathID { return PathID(c.Th.Path) }
+
 // Use records a call through the file's operations (see [Use]).
 func (c *Ctx) Use(call string, ino, pg int, vmops Kind, entry EntryKind) {
 	in := &c.S.Inodes[ino]
 	c.Ev.Use = Use{Valid: true, Call: call, Inode: ino, Page: pg, VMOps: vmops, Aops: in.Aops, SDax: in.SDax,
-		Entry: entry, Started: Kind(c.Th.R[rStarted])}
+		Entry: entry, Started: Kind(c.Fault().Started)}
 }
 
 // Proc is the running thread's process.
@@ -379,31 +307,39 @@ func (k *Kernel) Running(s *State, t int) bool {
 
 // Exec runs one step of thread t on s in place and describes it in ev. It reports
 // false, leaving s unchanged, when the thread is done or blocked (ev.Blocked).
+// The kernel must be sealed.
 func (k *Kernel) Exec(s *State, t int, ev *Event) bool {
 	*ev = Event{Thread: t, WaitOn: NoLock}
 	if !k.Running(s, t) {
 		return false
 	}
+	if !k.sealed {
+		panic("model: Exec on a kernel that is not sealed")
+	}
 	th := &s.Threads[t]
 	savedPath, savedStep := th.Path, th.Step
 	st := &k.Threads[t].Prog[th.PC]
 	if th.Path == uint8(PathNone) {
-		th.Path = uint8(k.Entry[st.Op])
+		th.Path = uint8(Ops[st.Op].Entry)
 		th.Step = 0
 	}
-	p := &k.Paths[th.Path]
+	cur := PathID(th.Path)
+	p := &k.Paths[cur]
 	if int(th.Step) >= len(p.Steps) {
 		panic(fmt.Sprintf("model: thread %d ran off the end of path %s", t, p.Name))
 	}
 	step := &p.Steps[th.Step]
-	ev.PC, ev.Path, ev.Step, ev.Fn = int(th.PC), PathID(th.Path), int(th.Step), step.Fn
+	ev.PC, ev.Path, ev.Step, ev.Fn = int(th.PC), cur, int(th.Step), step.Fn
 	c := Ctx{K: k, S: s, T: t, Th: th, St: st, Ev: ev}
 	out := step.Do(&c)
 	switch out.kind {
 	case outNext:
 		th.Step++
-	case outGoto:
-		th.Path, th.Step = uint8(out.path), out.step
+	case outAgain:
+		th.Path, th.Step = uint8(cur), uint8(ev.Step)
+	case outJump:
+		q, i := k.jumpTo(step, cur, out.to)
+		th.Path, th.Step = uint8(q), i
 	case outReturn:
 		ev.Returned, ev.Result = true, out.res
 		th.Held &^= markerLocks
@@ -418,6 +354,7 @@ func (k *Kernel) Exec(s *State, t int, ev *Event) bool {
 		ev.Blocked, ev.WaitOn = true, out.lock
 		return false
 	}
+	checkInvariants(k, s)
 	return true
 }
 

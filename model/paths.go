@@ -11,118 +11,82 @@ package model
 // insertion of a fault, ->iomap_begin, and the PTE installation. Releasing a lock is
 // folded into the step before it (Lipton reduction: a release moves left).
 
-// Access kinds kept in register R[0] of a fault path: what the user step retries.
-const (
-	accessRead  = 1
-	accessWrite = 2
-	accessFlush = 3 // a read fault on behalf of a flush
-)
-
-// Registers. Faults use R0-R3; the writeback and commit steps shared by fsync and
-// the synchronous fault use R4-R7; fsync snapshots data versions in R8-R15.
-const (
-	rAccess   = 0 // accessRead / accessWrite / accessFlush
-	rMkwrite  = 1 // 1 when the PTE was present (->pfn_mkwrite / ->page_mkwrite)
-	rBlock    = 2 // block + 1 found by ->iomap_begin, 0 for a hole
-	rStarted  = 3 // a_ops kind at the fault's first use of the ops
-	rCursor   = 4 // writeback: next page to look at
-	rTid      = 5 // commit: the tid waited for
-	rDatasync = 6 // 1 for fdatasync semantics
-	rHi       = 7 // writeback: last page of the range
-	rSnap     = 8 // R8+pg: DVer of page pg when the fsync was called (0: not in range)
-	rWasHole  = 9 // faults: the page was a hole when the fault grabbed its entry
-)
-
-// NewKernel returns a kernel with the baseline paths for filesystem fs.
-func NewKernel(fs string) *Kernel {
-	k := &Kernel{FS: fs, Instantiate: InstantiateFromDiskFlag, MmapFlags: MmapFlagsLegacy,
-		MmapCheck: func(*Ctx, uint8) Result { return ResOK },
-		SyncFault: func(*Ctx, *VMA) bool { return false }, UserFlushPromised: func(*Ctx, *VMA) bool { return false },
-		Background: true}
-	k.Paths[PathNotModeled] = Path{Name: "not-modeled", Steps: []Step{{Fn: "not modeled", Do: notModeled}}}
-	k.Paths[PathOpen] = Path{Name: "open", Steps: []Step{{Fn: "do_sys_open -> iget", Do: openStep}}}
-	k.Paths[PathClose] = Path{Name: "close", Steps: []Step{{Fn: "close_fd -> fput -> iput", Do: closeStep}}}
-	k.Paths[PathMmap] = Path{Name: "mmap", Steps: append(DownWrite("vm_mmap_pgoff: mmap_write_lock", mmapLockOf),
-		Step{Fn: "do_mmap -> ->mmap (vm_ops from S_DAX)", Do: mmapStep})}
-	k.Paths[PathMunmap] = Path{Name: "munmap", Steps: append(DownWrite("vm_munmap: mmap_write_lock", mmapLockOf),
-		Step{Fn: "do_vmi_munmap -> unmap_region -> fput", Do: munmapStep})}
-	k.Paths[PathLoad] = Path{Name: "load", Steps: []Step{{Fn: "user load", Do: loadStep}}}
-	k.Paths[PathStore] = Path{Name: "store", Steps: []Step{{Fn: "user store", Do: storeStep}}}
+// NewKernel returns a kernel with the baseline paths for filesystem fs. The
+// proposal and the mutants edit it; then it must be sealed ([Kernel.Seal]).
+func NewKernel(fs *FS) *Kernel {
+	k := &Kernel{FS: fs, Background: true, Hooks: Hooks{
+		Instantiate:       InstantiateFromDiskFlag,
+		MmapFlags:         MmapFlagsLegacy,
+		MmapCheck:         func(*Ctx, uint8) Result { return ResOK },
+		SyncFault:         func(*Ctx, *VMA) bool { return false },
+		UserFlushPromised: func(*Ctx, *VMA) bool { return false },
+		RemapSupported:    remapSupportedLinux,
+		DaxWritebackOne:   daxWritebackOne,
+		IputFinal:         (*State).Evict,
+		ShouldRetryAlloc:  (*State).freedUncommitted,
+	}}
+	k.Paths[PathOpen] = Path{Name: "open", Steps: []Step{{Label: "open", Fn: "do_sys_open -> iget", Do: openStep}}}
+	k.Paths[PathClose] = Path{Name: "close", Steps: []Step{{Label: "close", Fn: "close_fd -> fput -> iput", Do: closeStep}}}
+	k.Paths[PathMmap] = Path{Name: "mmap", Steps: append(DownWrite("mmap-lock", "vm_mmap_pgoff: mmap_write_lock", mmapLockOf),
+		Step{Label: "mmap", Fn: "do_mmap -> ->mmap (vm_ops from S_DAX)", Do: mmapStep})}
+	k.Paths[PathMunmap] = Path{Name: "munmap", Steps: append(DownWrite("mmap-lock", "vm_munmap: mmap_write_lock", mmapLockOf),
+		Step{Label: "munmap", Fn: "do_vmi_munmap -> unmap_region -> fput", Do: munmapStep})}
+	k.Paths[PathLoad] = Path{Name: "load", Regs: RegsFault, Steps: []Step{{Label: "load", Fn: "user load", Do: loadStep,
+		Jumps: []Target{At(PathDAXFault, ""), At(PathPCFault, "")}}}}
+	k.Paths[PathStore] = Path{Name: "store", Regs: RegsFault, Steps: []Step{{Label: "store", Fn: "user store", Do: storeStep,
+		Jumps: []Target{At(PathCOWFault, ""), At(PathDAXFault, ""), At(PathPCFault, ""), At(PathPCMkwrite, "")}}}}
 	daxFault := []Step{
-		{Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
-		{Fn: "dax fault handler: filemap_invalidate_lock_shared", Do: daxFaultInvalidateLock},
+		{Label: "mmap-lock", Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
+		{Label: "invalidate-lock", Fn: "dax fault handler: filemap_invalidate_lock_shared", Do: daxFaultInvalidateLock,
+			Jumps: []Target{At(PathDAXFault, "grab-entry")}},
 	}
-	if fs == "ext4" {
+	retry := "grab-entry" // where a fault that waited for a commit after ENOSPC starts again
+	if fs.FaultHandle {
 		// ext4_dax_huge_fault holds a jbd2 handle across dax_iomap_fault for a
 		// shared write fault (reference/linux-dax.md B.2).
-		daxFault = append(daxFault, Step{Fn: "ext4_dax_huge_fault: ext4_journal_start", Do: ext4FaultHandle})
-	}
-	retry := len(daxFault) // the handle start on ext4, grab_mapping_entry on XFS
-	if fs == "ext4" {
-		retry--
+		daxFault = append(daxFault, Step{Label: "handle", Fn: "ext4_dax_huge_fault: ext4_journal_start", Do: ext4FaultHandle})
+		retry = "handle"
 	}
 	daxFault = append(daxFault,
-		Step{Fn: "dax_iomap_pte_fault: grab_mapping_entry", Do: daxGrabEntry},
-		Step{Fn: "dax_iomap_pte_fault: ->iomap_begin", Do: daxIomapBegin},
-		Step{Fn: "dax_iomap_pte_fault: dax_insert_entry, insert PTE, unlock", Do: daxInsert},
-		Step{Fn: "ENOSPC: jbd2_journal_force_commit_nested, retry the allocation", Do: func(c *Ctx) Outcome {
-			if c.S.Journal.Tid <= c.Th.R[rTid] {
-				return c.Block(LockCommit)
-			}
-			return c.Goto(PathDAXFault, retry)
-		}},
+		Step{Label: "grab-entry", Fn: "dax_iomap_pte_fault: grab_mapping_entry", Do: daxGrabEntry},
+		Step{Label: "iomap-begin", Fn: "dax_iomap_pte_fault: ->iomap_begin", Do: daxIomapBegin,
+			Jumps: []Target{At(PathDAXFault, "enospc-wait")}},
+		Step{Label: "insert", Fn: "dax_iomap_pte_fault: dax_insert_entry, insert PTE, unlock", Do: daxInsert,
+			Jumps: Jumps([]Target{At(PathDAXSyncFault, "")}, RetryJumps)},
+		Step{Label: "enospc-wait", Fn: "ENOSPC: jbd2_journal_force_commit_nested, retry the allocation", Do: enospcWait(retry),
+			Jumps: []Target{At(PathDAXFault, retry)}},
 	)
-	k.Paths[PathDAXFault] = Path{Name: "dax-fault", Steps: daxFault}
-	k.Paths[PathPCFault] = Path{Name: "pagecache-fault", Steps: []Step{
-		{Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
-		{Fn: "filemap_fault: find_get_page (miss: filemap_invalidate_lock_shared)", Do: filemapFault},
-		{Fn: "filemap_create_folio: add page, ->read_folio", Do: filemapCreateFolio},
-		{Fn: "finish_fault: map page, unlock", Do: pcFinishFault},
+	k.Paths[PathDAXFault] = Path{Name: "dax-fault", Regs: RegsFault | RegsSync, Steps: daxFault}
+	k.Paths[PathPCFault] = Path{Name: "pagecache-fault", Regs: RegsFault, Steps: []Step{
+		{Label: "mmap-lock", Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
+		{Label: "find-page", Fn: "filemap_fault: find_get_page (miss: filemap_invalidate_lock_shared)", Do: filemapFault,
+			Jumps: filemapFoundJumps},
+		{Label: "create-folio", Fn: "filemap_create_folio: add page, ->read_folio", Do: filemapCreateFolio,
+			Jumps: Jumps([]Target{At(PathPCFault, "find-page")}, filemapFoundJumps)},
+		{Label: "finish", Fn: "finish_fault: map page, unlock", Do: pcFinishFault, Jumps: RetryJumps},
 	}}
-	k.Paths[PathPCMkwrite] = Path{Name: "pagecache-mkwrite", Steps: []Step{
-		{Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
-		{Fn: "->page_mkwrite: filemap_invalidate_lock_shared", Do: pageMkwriteLock},
-		{Fn: "->page_mkwrite: lock_page, ->dirty_folio", Do: pageMkwriteDirty},
+	k.Paths[PathPCMkwrite] = Path{Name: "pagecache-mkwrite", Regs: RegsFault, Steps: []Step{
+		{Label: "mmap-lock", Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
+		{Label: "lock", Fn: "->page_mkwrite: filemap_invalidate_lock_shared", Do: pageMkwriteLock},
+		{Label: "dirty", Fn: "->page_mkwrite: lock_page, ->dirty_folio", Do: pageMkwriteDirty, Jumps: RetryJumps},
 	}}
-	k.Paths[PathCOWFault] = Path{Name: "cow-fault", Steps: []Step{
-		{Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
-		{Fn: "do_cow_fault: ->fault, copy to anon page", Do: cowFault},
+	k.Paths[PathCOWFault] = Path{Name: "cow-fault", Regs: RegsFault, Steps: []Step{
+		{Label: "mmap-lock", Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
+		{Label: "cow", Fn: "do_cow_fault: ->fault, copy to anon page", Do: cowFault, Jumps: RetryJumps},
 	}}
-	k.Paths[PathSetflagDax] = SetflagPath(Step{Fn: "fileattr_set: set FS_XFLAG_DAX on disk", Do: setflagDiskOnly})
-	k.Paths[PathStatx] = Path{Name: "statx", Steps: []Step{{Fn: "vfs_statx: STATX_ATTR_DAX", Do: statxStep}}}
-	k.Paths[PathEvict] = Path{Name: "evict", Steps: []Step{{Fn: "prune_icache_sb -> evict", Do: evictStep}}}
-	k.Paths[PathRename] = Path{Name: "rename", Steps: []Step{{Fn: "vfs_rename", Do: renameStep}}}
-
-	for op := range k.Entry {
-		k.Entry[op] = PathNotModeled
-	}
-	k.Entry[OpOpen] = PathOpen
-	k.Entry[OpClose] = PathClose
-	k.Entry[OpMmap] = PathMmap
-	k.Entry[OpMunmap] = PathMunmap
-	k.Entry[OpLoad] = PathLoad
-	k.Entry[OpStore] = PathStore
-	k.Entry[OpStatx] = PathStatx
-	k.Entry[OpEvict] = PathEvict
-	k.Entry[OpRename] = PathRename
-	k.Entry[OpSetflag] = PathSetflagDax
-	for _, f := range extraPaths {
-		f(k)
-	}
+	k.Paths[PathSetflagDax] = SetflagPath(Step{Label: "set-disk-flag", Fn: "fileattr_set: set FS_XFLAG_DAX on disk", Do: setflagDiskOnly})
+	k.Paths[PathStatx] = Path{Name: "statx", Steps: []Step{{Label: "statx", Fn: "vfs_statx: STATX_ATTR_DAX", Do: statxStep}}}
+	k.Paths[PathEvict] = Path{Name: "evict", Steps: []Step{{Label: "evict", Fn: "prune_icache_sb -> evict", Do: evictStep}}}
+	k.Paths[PathRename] = Path{Name: "rename", Steps: []Step{{Label: "rename", Fn: "vfs_rename", Do: renameStep}}}
+	ioPaths(k)
+	gatePaths(k)
+	remapPaths(k)
 	return k
 }
 
-// Modeled reports whether statement st can run under this kernel, and if not why.
-func (k *Kernel) Modeled(st *Stmt) (bool, string) {
-	if k.Entry[st.Op] == PathNotModeled {
-		return false, "its kernel path is not modeled yet"
-	}
-	return true, ""
-}
-
-func notModeled(c *Ctx) Outcome {
-	panic("model: statement " + c.St.Text + " is not modeled; scenarios.Build should have refused it")
-}
+// filemapFoundJumps are where a page-cache fault holding its page goes on
+// (filemapFaultFound).
+var filemapFoundJumps = []Target{At(PathPCMkwrite, "lock"), At(PathPCFault, "finish")}
 
 // InstantiateFromDiskFlag is the baseline S_DAX rule: S_DAX follows the on-disk
 // FS_XFLAG_DAX when the inode is instantiated (dax=inode mount, 5.8
@@ -147,20 +111,22 @@ func b2u(b bool) uint8 {
 	return 0
 }
 
-// DownWrite returns the two steps of down_write with writer preference: the first
-// takes the rwsem if it is free, else registers as a waiting writer (which blocks
-// new readers); the second waits for it. lock selects the rwsem.
-func DownWrite(fn string, lock func(c *Ctx) LockID) []Step {
+// DownWrite returns the two steps of down_write with writer preference, labelled
+// label and label-wait: the first takes the rwsem if it is free, else registers
+// as a waiting writer (which blocks new readers); the second waits for it. lock
+// selects the rwsem.
+func DownWrite(label, fn string, lock func(c *Ctx) LockID) []Step {
+	wait := label + "-wait"
 	return []Step{
-		{Fn: fn, Do: func(c *Ctx) Outcome {
+		{Label: label, Fn: fn, Jumps: []Target{Past(PathSelf, wait)}, Do: func(c *Ctx) Outcome {
 			l := lock(c)
 			if c.S.tryDownWrite(c.T, l, false) {
-				return c.Skip(1)
+				return c.JumpPast(PathSelf, wait)
 			}
 			c.S.rwsem(l).WWait++
 			return c.Next()
 		}},
-		{Fn: fn + " (wait)", Do: func(c *Ctx) Outcome {
+		{Label: wait, Fn: fn + " (wait)", Do: func(c *Ctx) Outcome {
 			l := lock(c)
 			if c.S.tryDownWrite(c.T, l, true) {
 				return c.Next()
@@ -184,12 +150,11 @@ func DownRead(lock func(c *Ctx) LockID) func(c *Ctx) Outcome {
 
 func mmapLockOf(c *Ctx) LockID { return LockMmap(c.ProcIndex()) }
 
-func iRwsemOf(c *Ctx) LockID { return LockIRwsem(c.St.Inode) }
-
-func invalidateLockOf(c *Ctx) LockID { return LockInvalidate(c.St.Inode) }
+// IRwsemOf selects the inode_lock of the statement's inode (for DownWrite).
+func IRwsemOf(c *Ctx) LockID { return LockIRwsem(c.St.Inode) }
 
 // InvalidateLockOf selects the invalidate_lock of the statement's inode (for DownWrite).
-func InvalidateLockOf(c *Ctx) LockID { return invalidateLockOf(c) }
+func InvalidateLockOf(c *Ctx) LockID { return LockInvalidate(c.St.Inode) }
 
 // Lock helpers for proposals.
 
@@ -254,27 +219,23 @@ func (s *State) fput(k *Kernel, j int) {
 	if in.Refs == 0 && in.DontCache != 0 {
 		// iput_final: I_DONTCACHE inodes are evicted at the last reference
 		// (88149082bb8e "fs: Handle I_DONTCACHE in iput_final()").
-		s.evict(i, !k.Bug(MutDontcacheDiscardsDirty))
+		k.IputFinal(s, i)
 	}
 }
 
 // Evict removes inode i from core (evict -> truncate_inode_pages_final): dirty
 // page-cache pages are written back first, DAX entries dropped, S_DAX forgotten.
 // Precondition: no references.
-func (s *State) Evict(i int) { s.evict(i, true) }
-
-// evict is Evict; writeback false drops dirty page-cache pages (the bug of
-// 88149082bb8e).
-func (s *State) evict(i int, writeback bool) {
+func (s *State) Evict(i int) {
 	in := &s.Inodes[i]
 	for pg := range in.XA {
 		e := &in.XA[pg]
-		if writeback && e.Kind == EntryPage && e.Dirty != 0 {
+		if e.Kind == EntryPage && e.Dirty != 0 {
 			s.writebackPageNT(i, pg) // on ENOSPC the data is lost, as in the kernel
 		}
 		*e = Entry{}
 	}
-	in.InCore, in.SDax, in.Aops, in.DontCache, in.AopsBusy = 0, 0, KindNone, 0, 0
+	in.InCore, in.SDax, in.Aops, in.DontCache = 0, 0, KindNone, 0
 }
 
 // AllocBlock allocates a block for inode i when building an initial state: it is
@@ -390,15 +351,15 @@ func (s *State) pteValue(p *Proc, v, pg int) uint8 {
 	return 0
 }
 
-// mappedVMA is the VMA of the statement if it maps the statement's page.
-func (c *Ctx) mappedVMA() (*VMA, bool) {
+// MappedVMA is the VMA of the statement if it maps the statement's page.
+func (c *Ctx) MappedVMA() (*VMA, bool) {
 	v := &c.Proc().VMA[c.St.VMA]
 	pg := uint8(c.St.Page)
 	return v, v.File != 0 && pg >= v.Lo && pg <= v.Hi
 }
 
 func loadStep(c *Ctx) Outcome {
-	v, ok := c.mappedVMA()
+	v, ok := c.MappedVMA()
 	if !ok {
 		return c.Return(ResSIGSEGV)
 	}
@@ -426,15 +387,15 @@ func loadStep(c *Ctx) Outcome {
 		c.Ev.Data = d
 		return c.Return(ResValue + Result(val))
 	}
-	c.Th.R[rAccess] = accessRead
+	c.Fault().Access = AccessRead
 	if v.Ops == KindDAX { // private DAX read faults map the block read-only too
-		return c.Goto(PathDAXFault, 0)
+		return c.Jump(PathDAXFault, "")
 	}
-	return c.Goto(PathPCFault, 0)
+	return c.Jump(PathPCFault, "")
 }
 
 func storeStep(c *Ctx) Outcome {
-	v, ok := c.mappedVMA()
+	v, ok := c.MappedVMA()
 	if !ok || v.Write == 0 {
 		return c.Return(ResSIGSEGV)
 	}
@@ -444,17 +405,18 @@ func storeStep(c *Ctx) Outcome {
 		c.S.storeThrough(c.K, p, c.St.VMA, c.St.Page, c.St.Val)
 		return c.Return(ResOK)
 	}
-	c.Th.R[rAccess] = accessWrite
-	c.Th.R[rMkwrite] = b2u(pte.Kind != PTENone)
+	f := c.Fault()
+	f.Access = AccessWrite
+	f.Mkwrite = b2u(pte.Kind != PTENone)
 	switch {
 	case v.Flags&VMPrivate != 0:
-		return c.Goto(PathCOWFault, 0)
+		return c.Jump(PathCOWFault, "")
 	case v.Ops == KindDAX:
-		return c.Goto(PathDAXFault, 0)
+		return c.Jump(PathDAXFault, "")
 	case pte.Kind == PTENone:
-		return c.Goto(PathPCFault, 0)
+		return c.Jump(PathPCFault, "")
 	}
-	return c.Goto(PathPCMkwrite, 0)
+	return c.Jump(PathPCMkwrite, "")
 }
 
 // storeThrough is a CPU store through a writable PTE.
@@ -477,17 +439,21 @@ func (s *State) storeThrough(k *Kernel, p *Proc, v, pg int, val uint8) {
 	}
 }
 
-// retry ends a fault: the access is retried by the user step.
-func (c *Ctx) retry() Outcome {
-	c.Th.R[rBlock], c.Th.R[rStarted], c.Th.R[rWasHole] = 0, 0, 0
+// Retry ends a fault: the user access is taken again (VM_FAULT_RETRY,
+// VM_FAULT_NOPAGE, or a fault that completed). The step must declare
+// [RetryJumps]. The mutant registers live for one attempt of a fault.
+func (c *Ctx) Retry() Outcome {
+	f := c.Fault()
+	f.Block, f.Started = 0, 0
+	clear(c.Th.R[offMutant : offMutant+len(MutantRegs{})])
 	c.Th.Held &^= 1 << LockSbPagefault
-	switch c.Th.R[rAccess] {
-	case accessRead:
-		return c.Goto(PathLoad, 0)
-	case accessFlush:
-		return c.Goto(PathFlush, 0)
+	switch f.Access {
+	case AccessRead:
+		return c.Jump(PathLoad, "")
+	case AccessFlush:
+		return c.Jump(PathFlush, "")
 	}
-	return c.Goto(PathStore, 0)
+	return c.Jump(PathStore, "")
 }
 
 // --- faults ----------------------------------------------------------------------
@@ -499,7 +465,7 @@ func faultMmapLock(c *Ctx) Outcome {
 	if !c.TryDownRead(l) {
 		return c.Block(l)
 	}
-	if _, ok := c.mappedVMA(); !ok {
+	if _, ok := c.MappedVMA(); !ok {
 		c.UpRead(l)
 		return c.Return(ResSIGSEGV)
 	}
@@ -508,7 +474,7 @@ func faultMmapLock(c *Ctx) Outcome {
 
 // faultCall is the name of the vm_ops entry point a fault runs through.
 func (c *Ctx) faultCall(kind Kind) string {
-	if c.Th.R[rMkwrite] == 0 {
+	if c.Fault().Mkwrite == 0 {
 		return "->fault"
 	}
 	if kind == KindDAX {
@@ -532,25 +498,31 @@ func (c *Ctx) faultAbort(locks ...LockID) Outcome {
 // (fs/ext4/file.c:ext4_dax_huge_fault, fs/xfs/xfs_file.c:__xfs_filemap_fault):
 // sb_start_pagefault, then invalidate_lock shared (MMAPLOCK_SHARED, i_mmap_sem).
 func daxFaultInvalidateLock(c *Ctx) Outcome {
-	l := invalidateLockOf(c)
-	if !c.K.Bug(MutFaultSkipsInvalidateLock) && !c.TryDownRead(l) {
+	l := InvalidateLockOf(c)
+	if !c.TryDownRead(l) {
 		return c.Block(l)
 	}
-	c.S.Inodes[c.St.Inode].AopsBusy++
-	if c.sharedWrite() {
+	return c.DAXFaultEntered()
+}
+
+// DAXFaultEntered is what the DAX fault handler does once it holds
+// invalidate_lock: sb_start_pagefault for a shared write fault, and on ext4 the
+// journal handle, which a read or private fault does not start.
+func (c *Ctx) DAXFaultEntered() Outcome {
+	if c.SharedWrite() {
 		c.Th.Held |= 1 << LockSbPagefault // sb_start_pagefault
 	}
-	if c.K.FS == "ext4" && !c.sharedWrite() {
-		return c.Skip(1) // no handle for a read or private fault
+	if c.K.FS.FaultHandle && !c.SharedWrite() {
+		return c.Jump(PathDAXFault, "grab-entry") // no handle for a read or private fault
 	}
 	return c.Next()
 }
 
-// sharedWrite reports whether the running fault is a write to a shared mapping
+// SharedWrite reports whether the running fault is a write to a shared mapping
 // (the faults that allocate and take a journal handle: FAULT_FLAG_WRITE && VM_SHARED).
-func (c *Ctx) sharedWrite() bool {
+func (c *Ctx) SharedWrite() bool {
 	v := &c.Proc().VMA[c.St.VMA]
-	return c.Th.R[rAccess] == accessWrite && v.Flags&VMShared != 0
+	return c.Fault().Access == AccessWrite && v.Flags&VMShared != 0
 }
 
 // ext4FaultHandle starts the jbd2 handle of an ext4 DAX write fault
@@ -563,74 +535,77 @@ func ext4FaultHandle(c *Ctx) Outcome {
 	return c.Next()
 }
 
-// faultEnd releases what a DAX fault holds after its entry lock: the journal
-// handle (ext4), the ops count, invalidate_lock and mmap_lock.
-func (c *Ctx) faultEnd() {
+// FaultEnd releases what a DAX fault holds after its entry lock: the journal
+// handle (ext4), sb_pagefault, invalidate_lock (filemap_invalidate_unlock_shared
+// of the lock the handler took) and mmap_lock.
+func (c *Ctx) FaultEnd() {
 	if c.HoldsHandle() {
 		c.StopHandle()
 	}
 	c.Th.Held &^= 1 << LockSbPagefault
-	c.S.Inodes[c.St.Inode].AopsBusy--
-	if !c.K.Bug(MutFaultSkipsInvalidateLock) {
-		c.UpRead(invalidateLockOf(c))
+	if l := InvalidateLockOf(c); c.Holds(l) {
+		c.UpRead(l)
 	}
 	c.UpRead(mmapLockOf(c))
 }
+
+// Holds reports whether the running thread holds lock l.
+func (c *Ctx) Holds(l LockID) bool { return c.Th.Held&(1<<l) != 0 }
 
 // daxGrabEntry is fs/dax.c:grab_mapping_entry: wait for the entry lock, or insert a
 // locked DAX_EMPTY placeholder in an empty slot. Faults beyond EOF get SIGBUS.
 func daxGrabEntry(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
-	in := &c.S.Inodes[i]
-	if pg >= int(in.Size) {
-		c.faultEnd()
-		return c.Return(ResSIGBUS)
-	}
-	e := &in.XA[pg]
-	if c.T < 8 && e.Waiters&(1<<c.T) != 0 {
-		return c.Block(LockEntry(i, pg)) // asleep on the wait queue until an unlock wakes it
-	}
-	if e.Locked != 0 && !c.K.Bug(MutFaultSkipsEntryLock|MutFaultRezeroesBlock) {
-		if c.K.Bug(MutEntryWakeOne) && c.T < 8 {
-			e.Waiters |= 1 << c.T // go to sleep on the entry's wait queue
-			return c.Goto(PathDAXFault, int(c.Th.Step))
-		}
+	e := &c.S.Inodes[i].XA[pg]
+	if e.Locked != 0 && int(c.S.Inodes[i].Size) > pg {
 		return c.Block(LockEntry(i, pg))
 	}
-	if c.K.Bug(MutEntryWakeOne) && e.Kind == EntryZero && c.Th.R[rAccess] != accessWrite {
-		// Pre-965d004af540: the read fault maps the zero page it finds without the
-		// entry lock, and so never wakes the next waiter.
-		c.Proc().PTE[c.St.VMA][pg] = PTE{Kind: PTEZero}
-		c.faultEnd()
-		return c.retry()
+	if r, ok := c.GrabEntry(); !ok {
+		return c.Return(r)
 	}
-	if e.Kind == EntryNone {
+	c.TryLockEntry(i, pg)
+	return c.EntryGrabbed()
+}
+
+// GrabEntry is grab_mapping_entry up to taking the lock: a fault beyond EOF
+// ends (SIGBUS), an empty slot gets a DAX_EMPTY placeholder. It reports false
+// with the result when the fault ended.
+func (c *Ctx) GrabEntry() (Result, bool) {
+	i, pg := c.St.Inode, c.St.Page
+	in := &c.S.Inodes[i]
+	if pg >= int(in.Size) {
+		c.FaultEnd()
+		return ResSIGBUS, false
+	}
+	if e := &in.XA[pg]; e.Kind == EntryNone {
 		e.Kind = EntryEmpty
 	}
-	c.Th.R[rWasHole] = b2u(in.Ext[pg] != ExtWritten && in.Ext[pg] != ExtShared)
-	if !c.K.Bug(MutFaultSkipsEntryLock | MutFaultRezeroesBlock) {
-		c.TryLockEntry(i, pg)
-	}
-	c.Th.R[rStarted] = uint8(in.Aops)
+	return ResOK, true
+}
+
+// EntryGrabbed records the fault's first call through the ops and checks that
+// it found a DAX entry in a DAX inode; otherwise the kernel would oops (see
+// faultAbort) and the model ends the access with SIGBUS.
+func (c *Ctx) EntryGrabbed() Outcome {
+	i, pg := c.St.Inode, c.St.Page
+	in := &c.S.Inodes[i]
+	e := &in.XA[pg]
+	c.Fault().Started = uint8(in.Aops)
 	c.Use(c.faultCall(KindDAX), i, pg, KindDAX, e.Kind)
 	if e.Kind == EntryPage || in.Aops != KindDAX {
-		c.unlockEntryIfHeld(i, pg)
-		c.faultEnd()
+		c.DaxUnlockEntry(i, pg)
+		c.FaultEnd()
 		return c.Return(ResSIGBUS) // the kernel would oops: see faultAbort
 	}
 	return c.Next()
 }
 
-// unlockEntryIfHeld is dax_unlock_entry for paths that a mutant may run without
-// the lock. With entry-wake-one it wakes only the first sleeper.
-func (c *Ctx) unlockEntryIfHeld(i, pg int) {
-	e := &c.S.Inodes[i].XA[pg]
-	if e.Locked != uint8(c.T+1) {
-		return
-	}
-	c.UnlockEntry(i, pg)
-	if e.Waiters != 0 {
-		e.Waiters &= e.Waiters - 1 // WAKE_NEXT: the lowest sleeper
+// DaxUnlockEntry is dax_unlock_entry: drop the lock of page pg of inode i if the
+// running thread holds it (a fault that did not lock its entry, under a
+// mutant, has none to drop).
+func (c *Ctx) DaxUnlockEntry(i, pg int) {
+	if c.S.Inodes[i].XA[pg].Locked == uint8(c.T+1) {
+		c.UnlockEntry(i, pg)
 	}
 }
 
@@ -642,14 +617,14 @@ func (c *Ctx) unlockEntryIfHeld(i, pg int) {
 func daxIomapBegin(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
-	if c.sharedWrite() && in.Ext[pg] != ExtWritten {
+	if c.SharedWrite() && in.Ext[pg] != ExtWritten {
 		if r := c.gate(GateFaultAlloc, i, pg, pg); r != ResOK {
-			c.unlockEntryIfHeld(i, pg)
-			c.faultEnd()
+			c.DaxUnlockEntry(i, pg)
+			c.FaultEnd()
 			return c.Return(ResSIGBUS)
 		}
 	}
-	if c.sharedWrite() && in.Ext[pg] == ExtShared {
+	if c.SharedWrite() && in.Ext[pg] == ExtShared {
 		// A write to a shared extent copies it (dax_iomap_cow_copy, 5.19).
 		if !c.HoldsHandle() && c.S.Journal.Locked != 0 {
 			return c.Block(LockJournal)
@@ -659,19 +634,17 @@ func daxIomapBegin(c *Ctx) Outcome {
 		// block the offset no longer has (no-stale-pte), with the same effect.
 		c.S.unmapPage(i, pg, PTENone)
 		if !c.S.breakShare(i, pg) {
-			c.unlockEntryIfHeld(i, pg)
-			c.faultEnd()
+			c.DaxUnlockEntry(i, pg)
+			c.FaultEnd()
 			return c.Return(ResSIGBUS)
 		}
-	} else if c.sharedWrite() && in.Ext[pg] != ExtWritten {
+	} else if c.SharedWrite() && in.Ext[pg] != ExtWritten {
 		if !c.HoldsHandle() && c.S.Journal.Locked != 0 {
 			return c.Block(LockJournal)
 		}
-		hole := in.Block[pg] == 0
-		old, dsync := c.S.Blocks, in.DSync
 		if !c.S.makeWritten(i, pg) {
-			c.unlockEntryIfHeld(i, pg)
-			if c.S.freedUncommitted() && !c.K.Bug(MutFaultEnospcSigbus) {
+			c.DaxUnlockEntry(i, pg)
+			if c.K.ShouldRetryAlloc(c.S) {
 				// ENOSPC, but the running transaction frees blocks: stop the
 				// handle, force a commit, retry (ext4_should_retry_alloc,
 				// c0b246259792; XFS flushes busy extents the same way).
@@ -679,31 +652,31 @@ func daxIomapBegin(c *Ctx) Outcome {
 					c.StopHandle()
 				}
 				c.S.Journal.Request = 1
-				c.Th.R[rTid] = c.S.Journal.Tid
+				c.Sync().Tid = c.S.Journal.Tid
 				c.Ev.WaitsCommit = true
-				return c.Goto(PathDAXFault, len(c.K.Paths[PathDAXFault].Steps)-1)
+				return c.Jump(PathDAXFault, "enospc-wait")
 			}
-			c.faultEnd()
+			c.FaultEnd()
 			return c.Return(ResSIGBUS)
 		}
-		switch b := int(in.Block[pg]) - 1; {
-		case hole && c.K.Bug(MutFaultSkipsZeroing):
-			bl, o := &c.S.Blocks[b], old[b]
-			bl.Val, bl.Tag, bl.Ver, bl.MVal, bl.MTag, bl.MVer = o.Val, o.Tag, o.Ver, o.MVal, o.MTag, o.MVer
-		case !hole && c.K.Bug(MutDirtyMissesConversion):
-			in.DSync = dsync
-		}
 	}
-	if c.K.Bug(MutFaultRezeroesBlock) && c.Th.R[rWasHole] != 0 && c.sharedWrite() && in.Ext[pg] == ExtWritten {
-		// 843172978bb9: the fault still thinks the block is new and zeroes it.
-		b := int(in.Block[pg]) - 1
-		c.S.Blocks[b] = Block{Used: 1, DUsed: c.S.Blocks[b].DUsed, Owner: uint8(i + 1)}
-	}
-	c.Th.R[rBlock] = 0
+	f := c.Fault()
+	f.Block = 0
 	if in.Ext[pg] == ExtWritten || in.Ext[pg] == ExtShared {
-		c.Th.R[rBlock] = in.Block[pg]
+		f.Block = in.Block[pg]
 	}
 	return c.Next()
+}
+
+// enospcWait waits for the commit a fault forced after ENOSPC, then retries the
+// allocation from label retry (the handle on ext4, the entry on XFS).
+func enospcWait(retry string) func(c *Ctx) Outcome {
+	return func(c *Ctx) Outcome {
+		if c.S.Journal.Tid <= c.Sync().Tid {
+			return c.Block(LockCommit)
+		}
+		return c.Jump(PathDAXFault, retry)
+	}
 }
 
 // daxInsert is dax_insert_entry + vmf_insert_mixed(_mkwrite), or dax_load_hole for a
@@ -716,23 +689,21 @@ func daxInsert(c *Ctx) Outcome {
 	e := &in.XA[pg]
 	v := &c.Proc().VMA[c.St.VMA]
 	pte := &c.Proc().PTE[c.St.VMA][pg]
-	write := c.Th.R[rAccess] == accessWrite
-	b := c.Th.R[rBlock]
+	write := c.Fault().Access == AccessWrite
+	b := c.Fault().Block
 	if b != 0 && write && c.K.SyncFault(c, v) {
 		if e.Kind == EntryZero {
 			c.S.unmapPage(i, pg, PTEZero)
 		}
 		e.Kind, e.Val = EntryDAX, b
 		c.Use(c.faultCall(KindDAX), i, pg, KindDAX, e.Kind)
-		c.unlockEntryIfHeld(i, pg)
-		if c.HoldsHandle() && !c.K.Bug(MutSyncFaultHoldsHandle) {
+		c.DaxUnlockEntry(i, pg)
+		if c.HoldsHandle() {
 			c.StopHandle()
 		}
-		c.Th.R[rCursor], c.Th.R[rHi], c.Th.R[rDatasync] = uint8(pg), uint8(pg), 1
-		if c.K.Bug(MutSyncFaultSkipsFsync) {
-			return c.Goto(PathDAXSyncFault, len(c.K.Paths[PathDAXSyncFault].Steps)-1)
-		}
-		return c.Goto(PathDAXSyncFault, 0)
+		r := c.Sync()
+		r.Cursor, r.Hi, r.Datasync = uint8(pg), uint8(pg), 1
+		return c.Jump(PathDAXSyncFault, "")
 	}
 	if b == 0 {
 		e.Kind = EntryZero
@@ -748,13 +719,13 @@ func daxInsert(c *Ctx) Outcome {
 		*pte = PTE{Kind: PTEDAX, Write: b2u(write || pte.Kind == PTEDAX && pte.Write != 0), Val: b}
 	}
 	c.Use(c.faultCall(KindDAX), i, pg, KindDAX, e.Kind)
-	c.unlockEntryIfHeld(i, pg)
+	c.DaxUnlockEntry(i, pg)
 	aops := in.Aops
-	c.faultEnd()
+	c.FaultEnd()
 	if aops != KindDAX {
 		return c.Return(ResSIGBUS) // the kernel would oops: see faultAbort
 	}
-	return c.retry()
+	return c.Retry()
 }
 
 // insertPfnMkwrite is dax_insert_pfn_mkwrite, the end of dax_finish_sync_fault:
@@ -770,8 +741,8 @@ func insertPfnMkwrite(c *Ctx) Outcome {
 		e.Dirty = 1
 		c.Proc().PTE[c.St.VMA][pg] = PTE{Kind: PTEDAX, Write: 1, Val: e.Val}
 	}
-	c.faultEnd()
-	return c.retry()
+	c.FaultEnd()
+	return c.Retry()
 }
 
 // unmapPage zaps every PTE of kind (or any kind, for PTENone) mapping page pg of
@@ -807,7 +778,7 @@ func filemapFault(c *Ctx) Outcome {
 	}
 	e := &in.XA[pg]
 	if e.Kind == EntryNone {
-		l := invalidateLockOf(c)
+		l := InvalidateLockOf(c)
 		if !c.TryDownRead(l) {
 			return c.Block(l)
 		}
@@ -826,10 +797,10 @@ func filemapCreateFolio(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
 	e := &in.XA[pg]
-	c.UpRead(invalidateLockOf(c))
+	c.UpRead(InvalidateLockOf(c))
 	if e.Kind != EntryNone {
 		// filemap_add_folio lost the race (-EEXIST): look the page up again.
-		return c.Goto(PathPCFault, 1)
+		return c.Jump(PathPCFault, "find-page")
 	}
 	ver, _ := c.S.FileVersion(i, pg)
 	*e = Entry{Kind: EntryPage, Val: c.S.FileValue(i, pg), Ver: ver}
@@ -841,18 +812,18 @@ func filemapCreateFolio(c *Ctx) Outcome {
 func (c *Ctx) filemapFaultFound(i, pg int) Outcome {
 	in := &c.S.Inodes[i]
 	e := &in.XA[pg]
-	c.Th.R[rStarted] = uint8(in.Aops)
+	c.Fault().Started = uint8(in.Aops)
 	c.Use("->fault", i, pg, KindPageCache, e.Kind)
 	if e.Kind != EntryPage || in.Aops != KindPageCache {
 		c.UnlockEntry(i, pg)
 		return c.faultAbort(mmapLockOf(c))
 	}
-	if c.Th.R[rAccess] == accessWrite {
+	if c.Fault().Access == AccessWrite {
 		// do_shared_fault: unlock the page and call ->page_mkwrite.
 		c.UnlockEntry(i, pg)
-		return c.Goto(PathPCMkwrite, 1)
+		return c.Jump(PathPCMkwrite, "lock")
 	}
-	return c.Goto(PathPCFault, 3)
+	return c.Jump(PathPCFault, "finish")
 }
 
 // pcFinishFault is finish_fault for a read: map the page read-only, unlock it.
@@ -861,21 +832,20 @@ func pcFinishFault(c *Ctx) Outcome {
 	c.Proc().PTE[c.St.VMA][pg] = PTE{Kind: PTEPage}
 	c.UnlockEntry(i, pg)
 	c.UpRead(mmapLockOf(c))
-	return c.retry()
+	return c.Retry()
 }
 
 // pageMkwriteLock enters ->page_mkwrite (ext4_page_mkwrite, xfs_filemap_page_mkwrite):
 // sb_start_pagefault, invalidate_lock shared.
 func pageMkwriteLock(c *Ctx) Outcome {
-	l := invalidateLockOf(c)
+	l := InvalidateLockOf(c)
 	if !c.TryDownRead(l) {
 		return c.Block(l)
 	}
 	in := &c.S.Inodes[c.St.Inode]
-	in.AopsBusy++
 	c.Th.Held |= 1 << LockSbPagefault // ext4_page_mkwrite: sb_start_pagefault
-	if c.Th.R[rStarted] == 0 {
-		c.Th.R[rStarted] = uint8(in.Aops)
+	if f := c.Fault(); f.Started == 0 {
+		f.Started = uint8(in.Aops)
 	}
 	return c.Next()
 }
@@ -890,22 +860,21 @@ func pageMkwriteDirty(c *Ctx) Outcome {
 		return c.Block(LockEntry(i, pg))
 	}
 	c.Use("->page_mkwrite", i, pg, KindPageCache, e.Kind)
-	in.AopsBusy--
 	if in.Aops != KindPageCache {
-		return c.faultAbort(invalidateLockOf(c), mmapLockOf(c))
+		return c.faultAbort(InvalidateLockOf(c), mmapLockOf(c))
 	}
 	if e.Kind != EntryPage {
 		// The page was truncated or invalidated meanwhile: retry the fault
 		// (ext4_page_mkwrite returns VM_FAULT_NOPAGE when page->mapping changed).
-		c.UpRead(invalidateLockOf(c))
+		c.UpRead(InvalidateLockOf(c))
 		c.UpRead(mmapLockOf(c))
-		return c.retry()
+		return c.Retry()
 	}
 	e.Dirty = 1
 	c.Proc().PTE[c.St.VMA][pg] = PTE{Kind: PTEPage, Write: 1}
-	c.UpRead(invalidateLockOf(c))
+	c.UpRead(InvalidateLockOf(c))
 	c.UpRead(mmapLockOf(c))
-	return c.retry()
+	return c.Retry()
 }
 
 // cowFault is do_cow_fault / wp_page_copy on a private mapping: read the file page
@@ -922,20 +891,21 @@ func cowFault(c *Ctx) Outcome {
 	if pte.Kind == PTENone {
 		val = c.S.FileValue(i, pg)
 	}
-	c.Th.R[rStarted] = uint8(in.Aops)
+	c.Fault().Started = uint8(in.Aops)
 	c.Use("->fault", i, pg, v.Ops, in.XA[pg].Kind)
 	*pte = PTE{Kind: PTEAnon, Write: 1, Val: val}
 	c.UpRead(mmapLockOf(c))
-	return c.retry()
+	return c.Retry()
 }
 
 // --- the flag ioctl --------------------------------------------------------------
 
 // SetflagPath builds the FS_IOC_FSSETXATTR path for FS_XFLAG_DAX: the fd check,
 // inode_lock (vfs_fileattr_set), then body, whose last step must end with
-// [Ctx.SetflagDone].
+// [Ctx.SetflagDone]. Its own steps are labelled ioctl, inode-lock and
+// inode-lock-wait.
 func SetflagPath(body ...Step) Path {
-	steps := []Step{{Fn: "ioctl(FS_IOC_FSSETXATTR)", Do: func(c *Ctx) Outcome {
+	steps := []Step{{Label: "ioctl", Fn: "ioctl(FS_IOC_FSSETXATTR)", Do: func(c *Ctx) Outcome {
 		if c.S.Files[c.St.File].FdOpen == 0 {
 			return c.Return(ResEBADF)
 		}
@@ -945,13 +915,13 @@ func SetflagPath(body ...Step) Path {
 		c.Th.Held |= 1 << LockSbWrite // mnt_want_write_file
 		return c.Next()
 	}}}
-	steps = append(steps, DownWrite("vfs_fileattr_set: inode_lock", iRwsemOf)...)
-	return Path{Name: "setflag-dax", Steps: append(steps, body...)}
+	steps = append(steps, DownWrite("inode-lock", "vfs_fileattr_set: inode_lock", IRwsemOf)...)
+	return Path{Name: "setflag-dax", Steps: append(steps, body...), Regs: RegsProposal}
 }
 
 // SetflagDone releases inode_lock and ends the ioctl with r.
 func (c *Ctx) SetflagDone(r Result) Outcome {
-	c.UpWrite(iRwsemOf(c))
+	c.UpWrite(IRwsemOf(c))
 	return c.Return(r)
 }
 

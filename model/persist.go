@@ -123,19 +123,19 @@ func (s *State) kernelWrite(b, i, pg int, val uint8, ver uint8) {
 	bl.NT = 1
 }
 
-// flushBlock is clwb of the block's line followed by sfence: its content is durable.
-func (s *State) flushBlock(b int) {
+// FlushBlock is clwb of block b's line followed by sfence: its content is durable.
+func (s *State) FlushBlock(b int) {
 	bl := &s.Blocks[b]
 	bl.MVal, bl.MTag, bl.MVer = bl.Val, bl.Tag, bl.Ver
 	bl.NT = 0
 }
 
-// fence is a kernel sfence / nvdimm_flush / REQ_PREFLUSH: every pending
+// Fence is a kernel sfence / nvdimm_flush / REQ_PREFLUSH: every pending
 // non-temporal write is durable.
-func (s *State) fence() {
+func (s *State) Fence() {
 	for b := range s.Blocks {
 		if s.Blocks[b].NT != 0 {
-			s.flushBlock(b)
+			s.FlushBlock(b)
 		}
 	}
 }
@@ -150,13 +150,10 @@ func (s *State) Dirty(i int, datasync bool) bool {
 	return in.DSync != 0 || in.MDirty != 0 || in.SizeDirty != 0
 }
 
-// commit writes the running transaction: the in-memory metadata becomes the
-// committed metadata, the bitmap likewise, and the REQ_PREFLUSH before the commit
-// record fences pending data.
-func (s *State) commit(k *Kernel) {
-	if !k.Bug(MutCommitNoPreflush) {
-		s.fence()
-	}
+// CommitTransaction writes the running transaction's commit record: the
+// in-memory metadata becomes the committed metadata, the bitmap likewise. (The
+// journal thread fences pending data first: the REQ_PREFLUSH of the commit.)
+func (s *State) CommitTransaction() {
 	for i := range s.Inodes {
 		in := &s.Inodes[i]
 		for pg := 0; pg < MaxPages; pg++ {
@@ -280,12 +277,14 @@ func jbd2Lock(c *Ctx) Outcome {
 }
 
 // jbd2Commit is jbd2_journal_commit_transaction once t_updates is zero: write the
-// log blocks and the commit record (REQ_PREFLUSH | REQ_FUA).
+// log blocks and the commit record (REQ_PREFLUSH | REQ_FUA: pending data is
+// durable before the record).
 func jbd2Commit(c *Ctx) Outcome {
 	if c.S.Journal.Handles != 0 {
 		return c.Block(LockJournal)
 	}
-	c.S.commit(c.K)
+	c.S.Fence()
+	c.S.CommitTransaction()
 	c.Ev.Fence = true
-	return c.Goto(PathJbd2, 0)
+	return c.Jump(PathJbd2, "")
 }

@@ -72,17 +72,25 @@
 package model
 
 // Sizes of the fixed arrays (DESIGN.md: files <= 4, pages <= 8, threads <= 8,
-// processes <= 4).
+// processes <= 4), and the limits a scenario must keep to fit them. These are
+// the only definitions of the limits: the scenario parser uses them.
 const (
-	MaxFiles   = 4  // inodes (regular files)
-	MaxDirs    = 4  // directories
-	MaxPages   = 8  // pages per file
-	MaxThreads = 9  // threads: 8 of the scenario and the journal thread
-	MaxProcs   = 4  // processes (each one mm)
-	MaxVMAs    = 4  // VMA slots per process
-	MaxOpen    = 8  // struct file slots
-	MaxBlocks  = 40 // pmem blocks
-	MaxRegs    = 16 // scratch registers per thread
+	MaxFiles           = 4  // inodes (regular files)
+	MaxDirs            = 4  // directories
+	MaxPages           = 8  // pages per file
+	MaxScenarioThreads = 8  // threads a scenario declares
+	MaxThreads         = 9  // MaxScenarioThreads and the journal thread
+	MaxProcs           = 4  // processes (each one mm)
+	MaxVMAs            = 4  // VMA slots per process: mmap statements of a process
+	MaxOpen            = 8  // struct file slots: open statements of a scenario
+	MaxBlocks          = 40 // pmem blocks
+	MaxRegs            = 20 // registers per thread (regs.go)
+	MaxStmts           = 32 // statements per thread
+	MaxValues          = 200
+	// MaxVersions is how many data-changing statements (store, write,
+	// truncate, punch, reflink) a scenario may have: each starts a data
+	// version of a page, and versions are bytes.
+	MaxVersions = 250
 )
 
 // Kind is the kind of an operations table: the inode's address_space_operations, a
@@ -169,6 +177,27 @@ const (
 	ExtShared                 // block shared with another file (reflink)
 )
 
+// ExtentNames names the extent states, indexed by them (the scenario syntax).
+var ExtentNames = [...]string{"hole", "unwritten", "written", "shared"}
+
+// ExtentName names extent state ext.
+func ExtentName(ext uint8) string {
+	if int(ext) < len(ExtentNames) {
+		return ExtentNames[ext]
+	}
+	return "invalid"
+}
+
+// ExtentByName finds an extent state by its name.
+func ExtentByName(name string) (uint8, bool) {
+	for i, n := range ExtentNames {
+		if n == name {
+			return uint8(i), true
+		}
+	}
+	return 0, false
+}
+
 // Inode is one regular file: its committed on-disk part, its in-memory metadata
 // (what the running transaction has changed), its in-core part (meaningful while
 // InCore is set), and the durability obligations the kernel has made about it.
@@ -187,7 +216,9 @@ type Inode struct {
 	Aops      Kind  // inode->i_mapping->a_ops kind
 	DontCache uint8 // I_DONTCACHE (d_mark_dontcache): evict at the last iput
 	Refs      uint8 // struct files referring to the inode (a VMA holds its file)
-	AopsBusy  uint8 // threads inside an ops call on the inode (->fault, ->page_mkwrite, an a_ops call)
+	// Proposal is proposal-private state of the inode: a proposal's file says
+	// what it holds (flip-aops-refcount: the ops calls in progress).
+	Proposal uint8
 
 	// Metadata. Size, Block and Ext are the in-memory values; the D* fields are
 	// what the last committed transaction wrote (what recovery finds).
@@ -312,9 +343,8 @@ type Thread struct {
 	Path   uint8 // PathID of the kernel path in progress; 0 at a statement boundary
 	Step   uint8 // step index within Path
 	Status uint8
-	R      [MaxRegs]uint8 // scratch registers of the path in progress
-	_      [4]uint8
-	Held   uint64 // LockID bits of the locks held
+	R      [MaxRegs]uint8 // registers of the path in progress, read through views (regs.go)
+	Held   uint64         // LockID bits of the locks held
 }
 
 // Block is one pmem block.
@@ -335,6 +365,9 @@ type Block struct {
 	MTag  uint8
 	MVer  uint8
 	NT    uint8 // written by kernel non-temporal stores not yet fenced
+	// External: a file outside the scenario shares the block too (a page
+	// declared extents=shared), so it is never freed.
+	External uint8
 }
 
 // State is the whole simulated kernel.

@@ -7,7 +7,11 @@
 // including those whose kernel paths are not modeled yet; Build reports those.
 package scenarios
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/daxsim/daxsim/model"
+)
 
 // Pos is a position in a scenario file. Line and Col are 1-based; Col counts bytes.
 type Pos struct {
@@ -27,74 +31,15 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
 
-// Op is a statement kind (one system call or user action).
-type Op uint8
-
-// The statements of SPEC.md section 3, in the order of its table.
-const (
-	OpInvalid   Op = iota
-	OpOpen         // open FILE ro|rw [sync|dsync] as FD
-	OpClose        // close FD
-	OpMmap         // mmap FD PAGES FLAGS ro|rw as MAP
-	OpMunmap       // munmap MAP
-	OpLoad         // load MAP PAGE
-	OpStore        // store MAP PAGE VALUE
-	OpFlush        // flush MAP PAGE
-	OpMsync        // msync MAP
-	OpFsync        // fsync FD
-	OpFdatasync    // fdatasync FD
-	OpRead         // read FD PAGE
-	OpWrite        // write FD PAGE VALUE  |  write FD PAGE from MAP PAGE
-	OpTruncate     // truncate FD PAGES   (PAGES: the new size in pages, a single N)
-	OpPunch        // punch FD PAGES
-	OpFallocate    // fallocate FD PAGES
-	OpReflink      // reflink FD PAGE FD2 PAGE
-	OpDefrag       // defrag FD PAGE
-	OpSetflag      // setflag FD dax=on|off  /  setflag FD immutable=on|off
-	OpSeal         // seal FD iomap
-	OpDaxfile      // daxfile FD on|off
-	OpMincore      // mincore MAP PAGE
-	OpStatx        // statx FD
-	OpRename       // rename FILE DIR
-	OpEvict        // evict FILE
-	numOps
-)
-
-var opNames = [...]string{
-	OpInvalid: "invalid", OpOpen: "open", OpClose: "close", OpMmap: "mmap", OpMunmap: "munmap",
-	OpLoad: "load", OpStore: "store", OpFlush: "flush", OpMsync: "msync", OpFsync: "fsync",
-	OpFdatasync: "fdatasync", OpRead: "read", OpWrite: "write", OpTruncate: "truncate",
-	OpPunch: "punch", OpFallocate: "fallocate", OpReflink: "reflink", OpDefrag: "defrag",
-	OpSetflag: "setflag", OpSeal: "seal", OpDaxfile: "daxfile", OpMincore: "mincore",
-	OpStatx: "statx", OpRename: "rename", OpEvict: "evict",
-}
-
-func (o Op) String() string {
-	if int(o) < len(opNames) {
-		return opNames[o]
-	}
-	return fmt.Sprintf("op(%d)", o)
-}
-
-// OpByName returns the statement kind with that keyword.
-func OpByName(s string) (Op, bool) {
-	for i := Op(1); i < numOps; i++ {
-		if opNames[i] == s {
-			return i, true
-		}
-	}
-	return OpInvalid, false
-}
-
 // PageRange is PAGES: N or N-M, inclusive, 0-based page indexes.
 type PageRange struct{ Lo, Hi int }
 
 // Stmt is one statement of a thread. Which fields are set depends on Op; names
 // of bindings (FD, Map, Bind) are local to the thread.
 type Stmt struct {
-	Op   Op
-	Pos  Pos    // position of the keyword
-	Text string // the statement's source text, trimmed, comment removed
+	Op   model.Op // setflag FD immutable= is model.OpSetflagImmutable
+	Pos  Pos      // position of the keyword
+	Text string   // the statement's source text, trimmed, comment removed
 
 	File  string    // open, rename, evict: the file name
 	Dir   string    // rename: the target directory
@@ -112,8 +57,7 @@ type Stmt struct {
 	// SrcFile is the file of the mapping a "write FD PAGE from MAP PAGE" copies
 	// from (Map and Page2 name the mapping and its page).
 	SrcFile string
-	Flag    string // setflag: "dax" or "immutable"; seal: "iomap"
-	On      bool   // setflag, daxfile: on (true) / off (false)
+	On      bool // setflag, daxfile: on (true) / off (false)
 }
 
 // Dir is a "dir NAME dax=on|off" directive.
@@ -126,10 +70,10 @@ type Dir struct {
 // File is a "file NAME pages=N [dax=on|off] [extents=...] [in=DIR]" directive.
 type File struct {
 	Name    string
-	Pages   int      // 1..8
-	DAX     bool     // the on-disk FS_XFLAG_DAX (default off)
-	Extents []string // one of hole|unwritten|written|shared per page (default written)
-	In      string   // parent directory, "" for the root
+	Pages   int     // 1..8
+	DAX     bool    // the on-disk FS_XFLAG_DAX (default off)
+	Extents []uint8 // model.ExtHole... per page (default written)
+	In      string  // parent directory, "" for the root
 	Pos     Pos
 }
 
@@ -192,17 +136,6 @@ type Scenario struct {
 	Expects   []Expect
 }
 
-// Limits of the model (DESIGN.md: the state is a fixed-size value).
-const (
-	MaxFiles     = 4
-	MaxDirs      = 4
-	MaxPages     = 8
-	MaxThreads   = 8
-	MaxProcs     = 4
-	MaxStmts     = 32 // statements per thread
-	MaxBindings  = 8  // names bound with "as" per thread
-	MaxValues    = 200
-	MaxMappings  = 4 // mmap statements per process (summed over its threads)
-	MaxOpenFiles = 8 // open statements in the whole scenario
-	MaxBlocks    = 40
-)
+// MaxBindings is how many names a thread may bind with "as". The other limits
+// of a scenario are the model's (model.MaxFiles, model.MaxStmts...).
+const MaxBindings = 8

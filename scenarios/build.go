@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
 )
 
@@ -30,21 +31,28 @@ func Build(scn *Scenario, opt Options) (*Built, error) {
 	if opt.Proposal != "" {
 		name = opt.Proposal
 	}
-	k, err := proposals.Kernel(name, scn.FS)
+	fs, ok := model.FSByName(scn.FS)
+	if !ok {
+		return nil, &Error{Pos: Pos{File: scn.Path, Line: 1, Col: 1}, Msg: fmt.Sprintf("unknown filesystem %q", scn.FS)}
+	}
+	k, err := proposals.Kernel(name, fs)
 	if err != nil {
 		return nil, &Error{Pos: pos, Msg: err.Error()}
 	}
-	for j, m := range append(append([]string(nil), scn.Mutants...), opt.Mutants...) {
-		mut, ok := model.MutantByName(m)
-		if !ok {
+	names := append(append([]string(nil), scn.Mutants...), opt.Mutants...)
+	for j, m := range names {
+		if _, ok := mutants.Lookup(m); !ok {
 			p := Pos{File: scn.Path, Line: 1, Col: 1}
 			if j < len(scn.MutantPos) {
 				p = scn.MutantPos[j]
 			}
 			return nil, &Error{Pos: p, Msg: fmt.Sprintf("unknown mutant %q (see 'daxsim mutants')", m)}
 		}
-		k.Bugs |= mut.Bug
 	}
+	if err := mutants.Apply(k, names); err != nil {
+		return nil, &Error{Pos: pos, Msg: err.Error()}
+	}
+	k.Seal()
 	if opt.Crash != "" {
 		scn.Crash = opt.Crash
 	}
@@ -80,9 +88,9 @@ func Build(scn *Scenario, opt Options) (*Built, error) {
 	for _, th := range scn.Threads {
 		for _, s := range th.Stmts {
 			switch s.Op {
-			case OpStore, OpWrite, OpTruncate, OpPunch, OpReflink:
-				if writes++; writes > 250 {
-					return nil, &Error{Pos: s.Pos, Msg: "more than 250 data-changing statements: the model counts data versions in a byte"}
+			case model.OpStore, model.OpWrite, model.OpTruncate, model.OpPunch, model.OpReflink:
+				if writes++; writes > model.MaxVersions {
+					return nil, &Error{Pos: s.Pos, Msg: fmt.Sprintf("more than %d data-changing statements: the model counts data versions in a byte", model.MaxVersions)}
 				}
 			}
 		}
@@ -122,20 +130,18 @@ func (b *Built) addFile(i int) error {
 		in.Parent = uint8(indexOf(k.Dirs, f.In) + 1)
 	}
 	for pg, ext := range f.Extents {
-		switch ext {
-		case "hole":
-			in.Ext[pg] = model.ExtHole
+		in.Ext[pg] = ext
+		if ext == model.ExtHole {
 			continue
-		case "written":
-			in.Ext[pg] = model.ExtWritten
-		case "unwritten":
-			in.Ext[pg] = model.ExtUnwritten
-		default:
-			return &Error{Pos: f.Pos, Msg: fmt.Sprintf("extents=%s is not modeled yet (issue #3)", ext)}
 		}
 		blk, ok := b.Init.AllocBlock(i)
 		if !ok {
 			return &Error{Pos: f.Pos, Msg: "out of pmem blocks"}
+		}
+		if ext == model.ExtShared {
+			// A clone outside the scenario shares the block: writes copy it,
+			// and freeing this file's extent leaves it allocated.
+			b.Init.Blocks[blk].External = 1
 		}
 		in.Block[pg] = uint8(blk + 1)
 		in.DBlock[pg], in.DExt[pg] = in.Block[pg], in.Ext[pg]
@@ -167,12 +173,9 @@ func (b *Built) addThread(th Thread, slots *slotAllocator) error {
 	fdInode := map[string]int{}
 	maps := map[string]int{} // MAP binding -> VMA slot
 	for _, s := range th.Stmts {
-		st := model.Stmt{Op: model.Op(s.Op), Text: s.Text, Line: s.Pos.Line, Inode: indexOf(k.Files, s.File),
-			Write: s.Write, Page: s.Page, Page2: s.Page2, Lo: s.Pages.Lo, Hi: s.Pages.Hi, Flag: s.Flag, On: s.On,
+		st := model.Stmt{Op: s.Op, Text: s.Text, Line: s.Pos.Line, Inode: indexOf(k.Files, s.File),
+			Write: s.Write, Page: s.Page, Page2: s.Page2, Lo: s.Pages.Lo, Hi: s.Pages.Hi, On: s.On,
 			Dir: indexOf(k.Dirs, s.Dir), File: -1, VMA: -1, File2: -1}
-		if s.Op == OpSetflag && s.Flag == "immutable" {
-			st.Op = model.OpSetflagImmutable
-		}
 		switch s.Sync {
 		case "sync":
 			st.Sync = 1
@@ -189,7 +192,7 @@ func (b *Built) addThread(th Thread, slots *slotAllocator) error {
 		if s.Map != "" {
 			st.VMA = maps[s.Map]
 		}
-		st.FromMap = s.Op == OpWrite && s.Map != ""
+		st.FromMap = s.Op == model.OpWrite && s.Map != ""
 		if s.Value != "" {
 			st.Val = k.ParseResultOrIntern(s.Value)
 		}
@@ -197,19 +200,16 @@ func (b *Built) addThread(th Thread, slots *slotAllocator) error {
 			st.Flags |= mmapFlag(f)
 		}
 		switch s.Op {
-		case OpOpen:
+		case model.OpOpen:
 			st.File = slots.files
 			fds[s.Bind] = slots.files
 			fdInode[s.Bind] = st.Inode
 			slots.files++
-		case OpMmap:
+		case model.OpMmap:
 			st.VMA = slots.vmas[proc]
 			maps[s.Bind] = slots.vmas[proc]
 			k.VMANames[proc][slots.vmas[proc]] = s.Bind
 			slots.vmas[proc]++
-		}
-		if ok, why := k.Modeled(&st); !ok {
-			return &Error{Pos: s.Pos, Msg: fmt.Sprintf("%q: %s under proposal %s", s.Text, why, k.Proposal)}
 		}
 		info.Prog = append(info.Prog, st)
 	}

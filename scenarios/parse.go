@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/daxsim/daxsim/model"
 )
 
 // ParseOptions lists the names the parser checks references against. A nil list
@@ -348,7 +350,7 @@ func (p *parser) line(ln srcLine) error {
 		}
 		return d(p, c, kw)
 	}
-	if op, ok := OpByName(kw.text); ok {
+	if op, ok := model.OpByName(kw.text); ok {
 		if p.cur == nil {
 			return c.errAt(kw, "statement outside a thread: %q needs a \"thread NAME PROCESS\" line before it", kw.text)
 		}
@@ -496,7 +498,7 @@ func (p *parser) limit(c *cursor, kw token, n, max int, what string) error {
 	return nil
 }
 
-// dDevice parses "device blocks=N", the pmem device size (1..MaxBlocks).
+// dDevice parses "device blocks=N", the pmem device size (1..model.MaxBlocks).
 func (p *parser) dDevice(c *cursor, kw token) error {
 	opts, err := c.options("blocks")
 	if err != nil {
@@ -508,15 +510,15 @@ func (p *parser) dDevice(c *cursor, kw token) error {
 	}
 	_, v, _ := splitKV(t)
 	n, ok := parseNum(v.text)
-	if !ok || n < 1 || n > MaxBlocks {
-		return c.errAt(v, "expected a number of blocks from 1 to %d, found %q", MaxBlocks, v.text)
+	if !ok || n < 1 || n > model.MaxBlocks {
+		return c.errAt(v, "expected a number of blocks from 1 to %d, found %q", model.MaxBlocks, v.text)
 	}
 	p.sc.Blocks = n
 	return nil
 }
 
 func (p *parser) dDir(c *cursor, kw token) error {
-	if err := p.limit(c, kw, len(p.sc.Dirs), MaxDirs, "dirs"); err != nil {
+	if err := p.limit(c, kw, len(p.sc.Dirs), model.MaxDirs, "dirs"); err != nil {
 		return err
 	}
 	t, err := p.newName(c, "dir", p.dirs)
@@ -561,7 +563,7 @@ func (c *cursor) options(keys ...string) (map[string]token, error) {
 }
 
 func (p *parser) dFile(c *cursor, kw token) error {
-	if err := p.limit(c, kw, len(p.sc.Files), MaxFiles, "files"); err != nil {
+	if err := p.limit(c, kw, len(p.sc.Files), model.MaxFiles, "files"); err != nil {
 		return err
 	}
 	t, err := p.newName(c, "file", p.files)
@@ -588,8 +590,8 @@ func (p *parser) fileOptions(c *cursor, f *File, opts map[string]token) error {
 	}
 	_, v, _ := splitKV(pt)
 	n, ok := parseNum(v.text)
-	if !ok || n < 1 || n > MaxPages {
-		return c.expected(pt, fmt.Sprintf("pages=N with N in 1..%d", MaxPages))
+	if !ok || n < 1 || n > model.MaxPages {
+		return c.expected(pt, fmt.Sprintf("pages=N with N in 1..%d", model.MaxPages))
 	}
 	f.Pages = n
 	var err error
@@ -611,22 +613,21 @@ func (p *parser) fileOptions(c *cursor, f *File, opts map[string]token) error {
 	return nil
 }
 
-var extentKinds = []string{"hole", "unwritten", "written", "shared"}
-
 // extents parses extents=K or extents=K1,...,Kn (n = pages); default written.
-func (c *cursor) extents(opts map[string]token, pages int) ([]string, error) {
+func (c *cursor) extents(opts map[string]token, pages int) ([]uint8, error) {
 	t, ok := opts["extents"]
 	if !ok {
 		t = token{text: "extents=written"}
 	}
 	_, v, _ := splitKV(t)
 	parts := splitList(v)
-	var out []string
+	var out []uint8
 	for _, part := range parts {
-		if !contains(extentKinds, part.text) {
-			return nil, c.expected(part, "an extent kind "+joinOr(extentKinds))
+		ext, ok := model.ExtentByName(part.text)
+		if !ok {
+			return nil, c.expected(part, "an extent kind "+joinOr(model.ExtentNames[:]))
 		}
-		out = append(out, part.text)
+		out = append(out, ext)
 	}
 	if len(parts) == 1 {
 		for len(out) < pages {
@@ -640,7 +641,7 @@ func (c *cursor) extents(opts map[string]token, pages int) ([]string, error) {
 }
 
 func (p *parser) dProcess(c *cursor, kw token) error {
-	if err := p.limit(c, kw, len(p.sc.Procs), MaxProcs, "processes"); err != nil {
+	if err := p.limit(c, kw, len(p.sc.Procs), model.MaxProcs, "processes"); err != nil {
 		return err
 	}
 	t, err := p.newName(c, "process", p.procs)
@@ -690,7 +691,7 @@ func (c *cursor) caps(t token) ([]string, error) {
 }
 
 func (p *parser) dThread(c *cursor, kw token) error {
-	if err := p.limit(c, kw, len(p.sc.Threads), MaxThreads, "threads"); err != nil {
+	if err := p.limit(c, kw, len(p.sc.Threads), model.MaxScenarioThreads, "threads"); err != nil {
 		return err
 	}
 	t, err := p.newName(c, "thread", p.threads)
@@ -821,39 +822,39 @@ func isResult(s string) bool {
 
 type stmtFunc func(*parser, *cursor, *Stmt) error
 
-var stmtFuncs = [numOps]stmtFunc{
-	OpOpen:      (*parser).sOpen,
-	OpClose:     (*parser).sFD,
-	OpMmap:      (*parser).sMmap,
-	OpMunmap:    (*parser).sMap,
-	OpLoad:      (*parser).sMapPage,
-	OpStore:     (*parser).sStore,
-	OpFlush:     (*parser).sMapPage,
-	OpMsync:     (*parser).sMap,
-	OpFsync:     (*parser).sFD,
-	OpFdatasync: (*parser).sFD,
-	OpRead:      (*parser).sFDPage,
-	OpWrite:     (*parser).sWrite,
-	OpTruncate:  (*parser).sTruncate,
-	OpPunch:     (*parser).sFDPages,
-	OpFallocate: (*parser).sFDPages,
-	OpReflink:   (*parser).sReflink,
-	OpDefrag:    (*parser).sFDPage,
-	OpSetflag:   (*parser).sSetflag,
-	OpSeal:      (*parser).sSeal,
-	OpDaxfile:   (*parser).sDaxfile,
-	OpMincore:   (*parser).sMapPage,
-	OpStatx:     (*parser).sFD,
-	OpRename:    (*parser).sRename,
-	OpEvict:     (*parser).sEvict,
+var stmtFuncs = [model.NumOps]stmtFunc{
+	model.OpOpen:      (*parser).sOpen,
+	model.OpClose:     (*parser).sFD,
+	model.OpMmap:      (*parser).sMmap,
+	model.OpMunmap:    (*parser).sMap,
+	model.OpLoad:      (*parser).sMapPage,
+	model.OpStore:     (*parser).sStore,
+	model.OpFlush:     (*parser).sMapPage,
+	model.OpMsync:     (*parser).sMap,
+	model.OpFsync:     (*parser).sFD,
+	model.OpFdatasync: (*parser).sFD,
+	model.OpRead:      (*parser).sFDPage,
+	model.OpWrite:     (*parser).sWrite,
+	model.OpTruncate:  (*parser).sTruncate,
+	model.OpPunch:     (*parser).sFDPages,
+	model.OpFallocate: (*parser).sFDPages,
+	model.OpReflink:   (*parser).sReflink,
+	model.OpDefrag:    (*parser).sFDPage,
+	model.OpSetflag:   (*parser).sSetflag,
+	model.OpSeal:      (*parser).sSeal,
+	model.OpDaxfile:   (*parser).sDaxfile,
+	model.OpMincore:   (*parser).sMapPage,
+	model.OpStatx:     (*parser).sFD,
+	model.OpRename:    (*parser).sRename,
+	model.OpEvict:     (*parser).sEvict,
 }
 
 func (p *parser) thread() *Thread { return &p.sc.Threads[p.cur.idx] }
 
-func (p *parser) statement(c *cursor, kw token, op Op) error {
+func (p *parser) statement(c *cursor, kw token, op model.Op) error {
 	th := p.thread()
-	if len(th.Stmts) >= MaxStmts {
-		return c.errAt(kw, "too many statements in thread %s (at most %d)", th.Name, MaxStmts)
+	if len(th.Stmts) >= model.MaxStmts {
+		return c.errAt(kw, "too many statements in thread %s (at most %d)", th.Name, model.MaxStmts)
 	}
 	s := Stmt{Op: op, Pos: p.pos(c.ln.num, kw.col), Text: c.ln.text}
 	if err := stmtFuncs[op](p, c, &s); err != nil {
@@ -966,8 +967,8 @@ func (p *parser) value(c *cursor) (string, error) {
 	if !isValue(t.text) {
 		return "", c.expected(t, "a VALUE ([A-Z][A-Z0-9]*)")
 	}
-	if !p.values[t.text] && len(p.values) >= MaxValues {
-		return "", c.errAt(t, "too many distinct values (at most %d)", MaxValues)
+	if !p.values[t.text] && len(p.values) >= model.MaxValues {
+		return "", c.errAt(t, "too many distinct values (at most %d)", model.MaxValues)
 	}
 	p.values[t.text] = true
 	return t.text, nil
@@ -979,8 +980,8 @@ func (p *parser) mode(c *cursor) (bool, error) {
 }
 
 func (p *parser) sOpen(c *cursor, s *Stmt) error {
-	if p.opens >= MaxOpenFiles {
-		return c.errAt(c.ln.toks[0], "too many open statements (at most %d in a scenario)", MaxOpenFiles)
+	if p.opens >= model.MaxOpen {
+		return c.errAt(c.ln.toks[0], "too many open statements (at most %d in a scenario)", model.MaxOpen)
 	}
 	var err error
 	if s.File, err = p.file(c); err != nil {
@@ -1082,13 +1083,13 @@ func (p *parser) sTruncate(c *cursor, s *Stmt) error {
 	if err := p.sFD(c, s); err != nil {
 		return err
 	}
-	what := fmt.Sprintf("a size in pages 0..%d", MaxPages)
+	what := fmt.Sprintf("a size in pages 0..%d", model.MaxPages)
 	t, err := c.next(what)
 	if err != nil {
 		return err
 	}
 	n, ok := parseNum(t.text)
-	if !ok || n > MaxPages {
+	if !ok || n > model.MaxPages {
 		return c.expected(t, what)
 	}
 	s.Pages = PageRange{n, n}
@@ -1116,8 +1117,8 @@ func (p *parser) sMmap(c *cursor, s *Stmt) error {
 		return err
 	}
 	th := p.thread()
-	if p.mmaps[th.Process] >= MaxMappings {
-		return c.errAt(c.ln.toks[0], "too many mmap statements in process %s (at most %d)", th.Process, MaxMappings)
+	if p.mmaps[th.Process] >= model.MaxVMAs {
+		return c.errAt(c.ln.toks[0], "too many mmap statements in process %s (at most %d)", th.Process, model.MaxVMAs)
 	}
 	if s.Pages, err = p.pages(c, s.File); err != nil {
 		return err
@@ -1175,7 +1176,10 @@ func (p *parser) sSetflag(c *cursor, s *Stmt) error {
 	if (k != "dax" && k != "immutable") || (v.text != "on" && v.text != "off") {
 		return c.expected(t, what)
 	}
-	s.Flag, s.On = k, v.text == "on"
+	if k == "immutable" {
+		s.Op = model.OpSetflagImmutable
+	}
+	s.On = v.text == "on"
 	return nil
 }
 
@@ -1183,8 +1187,7 @@ func (p *parser) sSeal(c *cursor, s *Stmt) error {
 	if err := p.sFD(c, s); err != nil {
 		return err
 	}
-	t, err := c.oneOf("iomap")
-	s.Flag = t.text
+	_, err := c.oneOf("iomap")
 	return err
 }
 

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/daxsim/daxsim/model"
 )
 
 const fullSrc = `# a scenario that uses every directive and statement
@@ -92,8 +94,8 @@ func TestParseFullDirectives(t *testing.T) {
 		{"Crash", sc.Crash, "fences"},
 		{"Dirs", sc.Dirs, []Dir{{"d", true, Pos{"full.scn", 7, 1}}, {"e", false, Pos{"full.scn", 8, 1}}}},
 		{"Files", sc.Files, []File{
-			{"f", 2, true, []string{"written", "written"}, "", Pos{"full.scn", 9, 1}},
-			{"g", 3, false, []string{"hole", "unwritten", "shared"}, "d", Pos{"full.scn", 10, 1}},
+			{"f", 2, true, []uint8{model.ExtWritten, model.ExtWritten}, "", Pos{"full.scn", 9, 1}},
+			{"g", 3, false, []uint8{model.ExtHole, model.ExtUnwritten, model.ExtShared}, "d", Pos{"full.scn", 10, 1}},
 		}},
 		{"Procs", sc.Procs, []Process{
 			{"app", 1000, nil, Pos{"full.scn", 11, 1}},
@@ -128,38 +130,38 @@ func TestParseFullStatements(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]Stmt{{
-		{Op: OpOpen, Text: "open f rw as fd1", File: "f", Bind: "fd1", Write: true},
-		{Op: OpMmap, Text: "mmap fd1 0-1 shared,sync rw as m1", File: "f", FD: "fd1", Bind: "m1", Write: true,
+		{Op: model.OpOpen, Text: "open f rw as fd1", File: "f", Bind: "fd1", Write: true},
+		{Op: model.OpMmap, Text: "mmap fd1 0-1 shared,sync rw as m1", File: "f", FD: "fd1", Bind: "m1", Write: true,
 			Pages: PageRange{0, 1}, Flags: []string{"shared", "sync"}},
-		{Op: OpStore, Text: "store m1 0 A", File: "f", Map: "m1", Page: 0, Value: "A"},
-		{Op: OpFlush, Text: "flush m1 0", File: "f", Map: "m1"},
-		{Op: OpLoad, Text: "load m1 1", File: "f", Map: "m1", Page: 1},
-		{Op: OpMincore, Text: "mincore m1 1", File: "f", Map: "m1", Page: 1},
-		{Op: OpMsync, Text: "msync m1", File: "f", Map: "m1"},
-		{Op: OpMunmap, Text: "munmap m1", File: "f", Map: "m1"},
-		{Op: OpFsync, Text: "fsync fd1", File: "f", FD: "fd1"},
-		{Op: OpFdatasync, Text: "fdatasync fd1", File: "f", FD: "fd1"},
-		{Op: OpRead, Text: "read fd1 1", File: "f", FD: "fd1", Page: 1},
-		{Op: OpWrite, Text: "write fd1 0 B2", File: "f", FD: "fd1", Value: "B2"},
-		{Op: OpTruncate, Text: "truncate fd1 0", File: "f", FD: "fd1", Pages: PageRange{0, 0}},
-		{Op: OpPunch, Text: "punch fd1 0-1", File: "f", FD: "fd1", Pages: PageRange{0, 1}},
-		{Op: OpFallocate, Text: "fallocate fd1 1", File: "f", FD: "fd1", Pages: PageRange{1, 1}},
-		{Op: OpDefrag, Text: "defrag fd1 0", File: "f", FD: "fd1"},
-		{Op: OpStatx, Text: "statx fd1", File: "f", FD: "fd1"},
-		{Op: OpClose, Text: "close fd1", File: "f", FD: "fd1"},
+		{Op: model.OpStore, Text: "store m1 0 A", File: "f", Map: "m1", Page: 0, Value: "A"},
+		{Op: model.OpFlush, Text: "flush m1 0", File: "f", Map: "m1"},
+		{Op: model.OpLoad, Text: "load m1 1", File: "f", Map: "m1", Page: 1},
+		{Op: model.OpMincore, Text: "mincore m1 1", File: "f", Map: "m1", Page: 1},
+		{Op: model.OpMsync, Text: "msync m1", File: "f", Map: "m1"},
+		{Op: model.OpMunmap, Text: "munmap m1", File: "f", Map: "m1"},
+		{Op: model.OpFsync, Text: "fsync fd1", File: "f", FD: "fd1"},
+		{Op: model.OpFdatasync, Text: "fdatasync fd1", File: "f", FD: "fd1"},
+		{Op: model.OpRead, Text: "read fd1 1", File: "f", FD: "fd1", Page: 1},
+		{Op: model.OpWrite, Text: "write fd1 0 B2", File: "f", FD: "fd1", Value: "B2"},
+		{Op: model.OpTruncate, Text: "truncate fd1 0", File: "f", FD: "fd1", Pages: PageRange{0, 0}},
+		{Op: model.OpPunch, Text: "punch fd1 0-1", File: "f", FD: "fd1", Pages: PageRange{0, 1}},
+		{Op: model.OpFallocate, Text: "fallocate fd1 1", File: "f", FD: "fd1", Pages: PageRange{1, 1}},
+		{Op: model.OpDefrag, Text: "defrag fd1 0", File: "f", FD: "fd1"},
+		{Op: model.OpStatx, Text: "statx fd1", File: "f", FD: "fd1"},
+		{Op: model.OpClose, Text: "close fd1", File: "f", FD: "fd1"},
 	}, {
-		{Op: OpOpen, Text: "open g ro dsync as fd", File: "g", Bind: "fd", Sync: "dsync"},
-		{Op: OpOpen, Text: "open f rw sync as fd2", File: "f", Bind: "fd2", Write: true, Sync: "sync"},
-		{Op: OpReflink, Text: "reflink fd2 1 fd 2", File: "f", FD: "fd2", Page: 1, FD2: "fd", Page2: 2},
-		{Op: OpSetflag, Text: "setflag fd dax=off", File: "g", FD: "fd", Flag: "dax"},
-		{Op: OpSetflag, Text: "setflag fd2 immutable=on", File: "f", FD: "fd2", Flag: "immutable", On: true},
-		{Op: OpSeal, Text: "seal fd2 iomap", File: "f", FD: "fd2", Flag: "iomap"},
-		{Op: OpDaxfile, Text: "daxfile fd on", File: "g", FD: "fd", On: true},
-		{Op: OpMmap, Text: "mmap fd 2 private,direct,private ro as m", File: "g", FD: "fd", Bind: "m",
+		{Op: model.OpOpen, Text: "open g ro dsync as fd", File: "g", Bind: "fd", Sync: "dsync"},
+		{Op: model.OpOpen, Text: "open f rw sync as fd2", File: "f", Bind: "fd2", Write: true, Sync: "sync"},
+		{Op: model.OpReflink, Text: "reflink fd2 1 fd 2", File: "f", FD: "fd2", Page: 1, FD2: "fd", Page2: 2},
+		{Op: model.OpSetflag, Text: "setflag fd dax=off", File: "g", FD: "fd"},
+		{Op: model.OpSetflagImmutable, Text: "setflag fd2 immutable=on", File: "f", FD: "fd2", On: true},
+		{Op: model.OpSeal, Text: "seal fd2 iomap", File: "f", FD: "fd2"},
+		{Op: model.OpDaxfile, Text: "daxfile fd on", File: "g", FD: "fd", On: true},
+		{Op: model.OpMmap, Text: "mmap fd 2 private,direct,private ro as m", File: "g", FD: "fd", Bind: "m",
 			Pages: PageRange{2, 2}, Flags: []string{"private", "direct"}},
-		{Op: OpStore, Text: "store m 2 A", File: "g", Map: "m", Page: 2, Value: "A"},
-		{Op: OpRename, Text: "rename g e", File: "g", Dir: "e"},
-		{Op: OpEvict, Text: "evict f", File: "f"},
+		{Op: model.OpStore, Text: "store m 2 A", File: "g", Map: "m", Page: 2, Value: "A"},
+		{Op: model.OpRename, Text: "rename g e", File: "g", Dir: "e"},
+		{Op: model.OpEvict, Text: "evict f", File: "f"},
 	}}
 	firstLine := []int{15, 34}
 	indent := []int{3, 2}
@@ -190,7 +192,7 @@ func TestParseDefaults(t *testing.T) {
 		t.Errorf("check all: Check=%v CheckPos=%v", sc.Check, sc.CheckPos)
 	}
 	f := sc.Files[0]
-	if f.DAX || f.In != "" || !reflect.DeepEqual(f.Extents, []string{"written", "written", "written"}) {
+	if f.DAX || f.In != "" || !reflect.DeepEqual(f.Extents, []uint8{model.ExtWritten, model.ExtWritten, model.ExtWritten}) {
 		t.Errorf("file defaults: %+v", f)
 	}
 }

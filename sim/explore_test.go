@@ -145,7 +145,7 @@ func lockKernel(orders ...[]int) *model.Kernel {
 		op   model.Op
 		path model.PathID
 	}{{model.OpStatx, model.PathStatx}, {model.OpEvict, model.PathEvict}, {model.OpRename, model.PathRename}}
-	k := model.NewKernel("ext4")
+	k := model.NewKernel(model.Ext4)
 	k.Proposal = "toy-locks"
 	k.Files = []string{"a", "b", "c", "d"}
 	k.Procs = []string{"p"}
@@ -157,11 +157,11 @@ func lockKernel(orders ...[]int) *model.Kernel {
 		for _, ino := range order {
 			l := model.LockIRwsem(ino)
 			names = append(names, k.Files[ino])
-			steps = append(steps, model.DownWrite("down_write(i_rwsem "+k.Files[ino]+")",
+			steps = append(steps, model.DownWrite("lock-"+k.Files[ino], "down_write(i_rwsem "+k.Files[ino]+")",
 				func(*model.Ctx) model.LockID { return l })...)
 		}
 		held := append([]int(nil), order...)
-		steps = append(steps, model.Step{Fn: "up_write all", Do: func(c *model.Ctx) model.Outcome {
+		steps = append(steps, model.Step{Label: "unlock", Fn: "up_write all", Do: func(c *model.Ctx) model.Outcome {
 			for j := len(held) - 1; j >= 0; j-- {
 				c.UpWrite(model.LockIRwsem(held[j]))
 			}
@@ -169,10 +169,10 @@ func lockKernel(orders ...[]int) *model.Kernel {
 		}})
 		text := "lock " + strings.Join(names, ",")
 		k.Paths[slots[i].path] = model.Path{Name: text, Steps: steps}
-		k.Entry[slots[i].op] = slots[i].path
 		k.Threads = append(k.Threads, model.ThreadInfo{Name: fmt.Sprintf("t%d", i), Proc: 0,
 			Prog: []model.Stmt{{Op: slots[i].op, Inode: 0, File: -1, VMA: -1, Dir: -1, Text: text}}})
 	}
+	k.Seal()
 	return k
 }
 
@@ -181,18 +181,18 @@ func lockKernel(orders ...[]int) *model.Kernel {
 // (a self-deadlock). Its state graph is a chain of 4 states, the last one stuck at
 // depth 3.
 func leakKernel() *model.Kernel {
-	k := model.NewKernel("ext4")
+	k := model.NewKernel(model.Ext4)
 	k.Proposal = "toy-leak"
 	k.Files = []string{"a"}
 	k.Procs = []string{"p"}
 	k.Values = []string{"0"}
 	take := func(*model.Ctx) model.LockID { return model.LockIRwsem(0) }
-	steps := append(model.DownWrite("down_write(i_rwsem a)", take),
-		model.Step{Fn: "return holding it", Do: func(c *model.Ctx) model.Outcome { return c.Return(model.ResOK) }})
+	steps := append(model.DownWrite("lock", "down_write(i_rwsem a)", take),
+		model.Step{Label: "return", Fn: "return holding it", Do: func(c *model.Ctx) model.Outcome { return c.Return(model.ResOK) }})
 	k.Paths[model.PathStatx] = model.Path{Name: "leak", Steps: steps}
-	k.Entry[model.OpStatx] = model.PathStatx
 	st := model.Stmt{Op: model.OpStatx, Inode: 0, File: -1, VMA: -1, Dir: -1, Text: "lock a and keep it"}
 	k.Threads = []model.ThreadInfo{{Name: "t0", Proc: 0, Prog: []model.Stmt{st, st}}}
+	k.Seal()
 	return k
 }
 

@@ -19,7 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/daxsim/daxsim/checker"
-	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
@@ -244,7 +244,7 @@ func combineExit(codes []int) int {
 
 // LoadOptions are the names the parser accepts.
 func parseOptions() scenarios.ParseOptions {
-	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: checker.Names(), Mutants: model.MutantNames()}
+	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: checker.Names(), Mutants: mutants.Names()}
 }
 
 // checkFile checks one scenario file. The text report goes to w; for the other
@@ -291,7 +291,7 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func cmdMutants(w io.Writer) int {
-	for _, m := range model.Mutants {
+	for _, m := range mutants.All() {
 		fmt.Fprintf(w, "%-28s breaks %-14s caught by testdata/mutants/%s.scn\n", m.Name, m.Breaks, m.Name)
 		fmt.Fprintf(w, "%-28s   %s\n%-28s   source: %s\n", "", m.What, "", m.Source)
 	}
@@ -300,11 +300,7 @@ func cmdMutants(w io.Writer) int {
 
 func cmdProposals(w io.Writer) int {
 	for _, p := range proposals.All() {
-		status := ""
-		if !p.Modeled() {
-			status = "  [not modeled yet: issue " + p.Issue + "]"
-		}
-		fmt.Fprintf(w, "%-20s %s (%s)%s\n", p.Name, p.Summary, p.Source, status)
+		fmt.Fprintf(w, "%-20s %s (%s)\n", p.Name, p.Summary, p.Source)
 	}
 	return checker.ExitOK
 }
@@ -351,9 +347,13 @@ func cmdExplain(args []string, w, stderr io.Writer) int {
 		return checker.ExitBadInput
 	}
 	fmt.Fprintf(w, "%s: %s\nsource: %s\n", p.Name, p.Summary, p.Source)
-	if !p.Modeled() {
-		fmt.Fprintf(w, "not modeled yet (issue %s)\n", p.Issue)
-		return checker.ExitOK
+	if len(p.Uses) > 0 {
+		fmt.Fprintf(w, "built from: %s\n", strings.Join(p.Uses, ", "))
+	}
+	if o := p.AllOverrides(); len(o) > 0 {
+		fmt.Fprintf(w, "overrides: %s\n", strings.Join(o, ", "))
+	} else {
+		fmt.Fprintln(w, "overrides: nothing (the baseline kernel)")
 	}
 	fmt.Fprintln(w, "rules:")
 	for _, r := range p.Rules {

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/daxsim/daxsim/checker"
-	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/model/mutants"
 )
 
 // TestMutantsCaught: every seeded kernel bug has a scenario under testdata/mutants
@@ -16,7 +16,7 @@ import (
 // the same scenario without the mutant fails those expect lines: the scenario
 // tells the buggy kernel from the correct one.
 func TestMutantsCaught(t *testing.T) {
-	for _, m := range model.Mutants {
+	for _, m := range mutants.All() {
 		t.Run(m.Name, func(t *testing.T) {
 			f := filepath.Join("../../testdata/mutants", m.Name+".scn")
 			src, err := os.ReadFile(f)

@@ -1,7 +1,5 @@
 package proposals
 
-import "github.com/daxsim/daxsim/model"
-
 // baseline: Linux 4.14 DAX, the kernel before MAP_SYNC. A DAX write fault
 // allocates a zeroed block in the running transaction and installs a writable PTE
 // at once; nothing commits that transaction before user space stores through the
@@ -25,6 +23,5 @@ func init() {
 			"flush-is-durable: violation, store + flush into a hole then a crash before the commit (testdata/scenarios/durability/baseline-flush.scn)",
 			"no-lost-block: pass on the same workload: nothing was promised",
 		},
-		Apply: func(k *model.Kernel) {},
 	})
 }

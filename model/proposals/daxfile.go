@@ -22,16 +22,18 @@ func init() {
 			"while set: block-map changes fail ETXTBSY, faults needing allocation get SIGBUS",
 			"a store flushed through any shared mapping of an S_DAXFILE inode is promised durable",
 		},
-		Verdicts: []string{"errors and durability in testdata/scenarios/proposals/daxfile.scn"},
+		Verdicts:  []string{"errors and durability in testdata/scenarios/proposals/daxfile.scn"},
+		Overrides: []string{"daxfile", "Gate", "UserFlushPromised"},
 		Apply: func(k *model.Kernel) {
-			k.Paths[model.PathDaxfile] = model.SealPath("daxfile",
-				func(c *model.Ctx) model.Result {
+			k.Paths[model.PathDaxfile] = sealCall{
+				name: "daxfile",
+				check: func(c *model.Ctx) model.Result {
 					if c.S.Inodes[c.St.Inode].SDax == 0 {
 						return model.ResEINVAL
 					}
 					return model.ResOK
 				},
-				func(c *model.Ctx) model.Result {
+				clear: func(c *model.Ctx) model.Result {
 					in := &c.S.Inodes[c.St.Inode]
 					if in.Immutable != 0 {
 						in.Immutable = 0
@@ -39,47 +41,17 @@ func init() {
 					}
 					return model.ResOK
 				},
-				true,
-				func(c *model.Ctx) {
+				prealloc: true,
+				set: func(c *model.Ctx) {
 					in := &c.S.Inodes[c.St.Inode]
 					if in.Immutable == 0 {
 						in.Immutable = 1
 						c.S.TakeInodeRef(c.St.Inode)
 					}
-				})
+				},
+			}.path()
 			k.Gate = frozenGate(model.ResETXTBSY, model.ResOK, model.ResETXTBSY)
 			k.UserFlushPromised = frozenFlushPromised
 		},
 	})
-}
-
-// frozenGate refuses changes to an inode whose block map is frozen (Immutable):
-// data writes get write, allocating writes alloc, layout changes layout, faults
-// needing allocation SIGBUS. The flag was set by a holder of CAP_LINUX_IMMUTABLE,
-// so a refusal is rightful.
-func frozenGate(layout, write, alloc model.Result) func(c *model.Ctx, op model.GateOp, i, lo, hi int) model.Result {
-	return func(c *model.Ctx, op model.GateOp, i, lo, hi int) model.Result {
-		if c.S.Inodes[i].Immutable == 0 {
-			return model.ResOK
-		}
-		r := layout
-		switch op {
-		case model.GateWrite:
-			r = write
-		case model.GateWriteAlloc:
-			r = alloc
-		case model.GateFaultAlloc:
-			r = model.ResSIGBUS
-		}
-		if r == model.ResOK {
-			return r
-		}
-		return c.Deny(r, -1, true)
-	}
-}
-
-// frozenFlushPromised: a flush through a shared mapping of a frozen inode is
-// promised durable.
-func frozenFlushPromised(c *model.Ctx, v *model.VMA) bool {
-	return v.Flags&model.VMShared != 0 && c.S.Inodes[c.St.Inode].Immutable != 0
 }

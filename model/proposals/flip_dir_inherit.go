@@ -20,6 +20,7 @@ func init() {
 			"aops-consistent: pass (testdata/scenarios/aops-swap/flip-dir-inherit.scn)",
 			"statx keeps the old mode after a rename until the inode is evicted (testdata/scenarios/dir-inherit-rename.scn)",
 		},
+		Overrides: []string{"Instantiate"},
 		Apply: func(k *model.Kernel) {
 			k.Instantiate = func(s *model.State, i int) {
 				in := &s.Inodes[i]

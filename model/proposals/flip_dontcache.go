@@ -20,19 +20,18 @@ func init() {
 			"aops-consistent, no-deadlock: pass (testdata/scenarios/aops-swap/flip-dontcache.scn)",
 			"statx shows the old mode until the last reference is dropped (testdata/scenarios/dontcache-statx.scn)",
 		},
-		Apply: applyFlipDontcache,
+		Overrides: []string{"setflag-dax"},
+		Apply:     applyFlipDontcache,
 	})
 }
 
 func applyFlipDontcache(k *model.Kernel) {
 	k.Paths[model.PathSetflagDax] = model.SetflagPath(model.Step{
-		Fn: "xfs_ioctl_setattr_prepare_dax: d_mark_dontcache",
+		Label: "mark-dontcache",
+		Fn:    "xfs_ioctl_setattr_prepare_dax: d_mark_dontcache",
 		Do: func(c *model.Ctx) model.Outcome {
 			if c.SetDiskDax() {
 				c.S.Inodes[c.St.Inode].DontCache = 1
-			}
-			if c.K.Bug(model.MutSetflagFlipsLive) {
-				c.S.SetSDax(c.St.Inode, c.St.On) // E.11: the pre-4.14 live flip
 			}
 			return c.SetflagDone(model.ResOK)
 		},

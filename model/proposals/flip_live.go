@@ -15,10 +15,12 @@ func init() {
 			"setflag dax= takes inode_lock, stores FS_XFLAG_DAX, and swaps S_DAX and the a_ops at once",
 			"faults, VMAs and xarray entries are not looked at",
 		},
-		Verdicts: []string{"aops-consistent: violation (testdata/scenarios/aops-swap/flip-live.scn)"},
+		Verdicts:  []string{"aops-consistent: violation (testdata/scenarios/aops-swap/flip-live.scn)"},
+		Overrides: []string{"setflag-dax"},
 		Apply: func(k *model.Kernel) {
 			k.Paths[model.PathSetflagDax] = model.SetflagPath(model.Step{
-				Fn: "xfs_diflags_to_linux: swap S_DAX and a_ops",
+				Label: "swap",
+				Fn:    "xfs_diflags_to_linux: swap S_DAX and a_ops",
 				Do: func(c *model.Ctx) model.Outcome {
 					c.SetDiskDax()
 					c.S.SetSDax(c.St.Inode, c.St.On)

@@ -17,11 +17,12 @@ func init() {
 			"unmap_mapping_range of the whole file, then deletes every xarray entry (waiting for entry locks; dirty pages are written back)",
 			"swaps S_DAX and the a_ops, unlocks; existing VMAs keep their vm_ops",
 		},
-		Verdicts: []string{"aops-consistent: violation through a VMA made before the flip (testdata/scenarios/aops-swap/flip-locked.scn)"},
+		Verdicts:  []string{"aops-consistent: violation through a VMA made before the flip (testdata/scenarios/aops-swap/flip-locked.scn)"},
+		Overrides: []string{"setflag-dax"},
 		Apply: func(k *model.Kernel) {
-			body := model.DownWrite("filemap_invalidate_lock", model.InvalidateLockOf)
+			body := model.DownWrite("invalidate-lock", "filemap_invalidate_lock", model.InvalidateLockOf)
 			body = append(body,
-				model.Step{Fn: "unmap_mapping_range; invalidate_inode_pages2", Do: func(c *model.Ctx) model.Outcome {
+				model.Step{Label: "invalidate", Fn: "unmap_mapping_range; invalidate_inode_pages2", Do: func(c *model.Ctx) model.Outcome {
 					if l, busy := c.S.LockedEntry(c.St.Inode); busy {
 						return c.Block(l)
 					}
@@ -29,7 +30,7 @@ func init() {
 					c.S.DeleteEntries(c.St.Inode)
 					return c.Next()
 				}},
-				model.Step{Fn: "swap S_DAX and a_ops; filemap_invalidate_unlock", Do: func(c *model.Ctx) model.Outcome {
+				model.Step{Label: "swap", Fn: "swap S_DAX and a_ops; filemap_invalidate_unlock", Do: func(c *model.Ctx) model.Outcome {
 					c.SetDiskDax()
 					c.S.SetSDax(c.St.Inode, c.St.On)
 					c.UpWrite(model.InvalidateLockOf(c))

@@ -15,18 +15,21 @@ func init() {
 			"setflag dax= takes inode_lock and checks that mapping->i_pages is empty (EBUSY otherwise)",
 			"then, in a later step, swaps S_DAX and the a_ops; faults are not excluded in between",
 		},
-		Verdicts: []string{"aops-consistent: violation, the fault populates the xarray after the check and runs ->page_mkwrite through the other ops (testdata/scenarios/aops-swap/flip-xarray-check.scn)"},
+		Verdicts:  []string{"aops-consistent: violation, the fault populates the xarray after the check and runs ->page_mkwrite through the other ops (testdata/scenarios/aops-swap/flip-xarray-check.scn)"},
+		Overrides: []string{"setflag-dax"},
 		Apply: func(k *model.Kernel) {
+			// The check's answer waits in the proposal register for the swap.
+			const busy, empty = 1, 2
 			k.Paths[model.PathSetflagDax] = model.SetflagPath(
-				model.Step{Fn: "setflag: xa_empty(&mapping->i_pages)?", Do: func(c *model.Ctx) model.Outcome {
-					c.Th.R[0] = 1
+				model.Step{Label: "check", Fn: "setflag: xa_empty(&mapping->i_pages)?", Do: func(c *model.Ctx) model.Outcome {
+					c.Proposal()[0] = busy
 					if c.S.MappingEmpty(c.St.Inode) {
-						c.Th.R[0] = 2
+						c.Proposal()[0] = empty
 					}
 					return c.Next()
 				}},
-				model.Step{Fn: "setflag: swap S_DAX and a_ops", Do: func(c *model.Ctx) model.Outcome {
-					if c.Th.R[0] != 2 {
+				model.Step{Label: "swap", Fn: "setflag: swap S_DAX and a_ops", Do: func(c *model.Ctx) model.Outcome {
+					if c.Proposal()[0] != empty {
 						return c.SetflagDone(model.ResEBUSY)
 					}
 					c.SetDiskDax()

@@ -21,16 +21,18 @@ func init() {
 			"a write fault on a hole or unwritten extent gets SIGBUS",
 			"a store flushed through any shared mapping of the file is promised durable",
 		},
-		Verdicts: []string{"SIGBUS on a hole, EPERM on layout changes (testdata/scenarios/proposals/immutable-metadata.scn)"},
+		Verdicts:  []string{"SIGBUS on a hole, EPERM on layout changes (testdata/scenarios/proposals/immutable-metadata.scn)"},
+		Overrides: []string{"setflag-immutable", "Gate", "UserFlushPromised"},
 		Apply: func(k *model.Kernel) {
-			k.Paths[model.PathSetflagImmutable] = model.SealPath("immutable_metadata",
-				func(c *model.Ctx) model.Result { return model.ResOK },
-				func(c *model.Ctx) model.Result {
+			k.Paths[model.PathSetflagImmutable] = sealCall{
+				name:  "immutable_metadata",
+				check: func(c *model.Ctx) model.Result { return model.ResOK },
+				clear: func(c *model.Ctx) model.Result {
 					c.S.Inodes[c.St.Inode].Immutable = 0
 					return model.ResOK
 				},
-				false,
-				func(c *model.Ctx) { c.S.Inodes[c.St.Inode].Immutable = 1 })
+				set: func(c *model.Ctx) { c.S.Inodes[c.St.Inode].Immutable = 1 },
+			}.path()
 			k.Gate = frozenGate(model.ResEPERM, model.ResOK, model.ResEPERM)
 			k.UserFlushPromised = frozenFlushPromised
 		},

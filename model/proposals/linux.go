@@ -1,7 +1,5 @@
 package proposals
 
-import "github.com/daxsim/daxsim/model"
-
 // linux: what Linux merged, as of 5.15: MAP_SYNC (4.15, map-sync), the per-inode
 // DAX flag taking effect at the next instantiation (5.8, flip-dontcache), and
 // invalidate_lock (5.15, in the baseline paths: faults take it shared, truncate and
@@ -17,9 +15,6 @@ func init() {
 			"faults take invalidate_lock shared; truncate, punch and the flag flips that lock take it exclusive",
 		},
 		Verdicts: []string{"every property passes on every scenario under testdata/ that runs under linux"},
-		Apply: func(k *model.Kernel) {
-			applyMapSync(k)
-			applyFlipDontcache(k)
-		},
+		Uses:     []string{"map-sync", "flip-dontcache"},
 	})
 }

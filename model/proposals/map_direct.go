@@ -32,9 +32,10 @@ func init() {
 			"block-map changes in a pinned range fail with ETXTBSY; a store needing allocation gets SIGBUS",
 			"a store flushed through a MAP_DIRECT mapping is promised durable",
 		},
-		Verdicts: []string{"errors in testdata/scenarios/proposals/map-direct.scn; no-denial passes"},
+		Verdicts:  []string{"errors in testdata/scenarios/proposals/map-direct.scn; no-denial passes"},
+		Uses:      []string{"map-sync"},
+		Overrides: []string{"MmapFlags", "MmapCheck", "seal", "mmap", "Gate", "UserFlushPromised"},
 		Apply: func(k *model.Kernel) {
-			applyMapSync(k)
 			validate := MmapFlagsValidate(model.VMSync | model.VMDirect)
 			k.MmapFlags = func(c *model.Ctx, flags uint8) (uint8, model.Result) {
 				vm, r := validate(c, flags)
@@ -44,7 +45,7 @@ func init() {
 				return vm, r
 			}
 			k.MmapCheck = func(c *model.Ctx, vm uint8) model.Result {
-				if vm&model.VMDirect != 0 && !c.K.Bug(model.MutDirectReadonlyPin) {
+				if vm&model.VMDirect != 0 {
 					switch {
 					case !c.St.Write:
 						return model.ResEACCES
@@ -56,7 +57,7 @@ func init() {
 				}
 				return mmapCheckSync(c, vm)
 			}
-			k.Paths[model.PathSeal] = model.Path{Name: "seal", Steps: []model.Step{{Fn: "fcntl(F_MAY_SEAL_IOMAP)",
+			k.Paths[model.PathSeal] = model.Path{Name: "seal", Steps: []model.Step{{Label: "fcntl", Fn: "fcntl(F_MAY_SEAL_IOMAP)",
 				Do: func(c *model.Ctx) model.Outcome {
 					f := c.FileOf()
 					switch {
@@ -73,7 +74,7 @@ func init() {
 				if op == model.GateWrite {
 					return model.ResOK
 				}
-				p, rightful, pinned := c.S.DirectPin(i, lo, hi)
+				p, rightful, pinned := directPin(c.S, i, lo, hi)
 				switch {
 				case !pinned:
 					return model.ResOK
@@ -90,16 +91,37 @@ func init() {
 }
 
 // directMmapPath puts a metadata sync in front of mmap when MAP_DIRECT is asked
-// for, so that the block map the mapping pins is durable (seal-before-durable
-// skips it).
+// for, so that the block map the mapping pins is durable (the mutant
+// seal-before-durable removes it).
 func directMmapPath(mmap model.Path) model.Path {
-	sync := model.SyncSteps("mmap(MAP_DIRECT)")
-	first := sync[0]
-	sync[0] = model.Step{Fn: first.Fn, Do: func(c *model.Ctx) model.Outcome {
-		if c.St.Flags&model.VMDirect == 0 || c.K.Bug(model.MutSealBeforeDurable) {
-			return c.Skip(len(sync) - 1)
+	sync := model.SealSyncSteps("mmap(MAP_DIRECT)")
+	first, last := sync[0], sync[len(sync)-1].Label
+	sync[0].Jumps = []model.Target{model.Past(model.PathSelf, last)}
+	sync[0].Do = func(c *model.Ctx) model.Outcome {
+		if c.St.Flags&model.VMDirect == 0 {
+			return c.JumpPast(model.PathSelf, last)
 		}
 		return first.Do(c)
-	}}
-	return model.Path{Name: "mmap-direct", Steps: append(sync, mmap.Steps...)}
+	}
+	return model.Path{Name: "mmap-direct", Steps: append(sync, mmap.Steps...), Regs: mmap.Regs | model.RegsSync}
+}
+
+// directPin finds a MAP_DIRECT VMA of any process mapping a page of lo..hi of
+// inode i; it reports the process and whether the pin was taken with the rights
+// MAP_DIRECT requires (a writable mapping of a file opened for write and sealed).
+func directPin(s *model.State, i, lo, hi int) (proc int, rightful, ok bool) {
+	for p := range s.Procs {
+		for v := range s.Procs[p].VMA {
+			vma := &s.Procs[p].VMA[v]
+			if vma.File == 0 || int(vma.Inode) != i+1 || vma.Flags&model.VMDirect == 0 {
+				continue
+			}
+			if int(vma.Hi) < lo || int(vma.Lo) > hi {
+				continue
+			}
+			f := &s.Files[vma.File-1]
+			return p, vma.Write != 0 && f.Write != 0 && f.Sealed != 0, true
+		}
+	}
+	return -1, false, false
 }

@@ -32,7 +32,8 @@ func init() {
 			"flush-is-durable and no-lost-block: pass with store + flush through a shared,validate,sync mapping and a concurrent write+fsync (testdata/scenarios/durability/map-sync-flush.scn)",
 			"mmap sync of a non-DAX file: EOPNOTSUPP (testdata/scenarios/durability/map-sync-errors.scn)",
 		},
-		Apply: applyMapSync,
+		Overrides: []string{"MmapFlags", "MmapCheck", "SyncFault", "UserFlushPromised"},
+		Apply:     applyMapSync,
 	})
 }
 

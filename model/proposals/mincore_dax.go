@@ -16,10 +16,23 @@ func init() {
 			"everything of baseline",
 			"mincore MAP PAGE returns dax when the mapping's vm_ops are DAX, else nodax",
 		},
-		Verdicts: []string{"mincore says dax, and flush-is-durable is still violated (testdata/scenarios/proposals/mincore-dax.scn)"},
+		Verdicts:  []string{"mincore says dax, and flush-is-durable is still violated (testdata/scenarios/proposals/mincore-dax.scn)"},
+		Overrides: []string{"mincore"},
 		Apply: func(k *model.Kernel) {
 			k.Paths[model.PathMincore] = model.Path{Name: "mincore-dax", Steps: []model.Step{
-				{Fn: "mincore: DAX bit from the VMA", Do: model.MincoreDAX}}}
+				{Label: "mincore", Fn: "mincore: DAX bit from the VMA", Do: mincoreDAX}}}
 		},
 	})
+}
+
+// mincoreDAX is the proposed mincore DAX bit: set when the mapping is DAX.
+func mincoreDAX(c *model.Ctx) model.Outcome {
+	v, ok := c.MappedVMA()
+	if !ok {
+		return c.Return(model.ResENOMEM)
+	}
+	if v.Ops == model.KindDAX {
+		return c.Return(model.ResDax)
+	}
+	return c.Return(model.ResNodax)
 }

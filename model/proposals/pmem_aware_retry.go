@@ -19,19 +19,23 @@ func init() {
 			"then commits the metadata and returns VM_FAULT_RETRY: the access faults again from the start",
 			"a store flushed from user space through any shared DAX mapping is promised durable",
 		},
-		Verdicts: []string{"flush-is-durable, no-lost-block: pass (testdata/scenarios/proposals/pmem-aware-retry.scn)"},
+		Verdicts:  []string{"flush-is-durable, no-lost-block: pass (testdata/scenarios/proposals/pmem-aware-retry.scn)"},
+		Uses:      []string{"pmem-aware"},
+		Overrides: []string{"dax-sync-fault"},
 		Apply: func(k *model.Kernel) {
-			applyPmemAware(k)
-			sync := k.Paths[model.PathDAXSyncFault].Steps
-			steps := []model.Step{{Fn: "page_mkwrite: up_read(mmap_sem), drop the fs locks", Do: func(c *model.Ctx) model.Outcome {
+			// The synchronous fault drops its locks first, then writes back
+			// and commits as dax_finish_sync_fault does, then retries.
+			sync := k.Paths[model.PathDAXSyncFault]
+			steps := []model.Step{{Label: "unlock", Fn: "page_mkwrite: up_read(mmap_sem), drop the fs locks", Do: func(c *model.Ctx) model.Outcome {
 				c.FaultEnd()
 				return c.Next()
 			}}}
-			steps = append(steps, sync[:len(sync)-1]...) // write back, commit, wait
-			steps = append(steps, model.Step{Fn: "VM_FAULT_RETRY: take the fault again", Do: func(c *model.Ctx) model.Outcome {
-				return c.Retry()
-			}})
-			k.Paths[model.PathDAXSyncFault] = model.Path{Name: "dax-sync-fault-retry", Steps: steps}
+			for _, l := range []string{"writeback", "commit", "commit-wait"} {
+				steps = append(steps, sync.Steps[sync.Index(l)])
+			}
+			steps = append(steps, model.Step{Label: "finish", Fn: "VM_FAULT_RETRY: take the fault again", Jumps: model.RetryJumps,
+				Do: func(c *model.Ctx) model.Outcome { return c.Retry() }})
+			k.Paths[model.PathDAXSyncFault] = model.Path{Name: "dax-sync-fault-retry", Steps: steps, Regs: sync.Regs}
 		},
 	})
 }

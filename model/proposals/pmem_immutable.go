@@ -30,25 +30,27 @@ func init() {
 			"while set: write(2) EPERM; truncate, punch, fallocate, reflink, defrag, setflag dax= EPERM",
 			"a store flushed through any shared mapping of the file is promised durable",
 		},
-		Verdicts: []string{"errors and durability in testdata/scenarios/proposals/pmem-immutable.scn"},
+		Verdicts:  []string{"errors and durability in testdata/scenarios/proposals/pmem-immutable.scn"},
+		Overrides: []string{"setflag-immutable", "Gate", "UserFlushPromised"},
 		Apply: func(k *model.Kernel) {
-			k.Paths[model.PathSetflagImmutable] = model.SealPath("pmem_immutable",
-				func(c *model.Ctx) model.Result {
+			k.Paths[model.PathSetflagImmutable] = sealCall{
+				name: "pmem_immutable",
+				check: func(c *model.Ctx) model.Result {
 					in := &c.S.Inodes[c.St.Inode]
 					if in.SDax == 0 || in.DiskDax == 0 || !c.S.FullyAllocated(c.St.Inode) {
 						return model.ResEINVAL
 					}
 					return model.ResOK
 				},
-				func(c *model.Ctx) model.Result {
+				clear: func(c *model.Ctx) model.Result {
 					if c.S.Mapped(c.St.Inode) {
 						return model.ResEBUSY
 					}
 					c.S.Inodes[c.St.Inode].Immutable = 0
 					return model.ResOK
 				},
-				false,
-				func(c *model.Ctx) { c.S.Inodes[c.St.Inode].Immutable = 1 })
+				set: func(c *model.Ctx) { c.S.Inodes[c.St.Inode].Immutable = 1 },
+			}.path()
 			k.Gate = frozenGate(model.ResEPERM, model.ResEPERM, model.ResEPERM)
 			k.UserFlushPromised = frozenFlushPromised
 		},

@@ -17,11 +17,31 @@ func init() {
 			"defrag and reflink work on DAX files; they take inode_lock only, then allocate, copy, remap and free in one transaction",
 			"faults are not blocked and existing PTEs are not unmapped",
 		},
-		Verdicts: []string{"no-stale-pte: violation, defrag under a live MAP_SYNC mapping (testdata/scenarios/remap/defrag-naive.scn)"},
+		Verdicts:  []string{"no-stale-pte: violation, defrag under a live MAP_SYNC mapping (testdata/scenarios/remap/defrag-naive.scn)"},
+		Uses:      []string{"map-sync"},
+		Overrides: []string{"RemapSupported", "defrag", "reflink"},
 		Apply: func(k *model.Kernel) {
-			applyMapSync(k)
 			k.RemapSupported = func(*model.Ctx) model.Result { return model.ResOK }
-			model.RemapNaive(k)
+			k.Paths[model.PathDefrag] = model.Path{Name: "defrag-naive", Steps: append(append([]model.Step{
+				{Label: "check", Fn: "defrag ioctl", Do: model.RemapCheck}},
+				model.DownWrite("inode-lock", "inode_lock", model.IRwsemOf)...),
+				model.Step{Label: "remap", Fn: "remap: allocate, copy, map, free (transaction)", Do: func(c *model.Ctx) model.Outcome {
+					r, ok := c.DefragMove()
+					if !ok {
+						return c.Block(model.LockJournal)
+					}
+					c.UpWrite(model.IRwsemOf(c))
+					return c.Return(r)
+				}})}
+			k.Paths[model.PathReflink] = model.Path{Name: "reflink-naive", Steps: []model.Step{
+				{Label: "check", Fn: "ioctl(FICLONERANGE)", Do: model.RemapCheck},
+				{Label: "share", Fn: "remap: share the block (transaction)", Do: func(c *model.Ctx) model.Outcome {
+					if !c.ReflinkShare() {
+						return c.Block(model.LockJournal)
+					}
+					return c.Return(model.ResOK)
+				}},
+			}}
 		},
 	})
 }

@@ -1,0 +1,26 @@
+package mutants
+
+import "github.com/daxsim/daxsim/model"
+
+// setflag-flips-live: the flag ioctl of flip-dontcache (and linux) also
+// changes S_DAX and the a_ops of the live inode, as the code disabled in 4.14
+// did.
+func init() {
+	register(&Mutant{Name: "setflag-flips-live",
+		What:   "FS_IOC_FSSETXATTR changes S_DAX and the a_ops of the live inode (the code disabled in 4.14)",
+		Source: "E.11 \"xfs: disable per-inode DAX flag\" (4.14); seed 003",
+		Breaks: "aops-consistent",
+		Apply: func(k *model.Kernel) {
+			if !k.Has(model.PathSetflagDax, "mark-dontcache") {
+				return
+			}
+			k.Wrap(model.PathSetflagDax, "mark-dontcache", func(do model.StepFunc) model.StepFunc {
+				return func(c *model.Ctx) model.Outcome {
+					out := do(c)
+					c.S.SetSDax(c.St.Inode, c.St.On) // E.11: the pre-4.14 live flip
+					return out
+				}
+			})
+		},
+	})
+}
