@@ -9,10 +9,12 @@ build:
 	$(GO) build -o bin/daxsim ./cmd/daxsim
 
 # The test suite: unit tests, the scenario files under testdata/ with their
-# expect lines, golden reports, and the checker's self-tests.
+# expect lines, golden reports, and the checker's self-tests; then every
+# scenario file again with the model's invariants checked after every step.
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -tags invariants -run 'TestScenarioFiles|TestMutantsCaught|TestLinuxModelClean' ./cmd/daxsim
 	$(GO) test -race -count=1 -run 'Workers|Random|Shard|Matrix' ./sim ./cmd/daxsim ./checker
 
 # The main job on the built-in suite: every workload under every proposal, the

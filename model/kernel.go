@@ -63,6 +63,10 @@ type Hooks struct {
 	RemapSupported func(c *Ctx) Result
 	// Gate, when set, may refuse a change to a file (gate.go).
 	Gate func(c *Ctx, op GateOp, i, lo, hi int) Result
+	// ExtraInodeRefs, when set, counts the references to inode i a proposal
+	// holds besides open files (daxfile keeps one while S_DAXFILE is set), for
+	// CheckInvariants.
+	ExtraInodeRefs func(s *State, i int) int
 
 	// DaxWritebackOne is fs/dax.c:dax_writeback_one for a dirty DAX entry of
 	// page pg of inode i: write-protect its PTEs (dax_entry_mkclean), flush its

@@ -69,6 +69,35 @@
 //     the PMD halves of E.8/E.9 are out of reach).
 //   - After a fault uses ops of the wrong kind (aops-consistent), where the kernel
 //     would oops, the model ends the access with SIGBUS so exploration goes on.
+//
+// # Paths, and how to change them
+//
+// A kernel path is a list of labelled steps (path.go); a step continues at the
+// next one, jumps to a labelled step it declares, returns, blocks, or retries
+// the user access. Registers are typed views (regs.go). [NewKernel] builds the
+// baseline; a proposal (model/proposals) and mutants (model/mutants) edit it;
+// [Kernel.Seal] resolves the labels and checks the result. What a change
+// touches:
+//
+//   - a new proposal: one file in model/proposals and its name in the order of
+//     registry.go (plus a scenario under testdata/ that asserts its verdicts);
+//   - a new statement: its Op and row in ops.go, its entry path (paths.go or
+//     io.go), its parser in scenarios/parse.go, and a scenario that uses it;
+//   - a new property: one file in checker/;
+//   - a new kernel lock: its LockID range and class in lock.go (and its place
+//     in the lock order above), and the steps that take it.
+//
+// # For proposals and mutants
+//
+// The exported surface they build on: the path editing of [Kernel] ([Kernel.Replace],
+// [Kernel.Wrap], [Kernel.WrapLabel], [Kernel.WrapPath], [Kernel.Remove],
+// [Kernel.AddJumps], [Kernel.Has]) and [Hooks]; the step builders [DownWrite],
+// [DownRead], [SetflagPath], [SealSyncSteps]; the [Ctx] outcomes ([Ctx.Next],
+// [Ctx.Again], [Ctx.Jump], [Ctx.JumpPast], [Ctx.Return], [Ctx.Block],
+// [Ctx.Retry]) and its kernel operations (locks, journal handles, the fault's
+// pieces [Ctx.GrabEntry], [Ctx.EntryGrabbed], [Ctx.DAXFaultEntered],
+// [Ctx.FaultEnd]); the register views; and the exported state queries and
+// updates of [State].
 package model
 
 // Sizes of the fixed arrays (DESIGN.md: files <= 4, pages <= 8, threads <= 8,

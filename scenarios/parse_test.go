@@ -443,3 +443,43 @@ func TestDeviceDirective(t *testing.T) {
 		}
 	}
 }
+
+// TestStatementTable: every statement of model.Ops has a keyword, a syntax, a
+// parser here, and is used by a scenario file under testdata/ (so every
+// statement is exercised by the regression suite).
+func TestStatementTable(t *testing.T) {
+	used := map[model.Op]bool{}
+	err := filepath.WalkDir("../testdata", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".scn") {
+			return err
+		}
+		sc, err := ParseFile(path, ParseOptions{})
+		if err != nil {
+			return nil // the bad-input files
+		}
+		for _, th := range sc.Threads {
+			for _, s := range th.Stmts {
+				used[s.Op] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for op := model.OpOpen; op < model.NumOps; op++ {
+		info := model.Ops[op]
+		if op == model.OpJbd2 {
+			continue // the journal thread's loop: no syntax
+		}
+		if info.Name == "" || info.Syntax == "" {
+			t.Errorf("op %d has no keyword or syntax", op)
+		}
+		if kw, ok := model.OpByName(info.Name); !ok || stmtFuncs[kw] == nil {
+			t.Errorf("op %s has no parser", info.Name)
+		}
+		if !used[op] {
+			t.Errorf("no scenario under testdata/ uses %q", info.Syntax)
+		}
+	}
+}

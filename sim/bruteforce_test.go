@@ -350,76 +350,9 @@ func TestStepPurity(t *testing.T) {
 					fail("a step leads out of the enumerated graph")
 				}
 			}
-			if msg := lockBookkeeping(k, &s); msg != "" {
-				fail("state %d (%d steps from the start): %s\n%s", i, g.dist[i], msg, k.DescribeThreads(&s))
+			if err := k.CheckInvariants(&s); err != nil {
+				fail("state %d (%d steps from the start): %v\n%s", i, g.dist[i], err, k.DescribeThreads(&s))
 			}
 		}
 	}
-}
-
-// lockBookkeeping checks that the held-lock masks and the locks agree.
-func lockBookkeeping(k *model.Kernel, s *model.State) string {
-	readers := map[model.LockID]int{}
-	for t := range s.Threads {
-		for _, l := range s.HeldLocks(t) {
-			class, n := l.Class()
-			switch class {
-			case model.ClassEntry:
-				if got := s.Inodes[n/model.MaxPages].XA[n%model.MaxPages].Locked; got != uint8(t+1) {
-					return fmt.Sprintf("thread %d holds %s, whose holder is %d", t, k.LockName(l), int(got)-1)
-				}
-				continue
-			}
-			r := rwsemOf(s, l)
-			if r.Writer == uint8(t+1) {
-				continue
-			}
-			readers[l]++
-		}
-	}
-	for p := range s.Procs {
-		if msg := rwsemAgrees(k, s, model.LockMmap(p), readers); msg != "" {
-			return msg
-		}
-	}
-	for i := range s.Inodes {
-		for _, l := range []model.LockID{model.LockIRwsem(i), model.LockInvalidate(i)} {
-			if msg := rwsemAgrees(k, s, l, readers); msg != "" {
-				return msg
-			}
-		}
-		for pg, e := range s.Inodes[i].XA {
-			if e.Locked != 0 && s.Threads[e.Locked-1].Held&(1<<model.LockEntry(i, pg)) == 0 {
-				return fmt.Sprintf("%s is locked by thread %d, which does not hold it", k.LockName(model.LockEntry(i, pg)), e.Locked-1)
-			}
-		}
-	}
-	return ""
-}
-
-func rwsemOf(s *model.State, l model.LockID) *model.RWSem {
-	class, n := l.Class()
-	switch class {
-	case model.ClassMmap:
-		return &s.Procs[n].MmapLock
-	case model.ClassIRwsem:
-		return &s.Inodes[n].IRwsem
-	}
-	return &s.Inodes[n].Invalidate
-}
-
-func rwsemAgrees(k *model.Kernel, s *model.State, l model.LockID, readers map[model.LockID]int) string {
-	r := rwsemOf(s, l)
-	if int(r.Readers) != readers[l] {
-		return fmt.Sprintf("%s has %d readers, %d threads hold it for read", k.LockName(l), r.Readers, readers[l])
-	}
-	if r.Writer != 0 {
-		if r.Readers != 0 {
-			return fmt.Sprintf("%s has a writer and readers", k.LockName(l))
-		}
-		if s.Threads[r.Writer-1].Held&(1<<l) == 0 {
-			return fmt.Sprintf("%s is written by thread %d, which does not hold it", k.LockName(l), r.Writer-1)
-		}
-	}
-	return ""
 }

@@ -23,7 +23,7 @@ func init() {
 			"a store flushed through any shared mapping of an S_DAXFILE inode is promised durable",
 		},
 		Verdicts:  []string{"errors and durability in testdata/scenarios/proposals/daxfile.scn"},
-		Overrides: []string{"daxfile", "Gate", "UserFlushPromised"},
+		Overrides: []string{"daxfile", "Gate", "UserFlushPromised", "ExtraInodeRefs"},
 		Apply: func(k *model.Kernel) {
 			k.Paths[model.PathDaxfile] = sealCall{
 				name: "daxfile",
@@ -50,6 +50,7 @@ func init() {
 					}
 				},
 			}.path()
+			k.ExtraInodeRefs = func(s *model.State, i int) int { return int(s.Inodes[i].Immutable) }
 			k.Gate = frozenGate(model.ResETXTBSY, model.ResOK, model.ResETXTBSY)
 			k.UserFlushPromised = frozenFlushPromised
 		},
