@@ -263,7 +263,9 @@ func (r *Report) prop(name string) *PropResult {
 			return &r.Props[i]
 		}
 	}
-	return nil
+	// A name the parser was not told to check (scenarios.ParseOptions without
+	// a property list): nothing judged it.
+	return &PropResult{Name: name, Verdict: Unknown, Why: "unknown property (see 'daxsim properties')"}
 }
 
 func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, res *sim.Result) ExpectResult {
