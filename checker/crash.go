@@ -23,6 +23,9 @@ import (
 // obligation checks the promises prom (one version per page, 0 for none) of every
 // file against the image a crash in s leaves. what names the promise in messages.
 func obligation(k *model.Kernel, s *model.State, prom func(in *model.Inode) *[model.MaxPages]uint8, what string) (string, string) {
+	if !k.CrashPoint(s) {
+		return "", "" // "crash after T:N": the power is cut only after that statement
+	}
 	for i := range k.Files {
 		in := &s.Inodes[i]
 		p := prom(in)

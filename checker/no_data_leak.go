@@ -49,6 +49,9 @@ func noDataLeak(cfg Config) sim.Check {
 }
 
 func crashLeak(k *model.Kernel, s *model.State) (string, string) {
+	if !k.CrashPoint(s) {
+		return "", ""
+	}
 	for i := range k.Files {
 		for pg := 0; pg < model.MaxPages; pg++ {
 			b, ext, inSize := s.Recovered(i, pg)

@@ -38,6 +38,8 @@ func (r *Report) WriteText(w io.Writer, withTimes bool) {
 		fmt.Fprintln(w, "crashes  never: no crash image is checked")
 	case "fences":
 		fmt.Fprintln(w, "crashes  fences: every reachable state is checked as a crash point (a superset of the fence points)")
+	case "after":
+		fmt.Fprintf(w, "crashes  after %s: one power cut once it has returned (the journal may still commit)\n", b.Scn.CrashAfter)
 	default:
 		fmt.Fprintln(w, "crashes  anywhere: every reachable state is checked as a crash point")
 	}

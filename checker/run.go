@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/daxsim/daxsim/model"
@@ -215,44 +216,77 @@ func sortByLength(vs []sim.Violation) {
 	}
 }
 
-// resultCheck is the engine check behind one "expect result T:N R" line.
+// resultCheck is the engine check behind one "expect result" or "expect
+// reachable" line.
 type resultCheck struct {
 	index int // in Scenario.Expects
 	check sim.Check
-	ran   *int
+	ran   *int // how often the statement returned (result: how often it was judged)
 }
 
 func expectResultChecks(b *scenarios.Built) []resultCheck {
 	k := b.Kernel
 	var out []resultCheck
 	for i, e := range b.Scn.Expects {
-		if e.Kind != scenarios.ExpectResult {
+		if e.Kind != scenarios.ExpectResult && e.Kind != scenarios.ExpectReachable {
 			continue
 		}
-		t := -1
-		for j := range k.Threads {
-			if k.Threads[j].Name == e.Thread {
-				t = j
-			}
+		var wants []model.Result
+		for _, r := range e.Results {
+			w, _ := k.ParseResult(r)
+			wants = append(wants, w)
 		}
-		want, _ := k.ParseResult(e.Result)
-		pc := e.Index - 1
+		allowed := func(r model.Result) bool { return slices.Contains(wants, r) }
+		pc := e.Stmt.Index - 1
 		ran := new(int)
-		text := fmt.Sprintf("%s:%d", e.Thread, e.Index)
-		out = append(out, resultCheck{index: i, ran: ran, check: sim.Check{
-			Name: fmt.Sprintf("expect result %s %s", text, e.Result),
-			Step: func(k *model.Kernel, _, _ *model.State, ev *model.Event) (string, string) {
+		text := e.Stmt.String()
+		results := strings.Join(e.Results, "|")
+		name := fmt.Sprintf("expect result %s %s", text, results)
+		if e.Kind == scenarios.ExpectReachable {
+			name = fmt.Sprintf("expect reachable %s %s", text, results)
+		}
+		// judge reports a returned result r of the statement: a result line
+		// fails on a result it does not allow, a reachable line is met by its
+		// result.
+		judge := func(k *model.Kernel, r model.Result, how string) (string, string) {
+			*ran++
+			switch {
+			case e.Kind == scenarios.ExpectReachable && allowed(r):
+				return "reached", fmt.Sprintf("%s %s %s", text, how, k.ResultName(r))
+			case e.Kind == scenarios.ExpectResult && !allowed(r):
+				return "result", fmt.Sprintf("%s %s %s, expected %s", text, how, k.ResultName(r), results)
+			}
+			return "", ""
+		}
+		c := sim.Check{Name: name}
+		if e.Stmt.Thread == scenarios.CrashThread {
+			stmt := b.AfterCrash[pc].Text
+			c.State = func(k *model.Kernel, s *model.State) (string, string) {
+				if b.Scn.Crash == "never" || !k.CrashPoint(s) {
+					return "", ""
+				}
+				for _, r := range k.AfterCrash(s, b.AfterCrash, b.AfterCrashProc)[pc] {
+					if class, msg := judge(k, r, "("+stmt+") after a crash here may return"); class != "" {
+						return class, msg
+					}
+				}
+				return "", ""
+			}
+		} else {
+			t := -1
+			for j := range k.Threads {
+				if k.Threads[j].Name == e.Stmt.Thread {
+					t = j
+				}
+			}
+			c.Step = func(k *model.Kernel, _, _ *model.State, ev *model.Event) (string, string) {
 				if !ev.Returned || ev.Thread != t || ev.PC != pc {
 					return "", ""
 				}
-				*ran++
-				if ev.Result == want {
-					return "", ""
-				}
-				return "result", fmt.Sprintf("%s (%s) returned %s, expected %s", text,
-					k.Threads[t].Prog[pc].Text, k.ResultName(ev.Result), e.Result)
-			},
-		}})
+				return judge(k, ev.Result, "("+k.Threads[t].Prog[pc].Text+") returned")
+			}
+		}
+		out = append(out, resultCheck{index: i, ran: ran, check: c})
 	}
 	return out
 }
@@ -263,8 +297,16 @@ func (r *Report) prop(name string) *PropResult {
 			return &r.Props[i]
 		}
 	}
-	// A name the parser was not told to check (scenarios.ParseOptions without
-	// a property list): nothing judged it.
+	return nil
+}
+
+// judged is the verdict on property name for an expect line: a name the
+// parser was not told to check (scenarios.ParseOptions without a property
+// list) was judged by nothing.
+func (r *Report) judged(name string) *PropResult {
+	if p := r.prop(name); p != nil {
+		return p
+	}
 	return &PropResult{Name: name, Verdict: Unknown, Why: "unknown property (see 'daxsim properties')"}
 }
 
@@ -274,7 +316,7 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 	case scenarios.ExpectViolation:
 		er.Holds = Pass
 		for _, n := range e.Props {
-			switch p := r.prop(n); p.Verdict {
+			switch p := r.judged(n); p.Verdict {
 			case Pass:
 				er.Holds, er.Why = Violation, n+" holds in every explored execution"
 				return er
@@ -293,7 +335,7 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 			}
 		}
 		for _, n := range props {
-			switch p := r.prop(n); p.Verdict {
+			switch p := r.judged(n); p.Verdict {
 			case Violation:
 				er.Holds, er.Why = Violation, n+" is violated"
 				return er
@@ -319,6 +361,23 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 				er.Holds = Pass
 			}
 		}
+	case scenarios.ExpectReachable:
+		for _, rc := range results {
+			if rc.index != i {
+				continue
+			}
+			v, ok := res.First(rc.check.Name)
+			switch {
+			case ok:
+				er.Holds, er.Why = Pass, fmt.Sprintf("%s (%d steps)", v.Msg, len(v.Trace))
+			case !res.Complete:
+				er.Holds, er.Why = Unknown, res.Limit
+			case *rc.ran == 0:
+				er.Holds, er.Why = Violation, "the statement never ran in any explored execution"
+			default:
+				er.Holds, er.Why = Violation, "no explored execution returns it"
+			}
+		}
 	}
 	return er
 }
@@ -330,7 +389,11 @@ func expectText(e scenarios.Expect) string {
 	case scenarios.ExpectPass:
 		return strings.TrimSpace("expect pass " + strings.Join(e.Props, " "))
 	}
-	return fmt.Sprintf("expect result %s:%d %s", e.Thread, e.Index, e.Result)
+	kind := "result"
+	if e.Kind == scenarios.ExpectReachable {
+		kind = "reachable"
+	}
+	return fmt.Sprintf("expect %s %s %s", kind, e.Stmt, strings.Join(e.Results, "|"))
 }
 
 func (r *Report) exitCode() int {

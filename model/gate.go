@@ -141,15 +141,8 @@ func (s *State) FullyAllocated(i int) bool {
 // TakeInodeRef takes a reference to inode i (ihold).
 func (s *State) TakeInodeRef(i int) { s.Inodes[i].Refs++ }
 
-// DropInodeRef drops a reference to inode i (iput); the last reference of an
-// I_DONTCACHE inode evicts it.
-func (c *Ctx) DropInodeRef(i int) {
-	in := &c.S.Inodes[i]
-	in.Refs--
-	if in.Refs == 0 && in.DontCache != 0 {
-		c.K.IputFinal(c.S, i)
-	}
-}
+// DropInodeRef drops a reference to inode i (iput).
+func (c *Ctx) DropInodeRef(i int) { c.S.iput(c.K, i) }
 
 // FileOf is the struct file of the running statement.
 func (c *Ctx) FileOf() *File { return &c.S.Files[c.St.File] }

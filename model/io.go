@@ -117,11 +117,18 @@ func fsyncStart(c *Ctx) Outcome {
 	lo, hi := 0, int(c.S.Inodes[i].Size)-1
 	datasync := st.Op == OpFdatasync
 	if st.Op == OpMsync {
+		// mm/msync.c: the range must be mapped (ENOMEM); only MS_SYNC of a
+		// shared file mapping syncs, with vfs_fsync_range(datasync=1);
+		// MS_ASYNC has been a no-op since 2.6.19 and MS_INVALIDATE only fails
+		// on mlocked ranges, which the model has none of.
 		v := &c.Proc().VMA[st.VMA]
-		if v.File == 0 {
+		if v.File == 0 || st.Lo < int(v.Lo) || st.Hi > int(v.Hi) {
 			return c.Return(ResENOMEM)
 		}
-		lo, hi, datasync = int(v.Lo), int(v.Hi), true
+		if st.Flags&MSSync == 0 || v.Flags&VMShared == 0 {
+			return c.Return(ResOK)
+		}
+		lo, hi, datasync = st.Lo, st.Hi, true
 	} else if c.S.Files[st.File].FdOpen == 0 {
 		return c.Return(ResEBADF)
 	}

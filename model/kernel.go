@@ -28,6 +28,13 @@ type Kernel struct {
 	Background bool
 	// EADR puts the CPU caches in the persistence domain.
 	EADR bool
+	// Mount is the DAX mount option (MountInode, MountAlways, MountNever).
+	Mount uint8
+	// CrashAfter, when Valid, is the statement after which the power is cut
+	// ("crash after T:N"): once it has returned no scenario thread runs again
+	// (the journal thread may still commit), and only those states are crash
+	// points.
+	CrashAfter StmtRef
 
 	Threads []ThreadInfo
 	Files   []string
@@ -46,7 +53,7 @@ type Kernel struct {
 type Hooks struct {
 	// Instantiate sets S_DAX and the a_ops of inode i when it is instantiated
 	// (xfs_setup_inode -> xfs_diflags_to_iflags, ext4_set_inode_flags).
-	Instantiate func(s *State, i int)
+	Instantiate func(k *Kernel, s *State, i int)
 	// MmapFlags validates the flags of an mmap and returns the VMA flags
 	// (do_mmap's MAP_SHARED_VALIDATE check and calc_vm_flag_bits), or an error.
 	MmapFlags func(c *Ctx, flags uint8) (uint8, Result)
@@ -125,6 +132,8 @@ const (
 	ResENOMEM
 	ResENOSYS
 	ResEFAULT
+	ResENOENT
+	ResEEXIST
 	numFixedResults
 	// ResValue + v is the data token v (v = 0 is the value "0").
 	ResValue Result = 256
@@ -133,6 +142,7 @@ const (
 var resultNames = [numFixedResults]string{
 	"none", "ok", "dax", "nodax", "EBADF", "EACCES", "EPERM", "EBUSY", "EINVAL",
 	"EOPNOTSUPP", "ETXTBSY", "ENOSPC", "EIO", "SIGSEGV", "SIGBUS", "ENOMEM", "ENOSYS", "EFAULT",
+	"ENOENT", "EEXIST",
 }
 
 // ResultName names r using the kernel's value table.
@@ -148,6 +158,17 @@ func (k *Kernel) ResultName(r Result) string {
 		return resultNames[r]
 	}
 	return fmt.Sprintf("result%d", r)
+}
+
+// ResultByName finds a fixed result (ok, dax, nodax, an errno or a signal) by
+// its name; data tokens are the kernel's (ParseResult).
+func ResultByName(name string) (Result, bool) {
+	for i, n := range resultNames {
+		if i > 0 && n == name {
+			return Result(i), true
+		}
+	}
+	return ResNone, false
 }
 
 // ParseResult is the inverse of ResultName; ok is false for a name that no
@@ -201,14 +222,17 @@ type Data struct {
 // Event is what one step reports to the engine and the checker. It is not part of
 // the state.
 type Event struct {
-	Thread   int
-	PC       int    // statement index the step belongs to
-	Path     PathID // path and step that ran
-	Step     int
-	Fn       string
-	Blocked  bool
-	WaitOn   LockID // when Blocked on a lock
-	Returned bool   // the statement finished with Result
+	Thread  int
+	PC      int    // statement index the step belongs to
+	Path    PathID // path and step that ran
+	Step    int
+	Fn      string
+	Blocked bool
+	WaitOn  LockID // when Blocked on a lock
+	// Awaits, when Blocked before a statement starts, is the statement of
+	// another thread it must wait for (Stmt.After).
+	Awaits   *StmtRef
+	Returned bool // the statement finished with Result
 	Result   Result
 	Use      Use
 	Data     Data
@@ -304,10 +328,32 @@ func (c *Ctx) Proc() *Proc { return &c.S.Procs[c.K.Threads[c.T].Proc] }
 // ProcIndex is the running thread's process index.
 func (c *Ctx) ProcIndex() int { return c.K.Threads[c.T].Proc }
 
-// Running reports whether thread t has statements left.
+// Running reports whether thread t has statements left and may still run: after
+// the power cut of "crash after T:N" no scenario thread runs again.
 func (k *Kernel) Running(s *State, t int) bool {
-	return t < len(k.Threads) && s.Threads[t].Status == ThreadRunning
+	if t >= len(k.Threads) || s.Threads[t].Status != ThreadRunning {
+		return false
+	}
+	return !k.CrashAfter.Valid || k.Threads[t].Daemon || !k.Cut(s)
 }
+
+// Cut reports whether the statement of "crash after T:N" has returned: the
+// power is cut in s (only the journal thread moves on).
+func (k *Kernel) Cut(s *State) bool {
+	a := &k.CrashAfter
+	return a.Valid && done(s, *a)
+}
+
+// done reports whether statement r has returned in s.
+func done(s *State, r StmtRef) bool {
+	th := &s.Threads[r.Thread]
+	return th.Status == ThreadDone || int(th.PC) > r.PC
+}
+
+// CrashPoint reports whether a crash may happen in s: any state, unless the
+// scenario cuts the power after a statement ("crash after T:N"), then only the
+// states after that cut.
+func (k *Kernel) CrashPoint(s *State) bool { return !k.CrashAfter.Valid || k.Cut(s) }
 
 // Exec runs one step of thread t on s in place and describes it in ev. It reports
 // false, leaving s unchanged, when the thread is done or blocked (ev.Blocked).
@@ -324,6 +370,13 @@ func (k *Kernel) Exec(s *State, t int, ev *Event) bool {
 	savedPath, savedStep := th.Path, th.Step
 	st := &k.Threads[t].Prog[th.PC]
 	if th.Path == uint8(PathNone) {
+		for i := range st.After {
+			if a := &st.After[i]; !done(s, *a) {
+				ev.PC, ev.Fn = int(th.PC), "waits for "+k.ThreadName(a.Thread)+":"+fmt.Sprint(a.PC+1)
+				ev.Blocked, ev.Awaits = true, a
+				return false
+			}
+		}
 		th.Path = uint8(Ops[st.Op].Entry)
 		th.Step = 0
 	}

@@ -35,7 +35,9 @@ const (
 	OpRename
 	OpEvict
 	OpSetflagImmutable // setflag FD immutable=on|off: the PMEM_IMMUTABLE-like flags
-	OpJbd2             // the journal thread's endless commit loop (no syntax)
+	OpCreate
+	OpUnlink
+	OpJbd2 // the journal thread's endless commit loop (no syntax)
 	NumOps
 )
 
@@ -51,14 +53,14 @@ type OpInfo struct {
 
 // Ops is the statement table, indexed by Op.
 var Ops = [NumOps]OpInfo{
-	OpOpen:             {Name: "open", Syntax: "open FILE ro|rw [sync|dsync] as FD", Entry: PathOpen},
+	OpOpen:             {Name: "open", Syntax: "open FILE|DIR ro|rw [sync|dsync] as FD", Entry: PathOpen},
 	OpClose:            {Name: "close", Syntax: "close FD", Entry: PathClose},
 	OpMmap:             {Name: "mmap", Syntax: "mmap FD PAGES FLAGS ro|rw as MAP", Entry: PathMmap},
 	OpMunmap:           {Name: "munmap", Syntax: "munmap MAP", Entry: PathMunmap},
 	OpLoad:             {Name: "load", Syntax: "load MAP PAGE", Entry: PathLoad},
 	OpStore:            {Name: "store", Syntax: "store MAP PAGE VALUE", Entry: PathStore},
 	OpFlush:            {Name: "flush", Syntax: "flush MAP PAGE", Entry: PathFlush},
-	OpMsync:            {Name: "msync", Syntax: "msync MAP", Entry: PathFsync},
+	OpMsync:            {Name: "msync", Syntax: "msync MAP [PAGES] [sync|async|invalidate]", Entry: PathFsync},
 	OpFsync:            {Name: "fsync", Syntax: "fsync FD", Entry: PathFsync},
 	OpFdatasync:        {Name: "fdatasync", Syntax: "fdatasync FD", Entry: PathFsync},
 	OpRead:             {Name: "read", Syntax: "read FD PAGE", Entry: PathRead},
@@ -76,6 +78,8 @@ var Ops = [NumOps]OpInfo{
 	OpRename:           {Name: "rename", Syntax: "rename FILE DIR", Entry: PathRename},
 	OpEvict:            {Name: "evict", Syntax: "evict FILE", Entry: PathEvict},
 	OpSetflagImmutable: {Name: "setflag", Syntax: "setflag FD immutable=on|off", Entry: PathSetflagImmutable, Unmerged: true},
+	OpCreate:           {Name: "create", Syntax: "create FILE as FD", Entry: PathCreate},
+	OpUnlink:           {Name: "unlink", Syntax: "unlink FILE", Entry: PathUnlink},
 	OpJbd2:             {Name: "jbd2", Entry: PathJbd2},
 }
 
@@ -106,7 +110,7 @@ type Stmt struct {
 	Inode  int    // the file the statement works on (-1 when none)
 	File   int    // struct file slot: created by open, used by FD statements
 	VMA    int    // VMA slot in the thread's process: created by mmap, used by MAP statements
-	Dir    int    // rename: target directory
+	Dir    int    // rename: target directory; open, and FD statements on a directory's descriptor: the directory
 	Write  bool   // open/mmap: rw
 	Sync   uint8  // open: 0, 1 = O_SYNC, 2 = O_DSYNC
 	Lo     int    // mmap, truncate, punch, fallocate: first page (truncate: new size)
@@ -117,7 +121,34 @@ type Stmt struct {
 	Inode2 int // reflink: the destination file
 	// FromMap: write(2) whose user buffer is page Page2 of mapping VMA.
 	FromMap bool
-	Flags   uint8
+	Flags   uint8 // mmap: VMShared...; msync: MSSync...
 	Val     uint8 // store, write: data token
 	On      bool
+	// After are statements of other threads that must have returned before
+	// this one starts ("after T:N", and every statement of a setup block
+	// before any thread's first).
+	After []StmtRef
 }
+
+// StmtRef names statement PC (0-based) of thread Thread.
+type StmtRef struct {
+	Valid      bool
+	Thread, PC int
+}
+
+// msync flags (Stmt.Flags of an msync).
+const (
+	MSSync       uint8 = 1 << iota // MS_SYNC
+	MSAsync                        // MS_ASYNC
+	MSInvalidate                   // MS_INVALIDATE
+)
+
+// Mount options (Kernel.Mount): the DAX mount option of 5.8 and later.
+const (
+	MountInode  uint8 = iota // dax=inode (the default): S_DAX follows FS_XFLAG_DAX
+	MountAlways              // dax=always (and the old -o dax)
+	MountNever               // dax=never
+)
+
+// MountNames names the mount options, indexed by them.
+var MountNames = [...]string{"inode", "always", "never"}

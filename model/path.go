@@ -50,6 +50,8 @@ const (
 	PathSeal
 	PathMincore
 	PathUserCopy // copy_from_user of a write(2) whose buffer is a mapping
+	PathCreate
+	PathUnlink
 	NumPaths
 )
 
@@ -62,7 +64,7 @@ var pathNames = [NumPaths]string{
 	PathWrite: "write", PathWriteDAX: "write-dax", PathWritePC: "write-pagecache", PathTruncate: "truncate",
 	PathFallocate: "fallocate", PathDefrag: "defrag", PathReflink: "reflink",
 	PathSetflagImmutable: "setflag-immutable", PathDaxfile: "daxfile", PathSeal: "seal",
-	PathMincore: "mincore", PathUserCopy: "user-copy",
+	PathMincore: "mincore", PathUserCopy: "user-copy", PathCreate: "create", PathUnlink: "unlink",
 }
 
 // String is the path's stable name (what proposals say they override).

@@ -78,6 +78,8 @@ func NewKernel(fs *FS) *Kernel {
 	k.Paths[PathStatx] = Path{Name: "statx", Steps: []Step{{Label: "statx", Fn: "vfs_statx: STATX_ATTR_DAX", Do: statxStep}}}
 	k.Paths[PathEvict] = Path{Name: "evict", Steps: []Step{{Label: "evict", Fn: "prune_icache_sb -> evict", Do: evictStep}}}
 	k.Paths[PathRename] = Path{Name: "rename", Steps: []Step{{Label: "rename", Fn: "vfs_rename", Do: renameStep}}}
+	k.Paths[PathCreate] = Path{Name: "create", Steps: []Step{{Label: "create", Fn: "do_sys_open(O_CREAT|O_EXCL) -> ->create", Do: createStep}}}
+	k.Paths[PathUnlink] = Path{Name: "unlink", Steps: []Step{{Label: "unlink", Fn: "do_unlinkat -> ->unlink", Do: unlinkStep}}}
 	ioPaths(k)
 	gatePaths(k)
 	remapPaths(k)
@@ -87,15 +89,6 @@ func NewKernel(fs *FS) *Kernel {
 // filemapFoundJumps are where a page-cache fault holding its page goes on
 // (filemapFaultFound).
 var filemapFoundJumps = []Target{At(PathPCMkwrite, "lock"), At(PathPCFault, "finish")}
-
-// InstantiateFromDiskFlag is the baseline S_DAX rule: S_DAX follows the on-disk
-// FS_XFLAG_DAX when the inode is instantiated (dax=inode mount, 5.8
-// xfs_inode_should_enable_dax / ext4_should_enable_dax).
-func InstantiateFromDiskFlag(s *State, i int) {
-	in := &s.Inodes[i]
-	in.SDax = in.DiskDax
-	in.Aops = KindOf(in.SDax)
-}
 
 // SetSDax changes S_DAX and swaps the a_ops of a live inode, as the flip proposals do.
 func (s *State) SetSDax(i int, on bool) {
@@ -177,7 +170,13 @@ func (c *Ctx) UnlockEntry(i, pg int) { c.S.unlockEntry(c.T, i, pg) }
 
 func openStep(c *Ctx) Outcome {
 	st := c.St
+	if st.Inode < 0 {
+		return c.openDir()
+	}
 	in := &c.S.Inodes[st.Inode]
+	if in.Nlink == 0 {
+		return c.Return(ResENOENT)
+	}
 	if in.InCore == 0 {
 		c.S.instantiate(c.K, st.Inode)
 	}
@@ -191,7 +190,7 @@ func (s *State) instantiate(k *Kernel, i int) {
 	in := &s.Inodes[i]
 	in.InCore = 1
 	in.DontCache = 0
-	k.Instantiate(s, i)
+	k.Instantiate(k, s, i)
 }
 
 func closeStep(c *Ctx) Outcome {
@@ -214,28 +213,46 @@ func (s *State) fput(k *Kernel, j int) {
 	}
 	i := int(f.Inode) - 1
 	*f = File{}
-	in := &s.Inodes[i]
-	in.Refs--
-	if in.Refs == 0 && in.DontCache != 0 {
-		// iput_final: I_DONTCACHE inodes are evicted at the last reference
-		// (88149082bb8e "fs: Handle I_DONTCACHE in iput_final()").
-		k.IputFinal(s, i)
+	if i >= 0 {
+		s.iput(k, i)
 	}
 }
 
-// Evict removes inode i from core (evict -> truncate_inode_pages_final): dirty
-// page-cache pages are written back first, DAX entries dropped, S_DAX forgotten.
-// Precondition: no references.
+// Evict removes inode i from core as iput_final does for an I_DONTCACHE inode:
+// write_inode_now(inode, 1) writes the dirty data back first (dirty page-cache
+// pages to their blocks; dirty DAX entries flushed by ->writepages =
+// dax_writeback_mapping_range), then evict -> truncate_inode_pages_final drops
+// the entries and S_DAX is forgotten. Precondition: no references.
+//
+// ext4's write_inode_now also forces a journal commit (ext4_write_inode with
+// WB_SYNC_ALL); the model does not, so it allows more crash outcomes there,
+// never fewer.
 func (s *State) Evict(i int) {
 	in := &s.Inodes[i]
 	for pg := range in.XA {
 		e := &in.XA[pg]
-		if e.Kind == EntryPage && e.Dirty != 0 {
+		switch {
+		case e.Kind == EntryPage && e.Dirty != 0:
 			s.writebackPageNT(i, pg) // on ENOSPC the data is lost, as in the kernel
+		case e.Kind == EntryDAX && e.Dirty != 0:
+			s.FlushBlock(int(e.Val) - 1)
 		}
 		*e = Entry{}
 	}
 	in.InCore, in.SDax, in.Aops, in.DontCache = 0, 0, KindNone, 0
+}
+
+// Dirty data or metadata keeps an inode off the LRU: memory pressure does not
+// evict it (inode_lru_isolate skips inodes with I_DIRTY, which a dirty page or
+// DAX entry or an uncommitted metadata change sets).
+func (s *State) inodeDirty(i int) bool {
+	in := &s.Inodes[i]
+	for _, e := range in.XA {
+		if e.Dirty != 0 {
+			return true
+		}
+	}
+	return in.MDirty != 0 || in.SizeDirty != 0 || in.DSync != 0
 }
 
 // AllocBlock allocates a block for inode i when building an initial state: it is
@@ -249,15 +266,14 @@ func (s *State) AllocBlock(i int) (int, bool) {
 	return b, ok
 }
 
+// evictStep is memory pressure on the inode cache (echo 2 >
+// /proc/sys/vm/drop_caches: prune_icache_sb): an unreferenced, clean inode is
+// evicted; a referenced or dirty one stays. It always succeeds.
 func evictStep(c *Ctx) Outcome {
-	in := &c.S.Inodes[c.St.Inode]
-	if in.InCore == 0 {
-		return c.Return(ResOK)
+	i := c.St.Inode
+	if in := &c.S.Inodes[i]; in.InCore != 0 && in.Refs == 0 && !c.S.inodeDirty(i) {
+		c.S.Evict(i)
 	}
-	if in.Refs != 0 {
-		return c.Return(ResEBUSY)
-	}
-	c.S.Evict(c.St.Inode)
 	return c.Return(ResOK)
 }
 
@@ -270,7 +286,7 @@ func statxStep(c *Ctx) Outcome {
 	if c.S.Files[c.St.File].FdOpen == 0 {
 		return c.Return(ResEBADF)
 	}
-	if c.S.Inodes[c.St.Inode].SDax != 0 {
+	if c.St.Inode >= 0 && c.S.Inodes[c.St.Inode].SDax != 0 {
 		return c.Return(ResDax)
 	}
 	return c.Return(ResNodax)
@@ -908,6 +924,9 @@ func SetflagPath(body ...Step) Path {
 	steps := []Step{{Label: "ioctl", Fn: "ioctl(FS_IOC_FSSETXATTR)", Do: func(c *Ctx) Outcome {
 		if c.S.Files[c.St.File].FdOpen == 0 {
 			return c.Return(ResEBADF)
+		}
+		if c.St.Inode < 0 {
+			return c.setflagDir()
 		}
 		if r := c.gate(GateSetflagDax, c.St.Inode, 0, MaxPages-1); r != ResOK {
 			return c.Return(r)

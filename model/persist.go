@@ -164,6 +164,7 @@ func (s *State) CommitTransaction() {
 		if in.SizeDirty != 0 {
 			in.DSize = in.Size
 		}
+		in.DNlink = in.Nlink
 		in.MDirty, in.SizeDirty, in.DSync = 0, 0, 0
 	}
 	for b := range s.Blocks {

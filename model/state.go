@@ -244,7 +244,12 @@ type Inode struct {
 	SDax      uint8 // S_DAX; protected by nothing in the proposals that flip it live
 	Aops      Kind  // inode->i_mapping->a_ops kind
 	DontCache uint8 // I_DONTCACHE (d_mark_dontcache): evict at the last iput
-	Refs      uint8 // struct files referring to the inode (a VMA holds its file)
+	// Nlink is the file's name (1: linked in its directory, 0: never created
+	// or unlinked; the inode lives on while referenced); DNlink is what the
+	// last committed transaction says.
+	Nlink  uint8
+	DNlink uint8
+	Refs   uint8 // struct files referring to the inode (a VMA holds its file)
 	// Proposal is proposal-private state of the inode: a proposal's file says
 	// what it holds (flip-aops-refcount: the ops calls in progress).
 	Proposal uint8
@@ -312,7 +317,8 @@ type File struct {
 	FdOpen uint8 // the descriptor bound by the open statement is still open
 	Refs   uint8 // the descriptor + the VMAs mapping the file (get_file)
 	Sealed uint8 // F_MAY_SEAL_IOMAP (map-direct): this file may mmap(MAP_DIRECT)
-	_      [2]uint8
+	Dir    uint8 // a directory's file: directory index + 1 (Inode is 0)
+	_      uint8
 }
 
 // VMA flag bits (VMA.Flags).

@@ -14,6 +14,13 @@ type Built struct {
 	Scn    *Scenario
 	Kernel *model.Kernel
 	Init   model.State
+	// AfterCrash is the after-crash block's program, run on what recovery
+	// leaves at each crash point (nil: none). Its process is AfterCrashProc.
+	AfterCrash     []model.Stmt
+	AfterCrashProc int
+
+	// The setup block's bindings, which the threads of its process inherit.
+	setupFDs, setupInodes, setupMaps map[string]int
 }
 
 // Options change how a scenario is built.
@@ -54,12 +61,13 @@ func Build(scn *Scenario, opt Options) (*Built, error) {
 	}
 	k.Seal()
 	if opt.Crash != "" {
-		scn.Crash = opt.Crash
+		scn.Crash = opt.Crash // a crash line of its own replaces "crash after T:N" too
 	}
 	b := &Built{Scn: scn, Kernel: k}
 	k.Values = []string{"0"}
 	k.Background = scn.Commit != "fsync-only"
 	k.EADR = scn.Persistence == "eadr"
+	k.Mount = uint8(indexOf(model.MountNames[:], scn.Mount))
 	b.Init.Journal.Tid = 1
 	for _, d := range scn.Dirs {
 		k.Dirs = append(k.Dirs, d.Name)
@@ -96,20 +104,51 @@ func Build(scn *Scenario, opt Options) (*Built, error) {
 		}
 	}
 	var slots slotAllocator
-	for _, th := range scn.Threads {
-		if err := b.addThread(th, &slots); err != nil {
+	for i := range scn.Threads {
+		info, err := b.program(&scn.Threads[i], &slots)
+		if err != nil {
 			return nil, err
 		}
+		k.Threads = append(k.Threads, info)
+	}
+	b.orderAfterSetup()
+	if scn.Crash == "after" {
+		ref := scn.CrashAfter
+		k.CrashAfter = model.StmtRef{Valid: true, Thread: b.threadIndex(ref.Thread), PC: ref.Index - 1}
+	}
+	if th := scn.AfterCrash; th != nil {
+		info, err := b.program(th, &slots)
+		if err != nil {
+			return nil, err
+		}
+		b.AfterCrash, b.AfterCrashProc = info.Prog, info.Proc
 	}
 	// The journal thread (kjournald2 / the XFS CIL push) runs beside the scenario's.
 	k.Threads = append(k.Threads, model.ThreadInfo{Name: "jbd2", Proc: -1, Daemon: true,
 		Prog: []model.Stmt{{Op: model.OpJbd2, Text: "commit loop", Inode: -1, File: -1, VMA: -1, Dir: -1, File2: -1}}})
 	for _, e := range scn.Expects {
-		if _, known := k.ParseResult(e.Result); e.Kind == ExpectResult && !known {
-			k.ParseResultOrIntern(e.Result)
+		for _, r := range e.Results {
+			if _, known := k.ParseResult(r); !known {
+				k.ParseResultOrIntern(r)
+			}
 		}
 	}
 	return b, nil
+}
+
+// orderAfterSetup makes every thread's first statement wait for the setup
+// block's last: the setup runs to completion before the threads start.
+func (b *Built) orderAfterSetup() {
+	k := b.Kernel
+	if len(b.Scn.Threads) == 0 || !b.Scn.Threads[0].Setup {
+		return
+	}
+	last := model.StmtRef{Valid: true, Thread: 0, PC: len(k.Threads[0].Prog) - 1}
+	for t := 1; t < len(k.Threads); t++ {
+		if p := k.Threads[t].Prog; len(p) > 0 && !k.Threads[t].Daemon {
+			p[0].After = append(p[0].After, last)
+		}
+	}
 }
 
 func b2u(b bool) uint8 {
@@ -129,6 +168,10 @@ func (b *Built) addFile(i int) error {
 	if f.In != "" {
 		in.Parent = uint8(indexOf(k.Dirs, f.In) + 1)
 	}
+	if f.Absent {
+		return nil
+	}
+	in.Nlink, in.DNlink = 1, 1
 	for pg, ext := range f.Extents {
 		in.Ext[pg] = ext
 		if ext == model.ExtHole {
@@ -165,13 +208,25 @@ type slotAllocator struct {
 	vmas  [model.MaxProcs]int
 }
 
-func (b *Built) addThread(th Thread, slots *slotAllocator) error {
+// program builds thread th's program, assigning its file and VMA slots. The
+// threads of the setup block's process start with its bindings.
+func (b *Built) program(th *Thread, slots *slotAllocator) (model.ThreadInfo, error) {
 	k := b.Kernel
 	proc := indexOf(k.Procs, th.Process)
 	info := model.ThreadInfo{Name: th.Name, Proc: proc}
 	fds := map[string]int{} // FD binding -> struct file slot
 	fdInode := map[string]int{}
 	maps := map[string]int{} // MAP binding -> VMA slot
+	if th.Setup {
+		b.setupFDs, b.setupInodes, b.setupMaps = fds, fdInode, maps
+	} else if len(b.Scn.Threads) > 0 && b.Scn.Threads[0].Setup && b.Scn.Threads[0].Process == th.Process {
+		maps0 := []map[string]int{b.setupFDs, b.setupInodes, b.setupMaps}
+		for j, m := range []map[string]int{fds, fdInode, maps} {
+			for n, v := range maps0[j] {
+				m[n] = v
+			}
+		}
+	}
 	for _, s := range th.Stmts {
 		st := model.Stmt{Op: s.Op, Text: s.Text, Line: s.Pos.Line, Inode: indexOf(k.Files, s.File),
 			Write: s.Write, Page: s.Page, Page2: s.Page2, Lo: s.Pages.Lo, Hi: s.Pages.Hi, On: s.On,
@@ -197,10 +252,17 @@ func (b *Built) addThread(th Thread, slots *slotAllocator) error {
 			st.Val = k.ParseResultOrIntern(s.Value)
 		}
 		for _, f := range s.Flags {
-			st.Flags |= mmapFlag(f)
+			if s.Op == model.OpMsync {
+				st.Flags |= msyncFlag(f)
+			} else {
+				st.Flags |= mmapFlag(f)
+			}
+		}
+		for _, a := range s.After {
+			st.After = append(st.After, model.StmtRef{Valid: true, Thread: b.threadIndex(a.Thread), PC: a.Index - 1})
 		}
 		switch s.Op {
-		case model.OpOpen:
+		case model.OpOpen, model.OpCreate:
 			st.File = slots.files
 			fds[s.Bind] = slots.files
 			fdInode[s.Bind] = st.Inode
@@ -213,8 +275,30 @@ func (b *Built) addThread(th Thread, slots *slotAllocator) error {
 		}
 		info.Prog = append(info.Prog, st)
 	}
-	k.Threads = append(k.Threads, info)
-	return nil
+	return info, nil
+}
+
+// threadIndex is the index of the scenario's thread name in the kernel's
+// threads (the scenario's threads come first, in order).
+func (b *Built) threadIndex(name string) int {
+	for i := range b.Scn.Threads {
+		if b.Scn.Threads[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func msyncFlag(f string) uint8 {
+	switch f {
+	case "sync":
+		return model.MSSync
+	case "async":
+		return model.MSAsync
+	case "invalidate":
+		return model.MSInvalidate
+	}
+	return 0
 }
 
 func mmapFlag(f string) uint8 {

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -86,10 +87,13 @@ func tokenize(num int, raw string) srcLine {
 }
 
 // splitList splits a comma list into sub-tokens with their own columns.
-func splitList(t token) []token {
+func splitList(t token) []token { return splitOn(t, ',') }
+
+// splitOn splits t at sep into sub-tokens with their own columns.
+func splitOn(t token, sep byte) []token {
 	var out []token
 	col := t.col
-	for _, part := range strings.Split(t.text, ",") {
+	for _, part := range strings.Split(t.text, string(sep)) {
 		out = append(out, token{part, col})
 		col += len(part) + 1
 	}
@@ -252,19 +256,24 @@ func (c *cursor) onOff(t token, key string) (bool, error) {
 type binding struct {
 	isMap bool
 	file  string
+	dir   string    // a directory's descriptor (file is empty)
 	pages PageRange // mappings: the mmap PAGES
 	line  int
 }
 
 type threadCtx struct {
-	idx   int
-	binds map[string]binding
+	th     *Thread
+	binds  map[string]binding
+	labels map[string]int // label -> 1-based statement index
+	crash  bool           // the after-crash block
 }
 
-type pendingResult struct {
-	expect int   // index in Scenario.Expects
-	ref    token // the T:N token
-	line   int
+// pendingRef is a statement reference (T:N, T@label) checked once every
+// thread is known; set receives it resolved.
+type pendingRef struct {
+	ref  Ref
+	what string // where it appears, for messages: "expect result", "after"...
+	set  func(Ref)
 }
 
 type parser struct {
@@ -280,8 +289,10 @@ type parser struct {
 	mmaps   map[string]int
 	opens   int
 	values  map[string]bool
-	results []pendingResult
-	start   Pos // the scenario directive
+	refs    []pendingRef
+	labels  map[string]map[string]int // thread -> label -> 1-based index
+	setup   *threadCtx                // the setup block, for its bindings
+	start   Pos                       // the scenario directive
 }
 
 func newParser(path string, opt ParseOptions) *parser {
@@ -289,8 +300,9 @@ func newParser(path string, opt ParseOptions) *parser {
 		path: path,
 		opt:  opt,
 		sc: &Scenario{
-			Path: path, FS: "ext4", Persistence: "adr", Commit: "background", Crash: "anywhere",
+			Path: path, FS: "ext4", Persistence: "adr", Commit: "background", Crash: "anywhere", Mount: "inode",
 		},
+		labels:  map[string]map[string]int{},
 		once:    map[string]int{},
 		dirs:    map[string]int{},
 		files:   map[string]int{},
@@ -315,7 +327,10 @@ var directives = map[string]directiveFunc{
 	"fs":          enumDirective(func(s *Scenario) *string { return &s.FS }, "xfs", "ext4"),
 	"persistence": enumDirective(func(s *Scenario) *string { return &s.Persistence }, "adr", "eadr"),
 	"commit":      enumDirective(func(s *Scenario) *string { return &s.Commit }, "background", "fsync-only"),
-	"crash":       enumDirective(func(s *Scenario) *string { return &s.Crash }, "anywhere", "never", "fences"),
+	"crash":       (*parser).dCrash,
+	"mount":       (*parser).dMount,
+	"setup":       (*parser).dSetup,
+	"after":       (*parser).dAfterCrash,
 	"device":      (*parser).dDevice,
 	"dir":         (*parser).dDir,
 	"file":        (*parser).dFile,
@@ -328,7 +343,8 @@ var directives = map[string]directiveFunc{
 
 var onceOnly = map[string]bool{
 	"scenario": true, "proposal": true, "fs": true, "persistence": true,
-	"commit": true, "crash": true, "check": true, "device": true,
+	"commit": true, "crash": true, "check": true, "device": true, "mount": true,
+	"setup": true, "after": true,
 }
 
 // line parses one non-empty line.
@@ -350,6 +366,9 @@ func (p *parser) line(ln srcLine) error {
 		}
 		return d(p, c, kw)
 	}
+	if strings.HasPrefix(kw.text, "@") {
+		return p.labelled(c, kw)
+	}
 	if op, ok := model.OpByName(kw.text); ok {
 		if p.cur == nil {
 			return c.errAt(kw, "statement outside a thread: %q needs a \"thread NAME PROCESS\" line before it", kw.text)
@@ -364,7 +383,7 @@ func (p *parser) endThread() error {
 	if p.cur == nil {
 		return nil
 	}
-	th := &p.sc.Threads[p.cur.idx]
+	th := p.cur.th
 	p.cur = nil
 	if len(th.Stmts) == 0 {
 		return p.errAt(th.Pos.Line, th.Pos.Col, "thread %s has no statements", th.Name)
@@ -384,10 +403,13 @@ func (p *parser) finish() error {
 	if len(p.sc.Threads) == 0 {
 		errs = append(errs, p.errAt(p.start.Line, p.start.Col, "missing \"thread NAME PROCESS\": a scenario needs at least one thread"))
 	}
-	for _, r := range p.results {
-		errs = append(errs, p.checkResult(r))
+	for _, r := range p.refs {
+		errs = append(errs, p.resolve(r))
 	}
-	return earliest(errs)
+	if err := earliest(errs); err != nil {
+		return err
+	}
+	return p.checkAfter()
 }
 
 func earliest(errs []error) error {
@@ -407,17 +429,103 @@ func earliest(errs []error) error {
 	return best
 }
 
-// checkResult validates "expect result T:N R" once all threads are known.
-func (p *parser) checkResult(r pendingResult) error {
-	e := p.sc.Expects[r.expect]
-	ti, ok := p.threads[e.Thread]
-	if !ok {
-		return p.errAt(r.line, r.ref.col, "unknown thread %q in expect result", e.Thread)
+// resolve checks a statement reference once every thread is known, and
+// resolves a label to the statement's index.
+func (p *parser) resolve(r pendingRef) error {
+	ref := r.ref
+	var th *Thread
+	if ref.Thread == CrashThread {
+		th = p.sc.AfterCrash
+	} else if i, ok := p.threads[ref.Thread]; ok {
+		th = &p.sc.Threads[i]
 	}
-	if n := len(p.sc.Threads[ti].Stmts); e.Index > n {
-		col := r.ref.col + len(e.Thread) + 1
-		return p.errAt(r.line, col, "statement %d does not exist: thread %s has %d statements", e.Index, e.Thread, n)
+	if th == nil {
+		return p.errAt(ref.Pos.Line, ref.Pos.Col, "unknown thread %q in %s", ref.Thread, r.what)
 	}
+	if ref.Label != "" {
+		i, ok := p.labels[th.Name][ref.Label]
+		if !ok {
+			return p.errAt(ref.Pos.Line, ref.Pos.Col+len(ref.Thread), "thread %s has no statement labelled @%s", th.Name, ref.Label)
+		}
+		ref.Index = i
+	} else if n := len(th.Stmts); ref.Index > n {
+		return p.errAt(ref.Pos.Line, ref.Pos.Col+len(ref.Thread)+1, "statement %d does not exist: thread %s has %d statements", ref.Index, th.Name, n)
+	}
+	r.set(ref)
+	return nil
+}
+
+// checkAfter refuses orderings no execution can meet: a statement after one
+// of its own thread, or a cycle of "after" clauses.
+func (p *parser) checkAfter() error {
+	type node struct{ t, i int }
+	waits := map[node][]node{}
+	for t, th := range p.sc.Threads {
+		for i, s := range th.Stmts {
+			for _, a := range s.After {
+				if a.Thread == th.Name {
+					return &Error{Pos: a.Pos, Msg: fmt.Sprintf("a statement cannot wait for its own thread (%s)", a)}
+				}
+				waits[node{t, i}] = append(waits[node{t, i}], node{p.threads[a.Thread], a.Index - 1})
+			}
+		}
+	}
+	// A statement also waits for the one before it in its thread.
+	state := map[node]int{} // 1: on the path, 2: done
+	var visit func(n node) bool
+	visit = func(n node) bool {
+		switch state[n] {
+		case 1:
+			return true
+		case 2:
+			return false
+		}
+		state[n] = 1
+		next := waits[n]
+		if n.i > 0 {
+			next = append(next, node{n.t, n.i - 1})
+		}
+		for _, m := range next {
+			if visit(m) {
+				return true
+			}
+		}
+		state[n] = 2
+		return false
+	}
+	for t, th := range p.sc.Threads {
+		for i := range th.Stmts {
+			if visit(node{t, i}) {
+				return &Error{Pos: th.Stmts[i].Pos, Msg: fmt.Sprintf(
+					"the after clauses form a cycle through %s:%d: no execution runs them all", th.Name, i+1)}
+			}
+		}
+	}
+	return nil
+}
+
+// ref parses a statement reference T:N or T@label; finish checks it and gives
+// it, resolved, to set.
+func (p *parser) ref(c *cursor, what string, set func(Ref)) error {
+	t, err := c.next("THREAD:N")
+	if err != nil {
+		return err
+	}
+	r := Ref{Pos: p.pos(c.ln.num, t.col)}
+	if th, label, ok := strings.Cut(t.text, "@"); ok {
+		if !isName(th) || !isName(label) {
+			return c.expected(t, "THREAD:N or THREAD@LABEL")
+		}
+		r.Thread, r.Label = th, label
+	} else {
+		th, n, ok := strings.Cut(t.text, ":")
+		idx, numOK := parseNum(n)
+		if !ok || !isName(th) || !numOK || idx < 1 {
+			return c.expected(t, "THREAD:N with N >= 1, or THREAD@LABEL")
+		}
+		r.Thread, r.Index = th, idx
+	}
+	p.refs = append(p.refs, pendingRef{ref: r, what: what, set: set})
 	return nil
 }
 
@@ -571,7 +679,12 @@ func (p *parser) dFile(c *cursor, kw token) error {
 		return err
 	}
 	f := File{Name: t.text, Pos: p.pos(c.ln.num, kw.col)}
-	opts, err := c.options("pages", "dax", "extents", "in")
+	keys := []string{"pages", "max", "dax", "extents", "in"}
+	if c.more() && c.ln.toks[c.i].text == "absent" {
+		c.i++
+		f.Absent, keys = true, []string{"max", "in"}
+	}
+	opts, err := c.options(keys...)
 	if err != nil {
 		return err
 	}
@@ -584,24 +697,39 @@ func (p *parser) dFile(c *cursor, kw token) error {
 }
 
 func (p *parser) fileOptions(c *cursor, f *File, opts map[string]token) error {
-	pt, ok := opts["pages"]
-	if !ok {
-		return p.errAt(c.ln.num, c.ln.end, "expected pages=N, found end of line")
+	n := 0
+	if !f.Absent {
+		pt, ok := opts["pages"]
+		if !ok {
+			return p.errAt(c.ln.num, c.ln.end, "expected pages=N, found end of line")
+		}
+		_, v, _ := splitKV(pt)
+		if n, ok = parseNum(v.text); !ok || n < 1 || n > model.MaxPages {
+			return c.expected(pt, fmt.Sprintf("pages=N with N in 1..%d", model.MaxPages))
+		}
 	}
-	_, v, _ := splitKV(pt)
-	n, ok := parseNum(v.text)
-	if !ok || n < 1 || n > model.MaxPages {
-		return c.expected(pt, fmt.Sprintf("pages=N with N in 1..%d", model.MaxPages))
+	f.Pages, f.Max = n, n
+	if f.Absent {
+		f.Max = model.MaxPages
 	}
-	f.Pages = n
+	if mt, ok := opts["max"]; ok {
+		_, v, _ := splitKV(mt)
+		m, ok := parseNum(v.text)
+		if !ok || m < max(n, 1) || m > model.MaxPages {
+			return c.expected(mt, fmt.Sprintf("max=M with M in %d..%d (at least pages=)", max(n, 1), model.MaxPages))
+		}
+		f.Max = m
+	}
 	var err error
 	if t, ok := opts["dax"]; ok {
 		if f.DAX, err = c.onOff(t, "dax"); err != nil {
 			return err
 		}
 	}
-	if f.Extents, err = c.extents(opts, n); err != nil {
-		return err
+	if !f.Absent {
+		if f.Extents, err = c.extents(opts, n); err != nil {
+			return err
+		}
 	}
 	if t, ok := opts["in"]; ok {
 		_, v, _ := splitKV(t)
@@ -708,10 +836,101 @@ func (p *parser) dThread(c *cursor, kw token) error {
 	if err := c.done(); err != nil {
 		return err
 	}
-	p.threads[t.text] = len(p.sc.Threads)
-	p.sc.Threads = append(p.sc.Threads, Thread{Name: t.text, Process: pt.text, Pos: p.pos(c.ln.num, kw.col)})
-	p.cur = &threadCtx{idx: len(p.sc.Threads) - 1, binds: map[string]binding{}}
+	if t.text == SetupThread || t.text == CrashThread {
+		return c.errAt(t, "%q names a block (\"setup PROCESS\", \"after crash PROCESS\"), not a thread", t.text)
+	}
+	th := p.addThread(Thread{Name: t.text, Process: pt.text, Pos: p.pos(c.ln.num, kw.col)})
+	if p.setup != nil && p.setup.th.Process == th.Process {
+		for n, b := range p.setup.binds {
+			p.cur.binds[n] = b // the setup block's descriptors and mappings are the process's
+		}
+	}
 	return nil
+}
+
+// addThread appends th to the scenario's threads and makes it current.
+func (p *parser) addThread(th Thread) *Thread {
+	p.threads[th.Name] = len(p.sc.Threads)
+	p.sc.Threads = append(p.sc.Threads, th)
+	t := &p.sc.Threads[len(p.sc.Threads)-1]
+	p.cur = &threadCtx{th: t, binds: map[string]binding{}, labels: map[string]int{}}
+	p.labels[th.Name] = p.cur.labels
+	return t
+}
+
+// blockProcess reads the PROCESS of a setup or after-crash block.
+func (p *parser) blockProcess(c *cursor) (string, error) {
+	pt, err := c.name("a process name")
+	if err != nil {
+		return "", err
+	}
+	if _, ok := p.procs[pt.text]; !ok {
+		return "", c.errAt(pt, "unknown process %q: declare it first with \"process %s uid=N\"", pt.text, pt.text)
+	}
+	return pt.text, c.done()
+}
+
+// dSetup parses "setup PROCESS": the statements under it run to completion,
+// in order, before any thread starts (the threads of PROCESS inherit its
+// descriptors and mappings).
+func (p *parser) dSetup(c *cursor, kw token) error {
+	if len(p.sc.Threads) > 0 {
+		return c.errAt(kw, "the setup block must come before the first thread")
+	}
+	proc, err := p.blockProcess(c)
+	if err != nil {
+		return err
+	}
+	p.addThread(Thread{Name: SetupThread, Process: proc, Pos: p.pos(c.ln.num, kw.col), Setup: true})
+	p.setup = p.cur
+	return nil
+}
+
+// dAfterCrash parses "after crash PROCESS": statements that read, at every
+// crash point, what recovery left (open, read, statx, close); expect lines
+// name them crash:N.
+func (p *parser) dAfterCrash(c *cursor, kw token) error {
+	if _, err := c.oneOf("crash"); err != nil {
+		return err
+	}
+	proc, err := p.blockProcess(c)
+	if err != nil {
+		return err
+	}
+	p.sc.AfterCrash = &Thread{Name: CrashThread, Process: proc, Pos: p.pos(c.ln.num, kw.col)}
+	p.cur = &threadCtx{th: p.sc.AfterCrash, binds: map[string]binding{}, labels: map[string]int{}, crash: true}
+	p.labels[CrashThread] = p.cur.labels
+	return nil
+}
+
+// dCrash parses "crash anywhere|never|fences" and "crash after T:N": a single
+// power cut once that statement has returned.
+func (p *parser) dCrash(c *cursor, _ token) error {
+	t, err := c.oneOf("anywhere", "never", "fences", "after")
+	if err != nil {
+		return err
+	}
+	p.sc.Crash = t.text
+	if t.text == "after" {
+		if err := p.ref(c, "crash after", func(r Ref) { p.sc.CrashAfter = r }); err != nil {
+			return err
+		}
+	}
+	return c.done()
+}
+
+// dMount parses "mount dax=always|never|inode", the DAX mount option.
+func (p *parser) dMount(c *cursor, _ token) error {
+	t, err := c.next("dax=always, dax=never or dax=inode")
+	if err != nil {
+		return err
+	}
+	k, v, _ := splitKV(t)
+	if k != "dax" || !contains(model.MountNames[:], v.text) {
+		return c.expected(t, "dax=always, dax=never or dax=inode")
+	}
+	p.sc.Mount = v.text
+	return c.done()
 }
 
 func (p *parser) dMutant(c *cursor, _ token) error {
@@ -766,7 +985,7 @@ func (p *parser) properties(c *cursor, min int) ([]string, error) {
 }
 
 func (p *parser) dExpect(c *cursor, kw token) error {
-	k, err := c.oneOf("violation", "pass", "result")
+	k, err := c.oneOf("violation", "pass", "result", "reachable")
 	if err != nil {
 		return err
 	}
@@ -778,8 +997,11 @@ func (p *parser) dExpect(c *cursor, kw token) error {
 	case "pass":
 		e.Kind = ExpectPass
 		e.Props, err = p.properties(c, 0)
-	default:
+	case "result":
 		e.Kind = ExpectResult
+		err = p.expectResult(c, &e)
+	default:
+		e.Kind = ExpectReachable
 		err = p.expectResult(c, &e)
 	}
 	if err != nil {
@@ -789,27 +1011,43 @@ func (p *parser) dExpect(c *cursor, kw token) error {
 	return nil
 }
 
-// expectResult parses "T:N R"; T and N are checked in finish.
+// expectResult parses "THREAD:N R[|R...]" (THREAD@LABEL for THREAD:N);
+// reachable takes a single R. The statement is checked in finish.
 func (p *parser) expectResult(c *cursor, e *Expect) error {
-	ref, err := c.next("THREAD:N")
-	if err != nil {
-		return err
+	i := len(p.sc.Expects)
+	what := "expect result"
+	if e.Kind == ExpectReachable {
+		what = "expect reachable"
 	}
-	th, n, ok := strings.Cut(ref.text, ":")
-	idx, numOK := parseNum(n)
-	if !ok || !isName(th) || !numOK || idx < 1 {
-		return c.expected(ref, "THREAD:N with N >= 1")
+	if err := p.ref(c, what, func(r Ref) { p.sc.Expects[i].Stmt = r }); err != nil {
+		return err
 	}
 	r, err := c.next("a result")
 	if err != nil {
 		return err
 	}
-	if !isResult(r.text) {
-		return c.expected(r, "a result (a VALUE, 0, ok, dax, nodax, an errno such as EBUSY or a signal such as SIGBUS)")
+	for _, part := range splitOn(r, '|') {
+		if !isResult(part.text) {
+			return c.expected(part, "a result (a VALUE, 0, ok, dax, nodax, an errno such as EBUSY or a signal such as SIGBUS)")
+		}
+		if contains(e.Results, part.text) {
+			return c.errAt(part, "duplicate result %q", part.text)
+		}
+		e.Results = append(e.Results, part.text)
 	}
-	e.Thread, e.Index, e.Result = th, idx, r.text
-	p.results = append(p.results, pendingResult{expect: len(p.sc.Expects), ref: ref, line: c.ln.num})
+	if e.Kind == ExpectReachable && len(e.Results) > 1 {
+		return c.errAt(r, "expect reachable takes one result")
+	}
 	return c.done()
+}
+
+// resultLike reports whether a value token could be mistaken for a result in an
+// expect line: a result name the model has, or an errno- or signal-shaped name.
+func resultLike(v string) bool {
+	if _, ok := model.ResultByName(v); ok {
+		return true
+	}
+	return strings.HasPrefix(v, "SIG") || len(v) >= 3 && v[0] == 'E' && strings.Trim(v[1:], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == ""
 }
 
 // isResult accepts VALUE tokens (errno names E... and signals SIG... are among
@@ -830,7 +1068,7 @@ var stmtFuncs = [model.NumOps]stmtFunc{
 	model.OpLoad:      (*parser).sMapPage,
 	model.OpStore:     (*parser).sStore,
 	model.OpFlush:     (*parser).sMapPage,
-	model.OpMsync:     (*parser).sMap,
+	model.OpMsync:     (*parser).sMsync,
 	model.OpFsync:     (*parser).sFD,
 	model.OpFdatasync: (*parser).sFD,
 	model.OpRead:      (*parser).sFDPage,
@@ -847,9 +1085,44 @@ var stmtFuncs = [model.NumOps]stmtFunc{
 	model.OpStatx:     (*parser).sFD,
 	model.OpRename:    (*parser).sRename,
 	model.OpEvict:     (*parser).sEvict,
+	model.OpCreate:    (*parser).sCreate,
+	model.OpUnlink:    (*parser).sEvict,
 }
 
-func (p *parser) thread() *Thread { return &p.sc.Threads[p.cur.idx] }
+func (p *parser) thread() *Thread { return p.cur.th }
+
+// labelled parses "@LABEL statement": the label names the statement in expect
+// lines and after clauses (THREAD@LABEL).
+func (p *parser) labelled(c *cursor, at token) error {
+	label := strings.TrimPrefix(at.text, "@")
+	if !isName(label) {
+		return c.expected(at, "@LABEL ([a-z][a-z0-9_-]*)")
+	}
+	if p.cur == nil {
+		return c.errAt(at, "a labelled statement outside a thread")
+	}
+	if _, dup := p.cur.labels[label]; dup {
+		return c.errAt(at, "duplicate label @%s in thread %s", label, p.cur.th.Name)
+	}
+	kw, err := c.next("a statement")
+	if err != nil {
+		return err
+	}
+	op, ok := model.OpByName(kw.text)
+	if !ok {
+		return c.errAt(kw, "expected a statement after @%s, found %q", label, kw.text)
+	}
+	if err := p.statement(c, kw, op); err != nil {
+		return err
+	}
+	th := p.cur.th
+	th.Stmts[len(th.Stmts)-1].Label = label
+	p.cur.labels[label] = len(th.Stmts)
+	return nil
+}
+
+// afterCrashOps are the statements an after-crash block may run.
+var afterCrashOps = []model.Op{model.OpOpen, model.OpRead, model.OpStatx, model.OpClose}
 
 func (p *parser) statement(c *cursor, kw token, op model.Op) error {
 	th := p.thread()
@@ -857,6 +1130,12 @@ func (p *parser) statement(c *cursor, kw token, op model.Op) error {
 		return c.errAt(kw, "too many statements in thread %s (at most %d)", th.Name, model.MaxStmts)
 	}
 	s := Stmt{Op: op, Pos: p.pos(c.ln.num, kw.col), Text: c.ln.text}
+	if p.cur.crash && !slices.Contains(afterCrashOps, op) {
+		return c.errAt(kw, "%q cannot run after a crash: an after-crash block reads what recovery left (open, read, statx, close)", kw.text)
+	}
+	if err := p.afterClauses(c, &s); err != nil {
+		return err
+	}
 	if err := stmtFuncs[op](p, c, &s); err != nil {
 		return err
 	}
@@ -864,6 +1143,25 @@ func (p *parser) statement(c *cursor, kw token, op model.Op) error {
 		return err
 	}
 	th.Stmts = append(th.Stmts, s)
+	return nil
+}
+
+// afterClauses takes the "after THREAD:N" (or THREAD@LABEL) clauses off the end
+// of a statement's line: the statement starts only once those have returned.
+func (p *parser) afterClauses(c *cursor, s *Stmt) error {
+	for n := len(c.ln.toks); n-2 > c.i && c.ln.toks[n-2].text == "after"; n = len(c.ln.toks) {
+		if p.cur.th.Setup || p.cur.crash {
+			return c.errAt(c.ln.toks[n-2], "a setup or after-crash block runs in order: no after clauses")
+		}
+		sub := &cursor{p: p, ln: c.ln, i: n - 1}
+		ti, si, ai := p.threads[p.cur.th.Name], len(p.cur.th.Stmts), len(s.After)
+		s.After = append(s.After, Ref{})
+		if err := p.ref(sub, "an after clause", func(r Ref) { p.sc.Threads[ti].Stmts[si].After[ai] = r }); err != nil {
+			return err
+		}
+		c.ln.toks = c.ln.toks[:n-2]
+		c.ln.end = c.ln.toks[len(c.ln.toks)-1].col + len(c.ln.toks[len(c.ln.toks)-1].text)
+	}
 	return nil
 }
 
@@ -879,7 +1177,8 @@ func (p *parser) file(c *cursor) (string, error) {
 	return t.text, nil
 }
 
-func (p *parser) filePages(name string) int { return p.sc.Files[p.files[name]].Pages }
+// filePages is how many pages statements may name in a file: its max=.
+func (p *parser) filePages(name string) int { return p.sc.Files[p.files[name]].Max }
 
 // use reads a binding name of the wanted kind (a mapping or a file descriptor).
 func (p *parser) use(c *cursor, wantMap bool) (string, binding, error) {
@@ -934,13 +1233,17 @@ func (p *parser) page(c *cursor, in PageRange, where string) (int, error) {
 	return n, nil
 }
 
-func fileWhere(name string, pages int) string {
-	return fmt.Sprintf("file %s (pages=%d)", name, pages)
+func (p *parser) fileWhere(name string) string {
+	f := &p.sc.Files[p.files[name]]
+	if f.Max != f.Pages {
+		return fmt.Sprintf("file %s (pages=%d, max=%d)", name, f.Pages, f.Max)
+	}
+	return fmt.Sprintf("file %s (pages=%d)", name, f.Pages)
 }
 
 func (p *parser) filePage(c *cursor, file string) (int, error) {
 	n := p.filePages(file)
-	return p.page(c, PageRange{0, n - 1}, fileWhere(file, n))
+	return p.page(c, PageRange{0, n - 1}, p.fileWhere(file))
 }
 
 // pages reads PAGES that must lie within the file.
@@ -954,7 +1257,7 @@ func (p *parser) pages(c *cursor, file string) (PageRange, error) {
 		return r, c.expected(t, "PAGES (N or N-M with N <= M)")
 	}
 	if n := p.filePages(file); r.Hi >= n {
-		return r, c.errAt(t, "page %d is outside %s", r.Hi, fileWhere(file, n))
+		return r, c.errAt(t, "page %d is outside %s", r.Hi, p.fileWhere(file))
 	}
 	return r, nil
 }
@@ -966,6 +1269,9 @@ func (p *parser) value(c *cursor) (string, error) {
 	}
 	if !isValue(t.text) {
 		return "", c.expected(t, "a VALUE ([A-Z][A-Z0-9]*)")
+	}
+	if resultLike(t.text) {
+		return "", c.errAt(t, "VALUE %q reads like a result (an errno or a signal): values and results must not be confused; pick another token", t.text)
 	}
 	if !p.values[t.text] && len(p.values) >= model.MaxValues {
 		return "", c.errAt(t, "too many distinct values (at most %d)", model.MaxValues)
@@ -984,9 +1290,26 @@ func (p *parser) sOpen(c *cursor, s *Stmt) error {
 		return c.errAt(c.ln.toks[0], "too many open statements (at most %d in a scenario)", model.MaxOpen)
 	}
 	var err error
-	if s.File, err = p.file(c); err != nil {
+	name, err := c.name("a file or dir name")
+	if err != nil {
 		return err
 	}
+	if _, isDir := p.dirs[name.text]; isDir {
+		s.Dir = name.text
+		if _, err := c.oneOf("ro"); err != nil {
+			return err
+		}
+		if _, err := c.oneOf("as"); err != nil {
+			return err
+		}
+		s.Bind, err = p.bindAs(c, binding{dir: s.Dir})
+		p.opens++
+		return err
+	}
+	if _, ok := p.files[name.text]; !ok {
+		return c.errAt(name, "unknown file or dir %q: declare it first with \"file %s pages=N\" or \"dir %s\"", name.text, name.text, name.text)
+	}
+	s.File = name.text
 	if s.Write, err = p.mode(c); err != nil {
 		return err
 	}
@@ -1007,11 +1330,18 @@ func (p *parser) sOpen(c *cursor, s *Stmt) error {
 	return err
 }
 
+// dirFDOps are the statements a directory's descriptor may be given.
+var dirFDOps = []model.Op{model.OpClose, model.OpSetflag, model.OpStatx}
+
 func (p *parser) sFD(c *cursor, s *Stmt) error {
 	var b binding
 	var err error
+	at := c.i
 	s.FD, b, err = p.use(c, false)
-	s.File = b.file
+	s.File, s.Dir = b.file, b.dir
+	if err == nil && b.dir != "" && !slices.Contains(dirFDOps, s.Op) {
+		return c.errAt(c.ln.toks[at], "%q is a directory (dir %s): only close, setflag dax= and statx take it", s.FD, b.dir)
+	}
 	return err
 }
 
@@ -1213,6 +1543,67 @@ func (p *parser) sRename(c *cursor, s *Stmt) error {
 		return c.errAt(t, "unknown dir %q: declare it first with \"dir %s\"", t.text, t.text)
 	}
 	s.Dir = t.text
+	return nil
+}
+
+// sCreate parses "create FILE as FD": open(O_CREAT|O_EXCL|O_RDWR) of a
+// declared file (one declared absent does not exist at the start).
+func (p *parser) sCreate(c *cursor, s *Stmt) error {
+	if p.opens >= model.MaxOpen {
+		return c.errAt(c.ln.toks[0], "too many open statements (at most %d in a scenario)", model.MaxOpen)
+	}
+	var err error
+	if s.File, err = p.file(c); err != nil {
+		return err
+	}
+	s.Write = true
+	if _, err := c.oneOf("as"); err != nil {
+		return err
+	}
+	s.Bind, err = p.bindAs(c, binding{file: s.File})
+	p.opens++
+	return err
+}
+
+var msyncFlags = []string{"sync", "async", "invalidate"}
+
+// sMsync parses "msync MAP [PAGES] [FLAGS]": PAGES within the mapping
+// (default all of it), FLAGS a comma list of sync, async, invalidate (default
+// sync; sync and async exclude each other, as msync(2) says).
+func (p *parser) sMsync(c *cursor, s *Stmt) error {
+	var b binding
+	var err error
+	if s.Map, b, err = p.use(c, true); err != nil {
+		return err
+	}
+	s.File, s.Pages = b.file, b.pages
+	if c.more() && c.ln.toks[c.i].text[0] >= '0' && c.ln.toks[c.i].text[0] <= '9' {
+		t, _ := c.next("PAGES")
+		r, ok := parsePages(t.text)
+		if !ok {
+			return c.expected(t, "PAGES (N or N-M with N <= M)")
+		}
+		if r.Lo < b.pages.Lo || r.Hi > b.pages.Hi {
+			return c.errAt(t, "pages %s are outside mapping %s (pages %s)", rangeText(r), s.Map, rangeText(b.pages))
+		}
+		s.Pages = r
+	}
+	s.Flags = []string{"sync"}
+	if c.more() {
+		t, _ := c.next("")
+		s.Flags = nil
+		for _, part := range splitList(t) {
+			if !contains(msyncFlags, part.text) {
+				return c.expected(part, "an msync flag "+joinOr(msyncFlags))
+			}
+			if !contains(s.Flags, part.text) {
+				s.Flags = append(s.Flags, part.text)
+			}
+		}
+		if contains(s.Flags, "sync") && contains(s.Flags, "async") {
+			return c.errAt(t, "msync flags %q: sync and async exclude each other (EINVAL)", t.text)
+		}
+	}
 	return nil
 }
 

@@ -22,7 +22,7 @@ func init() {
 		},
 		Overrides: []string{"Instantiate"},
 		Apply: func(k *model.Kernel) {
-			k.Instantiate = func(s *model.State, i int) {
+			k.Instantiate = func(_ *model.Kernel, s *model.State, i int) {
 				in := &s.Inodes[i]
 				in.SDax = 0
 				if in.Parent != 0 {
