@@ -98,6 +98,13 @@ func (k *Kernel) checkRefs(s *State) error {
 	}
 	for j := range s.Files {
 		f := &s.Files[j]
+		if f.Dir != 0 {
+			if f.Inode != 0 || fileRefs[j] != 0 || int(f.Refs) != int(f.FdOpen) {
+				return fmt.Errorf("file slot %d of dir %s: inode %d, %d mappings, %d references", j,
+					k.DirName(int(f.Dir)-1), int(f.Inode)-1, fileRefs[j], f.Refs)
+			}
+			continue
+		}
 		if f.Inode == 0 {
 			if f.Refs != 0 || fileRefs[j] != 0 {
 				return fmt.Errorf("file slot %d is free but referenced", j)
