@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -79,7 +80,10 @@ type Cell struct {
 // the workload that gave it), else unknown if some workload could not decide it,
 // else pass.
 type Agg struct {
-	Property string  `json:"property"`
+	Property string `json:"property"`
+	// Usage, for a durability property, is the usage of the workloads the
+	// column folds: "plain" or "offered" (see [Usage]); "" folds them all.
+	Usage    string  `json:"usage,omitempty"`
 	Verdict  Verdict `json:"verdict"`
 	Length   int     `json:"witness_length,omitempty"`
 	Workload string  `json:"workload,omitempty"` // of the shortest counterexample, or of the first unknown
@@ -114,8 +118,12 @@ func ratio(n, d int) (float64, bool) {
 type Matrix struct {
 	Suite      string
 	Proposals  []string
-	Properties []string
-	Workloads  []string
+	Properties []string // of the cells, in SPEC order
+	// Columns are the rows' columns: every property, the durability ones
+	// twice (property/plain, property/offered); Row.Props follows them.
+	Columns   []string
+	Workloads []string
+	Usages    []string // of the workloads (see Usage)
 	Paths      []string // of the workloads' files
 	MaxStates  int
 	Mutants    []string // seeded bugs every job ran with
@@ -137,14 +145,65 @@ func (m *Matrix) Row(proposal string) *Row {
 	return nil
 }
 
-// Agg returns the verdict of a proposal on a property, nil if not in the matrix.
-func (r *Row) Agg(property string) *Agg {
+// Agg returns the verdict of a proposal in column col (a property, or
+// property/usage for a durability property), nil if not in the matrix.
+func (r *Row) Agg(col string) *Agg {
 	for i := range r.Props {
-		if r.Props[i].Property == property {
+		if r.Props[i].Column() == col {
 			return &r.Props[i]
 		}
 	}
 	return nil
+}
+
+// Column is the name of the aggregate's column: the property, with /usage for
+// a durability property.
+func (a *Agg) Column() string {
+	if a.Usage == "" {
+		return a.Property
+	}
+	return a.Property + "/" + a.Usage
+}
+
+// byUsage are the properties the matrix shows per usage: a durability promise
+// may hold for what a proposal offers (MAP_SYNC, daxfile, a seal...) and not
+// for the interfaces applications already use, and a single cell would depend
+// on which the suite happened to exercise.
+var byUsage = []string{"no-lost-block", "flush-is-durable"}
+
+// Usage is how workload scn asks for durability: "offered" if it uses an
+// opt-in a proposal offers (mmap flags sync or direct, daxfile, seal, setflag
+// immutable=), else "plain" (MAP_SHARED and a flush, write(2) and fsync); its
+// "usage" line says so when present.
+func Usage(scn *scenarios.Scenario) string {
+	if scn.Usage != "" {
+		return scn.Usage
+	}
+	for _, th := range scn.Threads {
+		for _, s := range th.Stmts {
+			switch {
+			case s.Op == model.OpDaxfile, s.Op == model.OpSeal, s.Op == model.OpSetflagImmutable:
+				return "offered"
+			case s.Op == model.OpMmap && (slices.Contains(s.Flags, "sync") || slices.Contains(s.Flags, "direct")):
+				return "offered"
+			}
+		}
+	}
+	return "plain"
+}
+
+// columns lists the matrix's columns: each property, the durability ones once
+// per usage.
+func columns() []Agg {
+	var out []Agg
+	for _, p := range Names() {
+		if slices.Contains(byUsage, p) {
+			out = append(out, Agg{Property: p, Usage: "plain"}, Agg{Property: p, Usage: "offered"})
+			continue
+		}
+		out = append(out, Agg{Property: p})
+	}
+	return out
 }
 
 func parseOptions() scenarios.ParseOptions {
@@ -165,12 +224,17 @@ func BuildMatrix(opt MatrixOptions) (*Matrix, error) {
 	}
 	m := &Matrix{Suite: opt.Suite, Proposals: opt.Proposals, Properties: Names(), MaxStates: opt.MaxStates,
 		Mutants: opt.Mutants}
+	for _, c := range columns() {
+		m.Columns = append(m.Columns, c.Column())
+	}
 	for _, w := range opt.Workloads {
-		if _, err := scenarios.Parse(w.Path, w.Src, parseOptions()); err != nil {
+		scn, err := scenarios.Parse(w.Path, w.Src, parseOptions())
+		if err != nil {
 			return nil, err
 		}
 		m.Workloads = append(m.Workloads, w.Name)
 		m.Paths = append(m.Paths, w.Path)
+		m.Usages = append(m.Usages, Usage(scn))
 	}
 	m.Cells = make([]Cell, len(opt.Proposals)*len(opt.Workloads))
 	workers := opt.Workers
@@ -235,11 +299,16 @@ func runCell(cell *Cell, p string, w Workload, maxStates int, mutants []string) 
 // order, so ties between equally short counterexamples go to the first workload).
 func (m *Matrix) fold(pi int, p string) Row {
 	row := Row{Proposal: p}
-	for qi, name := range m.Properties {
-		a := Agg{Property: name}
+	for _, col := range columns() {
+		a := col
+		name := col.Property
+		qi := slices.Index(m.Properties, name)
 		checked := false
 		var unknown *Agg
 		for wi, wname := range m.Workloads {
+			if col.Usage != "" && m.Usages[wi] != col.Usage {
+				continue
+			}
 			cp := &m.Cell(pi, wi).Props[qi]
 			switch cp.Verdict {
 			case Violation:
@@ -248,7 +317,7 @@ func (m *Matrix) fold(pi int, p string) Row {
 				}
 			case Unknown:
 				if unknown == nil {
-					unknown = &Agg{Property: name, Verdict: Unknown, Workload: wname, Why: cp.Why}
+					unknown = &Agg{Property: name, Usage: col.Usage, Verdict: Unknown, Workload: wname, Why: cp.Why}
 				}
 			}
 			checked = checked || cp.Checked()
@@ -259,6 +328,8 @@ func (m *Matrix) fold(pi int, p string) Row {
 			a = *unknown
 		case checked:
 			a.Verdict = Pass
+		case col.Usage != "":
+			a.Verdict, a.Why = Unknown, "no "+col.Usage+" workload checks it"
 		default:
 			a.Verdict, a.Why = Unknown, "no workload checks it"
 		}

@@ -95,7 +95,7 @@ func (m *Matrix) unknowns() []string {
 			if a.Workload != "" {
 				why = a.Workload + ": " + why
 			}
-			out = append(out, fmt.Sprintf("%s x %s: %s", r.Proposal, a.Property, why))
+			out = append(out, fmt.Sprintf("%s x %s: %s", r.Proposal, a.Column(), why))
 		}
 	}
 	return out
@@ -109,7 +109,7 @@ func (m *Matrix) WriteText(w io.Writer, withTimes bool) {
 	}
 	fmt.Fprintln(w)
 	tw := newTable(w)
-	fmt.Fprintf(tw, "proposal\t%s\t%s\n", strings.Join(m.Properties, "\t"), strings.Join(m.costHeader(withTimes), "\t"))
+	fmt.Fprintf(tw, "proposal\t%s\t%s\n", strings.Join(m.Columns, "\t"), strings.Join(m.costHeader(withTimes), "\t"))
 	for i := range m.Rows {
 		r := &m.Rows[i]
 		cells := make([]string, len(r.Props))
@@ -122,6 +122,10 @@ func (m *Matrix) WriteText(w io.Writer, withTimes bool) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "pass: holds in every explored execution of every workload that checks it")
 	fmt.Fprintln(w, "viol N W: violated; N steps in the shortest counterexample, found in workload W")
+	fmt.Fprintln(w, "P/plain, P/offered: durability property P over the workloads that use the plain")
+	fmt.Fprintln(w, "  interfaces (MAP_SHARED and a flush, write(2) and fsync), or an opt-in some proposal")
+	fmt.Fprintln(w, "  offers (MAP_SYNC, MAP_DIRECT, daxfile, a seal, an immutable flag); a proposal that")
+	fmt.Fprintln(w, "  lacks the opt-in refuses or ignores it, and its cell shows what that costs")
 	fmt.Fprintln(w, "unknown: a limit was hit, or the property could not be checked (listed below)")
 	fmt.Fprintln(w, "states: distinct states explored over the suite")
 	if withTimes {
@@ -147,8 +151,8 @@ func (m *Matrix) WriteMarkdown(w io.Writer, withTimes bool) {
 	}
 	fmt.Fprint(w, "\n\n")
 	cost := m.costHeader(withTimes)
-	fmt.Fprintf(w, "| proposal | %s | %s |\n", strings.Join(m.Properties, " | "), strings.Join(cost, " | "))
-	fmt.Fprintf(w, "|---|%s%s\n", strings.Repeat("---|", len(m.Properties)), strings.Repeat("---:|", len(cost)))
+	fmt.Fprintf(w, "| proposal | %s | %s |\n", strings.Join(m.Columns, " | "), strings.Join(cost, " | "))
+	fmt.Fprintf(w, "|---|%s%s\n", strings.Repeat("---|", len(m.Columns)), strings.Repeat("---:|", len(cost)))
 	for i := range m.Rows {
 		r := &m.Rows[i]
 		cells := make([]string, len(r.Props))
@@ -174,7 +178,9 @@ type jsonMatrix struct {
 	Suite      string     `json:"suite"`
 	Proposals  []string   `json:"proposals"`
 	Properties []string   `json:"properties"`
+	Columns    []string   `json:"columns"`
 	Workloads  []string   `json:"workloads"`
+	Usages     []string   `json:"usages"`
 	MaxStates  int        `json:"max_states"`
 	ElapsedMS  *float64   `json:"elapsed_ms,omitempty"`
 	Rows       []jsonRow  `json:"rows"`
@@ -212,7 +218,8 @@ func ratioPtr(v float64, ok bool) *float64 {
 // its verdicts, witness lengths, classes and messages, states, and serial counts.
 // A property a workload does not check has the verdict "not-checked".
 func (m *Matrix) WriteJSON(w io.Writer, withTimes bool) error {
-	doc := jsonMatrix{Suite: m.Suite, Proposals: m.Proposals, Properties: m.Properties, Workloads: m.Workloads,
+	doc := jsonMatrix{Suite: m.Suite, Proposals: m.Proposals, Properties: m.Properties, Columns: m.Columns,
+		Workloads: m.Workloads, Usages: m.Usages,
 		MaxStates: m.MaxStates, ElapsedMS: ms(m.Elapsed, withTimes), Rows: []jsonRow{}, Cells: []jsonCell{}}
 	for _, r := range m.Rows {
 		doc.Rows = append(doc.Rows, jsonRow{Row: r, FaultsPerStore: ratioPtr(r.FaultsPerStore()),
@@ -349,7 +356,7 @@ summary { cursor: pointer; font-weight: bold; }
 <h1>daxsim compare</h1>
 <p>{{.Header}}{{if .Times}}, {{.Elapsed}}{{end}}</p>
 <table>
-<tr><th>proposal</th>{{range .M.Properties}}<th>{{.}}</th>{{end}}{{range .Cost}}<th>{{.}}</th>{{end}}</tr>
+<tr><th>proposal</th>{{range .M.Columns}}<th>{{.}}</th>{{end}}{{range .Cost}}<th>{{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr><th><a href="#p-{{.Proposal}}">{{.Proposal}}</a></th>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Text}}</td>{{end}}{{range .Cost}}<td class="num">{{.}}</td>{{end}}</tr>
 {{end}}</table>
 <p>A cell is <code>pass</code> when the property holds in every explored execution of every workload that checks it,

@@ -46,6 +46,68 @@ func (c *Ctx) Deny(r Result, by int, rightful bool) Result {
 	return r
 }
 
+// DenyForHolders records a refusal r caused by the other processes that hold
+// inode i (an open file, or only a mapping when mappers is set) and returns r.
+// The cause is an unprivileged holder if there is one (it can neither write the
+// file nor has CAP_LINUX_IMMUTABLE: a reader, a read-only mapper), else the
+// first holder. Without another holder nothing is recorded: the caller's own
+// references, or state nobody holds, made the call fail.
+func (c *Ctx) DenyForHolders(r Result, i int, mappers bool) Result {
+	first, unpriv := -1, -1
+	for p := range c.K.Procs {
+		if p == c.ProcIndex() {
+			continue
+		}
+		holds, writes := c.K.holds(c.S, p, i, mappers)
+		if !holds {
+			continue
+		}
+		if first < 0 {
+			first = p
+		}
+		if !writes && !c.K.hasCap(p) && unpriv < 0 {
+			unpriv = p
+		}
+	}
+	switch {
+	case unpriv >= 0:
+		return c.Deny(r, unpriv, false)
+	case first >= 0:
+		return c.Deny(r, first, true)
+	}
+	return r
+}
+
+// holds reports whether process p holds inode i in s (through a mapping, or
+// when mappers is false also through an open descriptor of one of its
+// threads), and whether one of its references can write the file.
+func (k *Kernel) holds(s *State, p, i int, mappers bool) (holds, writes bool) {
+	for v := range s.Procs[p].VMA {
+		if vma := &s.Procs[p].VMA[v]; vma.File != 0 && int(vma.Inode) == i+1 {
+			holds = true
+			writes = writes || vma.Write != 0 && vma.Flags&VMShared != 0
+		}
+	}
+	if mappers {
+		return holds, writes
+	}
+	for t := range k.Threads {
+		if k.Threads[t].Proc != p {
+			continue
+		}
+		for _, st := range k.Threads[t].Prog {
+			if st.Op != OpOpen && st.Op != OpCreate || st.File < 0 {
+				continue
+			}
+			if f := &s.Files[st.File]; f.FdOpen != 0 && int(f.Inode) == i+1 {
+				holds = true
+				writes = writes || f.Write != 0
+			}
+		}
+	}
+	return holds, writes
+}
+
 // Mapped reports whether any VMA maps inode i.
 func (s *State) Mapped(i int) bool {
 	for p := range s.Procs {
@@ -59,10 +121,9 @@ func (s *State) Mapped(i int) bool {
 }
 
 // HasCap reports whether the running thread's process has CAP_LINUX_IMMUTABLE.
-func (c *Ctx) HasCap() bool {
-	p := c.ProcIndex()
-	return p >= 0 && p < len(c.K.ProcCaps) && c.K.ProcCaps[p]
-}
+func (c *Ctx) HasCap() bool { return c.K.hasCap(c.ProcIndex()) }
+
+func (k *Kernel) hasCap(p int) bool { return p >= 0 && p < len(k.ProcCaps) && k.ProcCaps[p] }
 
 // gatePaths are the statements of the unmerged proposals as a kernel without
 // them answers.

@@ -276,9 +276,7 @@ func flushStep(c *Ctx) Outcome {
 	if !ok {
 		return c.Return(ResSIGSEGV)
 	}
-	i, pg := c.St.Inode, c.St.Page
-	p := c.Proc()
-	pte := &p.PTE[c.St.VMA][pg]
+	pte := &c.Proc().PTE[c.St.VMA][c.St.Page]
 	switch pte.Kind {
 	case PTENone:
 		c.Fault().Access = AccessFlush
@@ -287,22 +285,30 @@ func flushStep(c *Ctx) Outcome {
 		}
 		return c.Jump(PathPCFault, "")
 	case PTEDAX:
-		b := int(pte.Val) - 1
-		c.S.FlushBlock(b)
+		c.S.FlushBlock(int(pte.Val) - 1)
 		c.Ev.Fence = true
-		bl := &c.S.Blocks[b]
-		// Only data stored through this mapping (a writable PTE) is the user's
-		// to promise: MAP_SYNC guarantees blocks that are writably mapped; data
-		// that write(2) put there and a read fault mapped read-only is not.
-		if v.Flags&VMShared != 0 && pte.Write != 0 && bl.Tag == Tag(i, pg) {
-			c.S.FlushPromise(i, pg, bl.Ver)
-			if c.K.UserFlushPromised(c, v) {
-				c.S.Promise(i, pg, bl.Ver)
-			}
-			c.Ev.Obligation = true
-		}
+		c.userPersisted(v, pte)
 	}
 	return c.Return(ResOK)
+}
+
+// userPersisted records the obligations of data that user space has made
+// durable in the block behind DAX PTE pte of mapping v (a flush; under eADR,
+// any store, which is durable once globally visible: crash-model 3.4 rule 3).
+// Only data stored through this mapping (a writable PTE of a shared mapping)
+// is the user's to promise: MAP_SYNC guarantees blocks that are writably
+// mapped; data that write(2) put there and a read fault mapped read-only is
+// not.
+func (c *Ctx) userPersisted(v *VMA, pte *PTE) {
+	i, pg := c.St.Inode, c.St.Page
+	bl := &c.S.Blocks[int(pte.Val)-1]
+	if v.Flags&VMShared != 0 && pte.Write != 0 && bl.Tag == Tag(i, pg) {
+		c.S.FlushPromise(i, pg, bl.Ver)
+		if c.K.UserFlushPromised(c, v) {
+			c.S.Promise(i, pg, bl.Ver)
+		}
+		c.Ev.Obligation = true
+	}
 }
 
 // --- read, write ---------------------------------------------------------------
@@ -314,6 +320,12 @@ func readStep(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
 	c.UpRead(IRwsemOf(c))
+	if pg < int(in.Size) && in.SDax == 0 && in.XA[pg].Kind == EntryNone {
+		// filemap_read: a miss reads the page into the page cache
+		// (page_cache_sync_readahead -> filemap_create_folio), where it stays.
+		ver, _ := c.S.FileVersion(i, pg)
+		in.XA[pg] = Entry{Kind: EntryPage, Val: c.S.FileValue(i, pg), Ver: ver}
+	}
 	val, tag, freed := uint8(0), uint8(0), false
 	ver, own := uint8(0), true
 	written := in.Ext[pg] == ExtWritten || in.Ext[pg] == ExtShared
@@ -557,6 +569,12 @@ func truncatePagecache(c *Ctx) Outcome {
 	}
 	for pg := lo; pg <= hi; pg++ {
 		c.S.unmapPage(i, pg, PTENone)
+		if c.St.Op == OpTruncate {
+			// truncate_pagecache: unmap_mapping_range(..., even_cows=1) zaps
+			// the private COW copies beyond the new EOF too; punch
+			// (truncate_pagecache_range) keeps them.
+			c.S.unmapCows(i, pg)
+		}
 		in.XA[pg] = Entry{}
 		if pg >= int(in.Size) && c.St.Op == OpPunch {
 			continue

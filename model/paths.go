@@ -419,6 +419,9 @@ func storeStep(c *Ctx) Outcome {
 	pte := &p.PTE[c.St.VMA][c.St.Page]
 	if pte.Kind != PTENone && pte.Write != 0 {
 		c.S.storeThrough(c.K, p, c.St.VMA, c.St.Page, c.St.Val)
+		if c.K.EADR && pte.Kind == PTEDAX {
+			c.userPersisted(v, pte) // globally visible is durable under eADR
+		}
 		return c.Return(ResOK)
 	}
 	f := c.Fault()
@@ -772,6 +775,17 @@ func (s *State) unmapPage(i, pg int, kind uint8) {
 			pte := &s.Procs[p].PTE[v][pg]
 			if pte.Kind != PTEAnon && (kind == PTENone || pte.Kind == kind) {
 				*pte = PTE{}
+			}
+		}
+	}
+}
+
+// unmapCows zaps the private copy-on-write PTEs of page pg of inode i.
+func (s *State) unmapCows(i, pg int) {
+	for p := range s.Procs {
+		for v := range s.Procs[p].VMA {
+			if int(s.Procs[p].VMA[v].Inode) == i+1 && s.Procs[p].PTE[v][pg].Kind == PTEAnon {
+				s.Procs[p].PTE[v][pg] = PTE{}
 			}
 		}
 	}

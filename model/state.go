@@ -237,7 +237,9 @@ type Inode struct {
 	// On disk, outside the journal model: flags set by ioctls are written at once.
 	DiskDax   uint8 // FS_XFLAG_DAX
 	Parent    uint8 // directory index + 1; 0 = the root (no DAX flag)
-	Immutable uint8 // PMEM_IMMUTABLE / S_IOMAP_IMMUTABLE / S_DAXFILE, as the proposal calls it
+	// Immutable is PMEM_IMMUTABLE / S_IOMAP_IMMUTABLE / S_DAXFILE, as the
+	// proposal calls it: the process that set it + 1, 0 when clear.
+	Immutable uint8
 
 	// In core (struct inode).
 	InCore    uint8 // instantiated in the inode cache

@@ -171,6 +171,11 @@ type Scenario struct {
 	CrashAfter Ref
 	// Mount is the DAX mount option: "inode" (default), "always" or "never".
 	Mount string
+	// Usage says, for the compare matrix, how the workload asks for
+	// durability: "plain" (the interfaces applications already use: MAP_SHARED
+	// and a flush, write(2) and fsync), "offered" (what a proposal offers:
+	// MAP_SYNC, daxfile, a seal, a frozen block map) or "" (neither).
+	Usage string
 	// Blocks is the pmem device size in blocks ("device blocks=N"; 0: the
 	// model's maximum). A daxsim extension of SPEC.md section 3, for ENOSPC.
 	Blocks    int

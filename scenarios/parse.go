@@ -329,6 +329,7 @@ var directives = map[string]directiveFunc{
 	"commit":      enumDirective(func(s *Scenario) *string { return &s.Commit }, "background", "fsync-only"),
 	"crash":       (*parser).dCrash,
 	"mount":       (*parser).dMount,
+	"usage":       enumDirective(func(s *Scenario) *string { return &s.Usage }, "plain", "offered"),
 	"setup":       (*parser).dSetup,
 	"after":       (*parser).dAfterCrash,
 	"device":      (*parser).dDevice,
@@ -344,7 +345,7 @@ var directives = map[string]directiveFunc{
 var onceOnly = map[string]bool{
 	"scenario": true, "proposal": true, "fs": true, "persistence": true,
 	"commit": true, "crash": true, "check": true, "device": true, "mount": true,
-	"setup": true, "after": true,
+	"setup": true, "after": true, "usage": true,
 }
 
 // line parses one non-empty line.

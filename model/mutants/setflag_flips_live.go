@@ -7,7 +7,7 @@ import "github.com/daxsim/daxsim/model"
 // did.
 func init() {
 	register(&Mutant{Name: "setflag-flips-live",
-		What:   "FS_IOC_FSSETXATTR changes S_DAX and the a_ops of the live inode (the code disabled in 4.14)",
+		What:   "FS_IOC_FSSETXATTR also changes S_DAX and the a_ops of the live inode at once (the flip 4.14 disabled, without even its page-cache invalidation)",
 		Source: "E.11 \"xfs: disable per-inode DAX flag\" (4.14); seed 003",
 		Breaks: "aops-consistent",
 		Apply: func(k *model.Kernel) {

@@ -45,12 +45,17 @@ func init() {
 				set: func(c *model.Ctx) {
 					in := &c.S.Inodes[c.St.Inode]
 					if in.Immutable == 0 {
-						in.Immutable = 1
+						in.Immutable = uint8(c.ProcIndex() + 1)
 						c.S.TakeInodeRef(c.St.Inode)
 					}
 				},
 			}.path()
-			k.ExtraInodeRefs = func(s *model.State, i int) int { return int(s.Inodes[i].Immutable) }
+			k.ExtraInodeRefs = func(s *model.State, i int) int {
+				if s.Inodes[i].Immutable != 0 {
+					return 1
+				}
+				return 0
+			}
 			k.Gate = frozenGate(model.ResETXTBSY, model.ResOK, model.ResETXTBSY)
 			k.UserFlushPromised = frozenFlushPromised
 		},

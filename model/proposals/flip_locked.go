@@ -2,15 +2,17 @@ package proposals
 
 import "github.com/daxsim/daxsim/model"
 
-// flip-locked: a variation on XFS's pre-4.14 xfs_ioctl_setattr_dax_invalidate (which
-// took IOLOCK_EXCL and MMAPLOCK_EXCL, wrote back and invalidated the page cache):
-// take invalidate_lock exclusive, unmap every PTE, delete every xarray entry, swap
-// the a_ops. What it cannot do is change the vm_ops of VMAs that already exist:
-// they keep the ops chosen at mmap time (reference/linux-dax.md A.2, E.11).
+// flip-locked: XFS up to 4.13 (xfs_ioctl_setattr_dax_invalidate, then
+// xfs_diflags_to_linux): take IOLOCK (i_rwsem) and MMAPLOCK (invalidate_lock)
+// exclusive, write back and invalidate the page cache (here: unmap every PTE,
+// delete every xarray entry), swap S_DAX and the a_ops. What it cannot do is
+// change the vm_ops of VMAs that already exist: they keep the ops chosen at
+// mmap time, which crashed kernels until 4.14 disabled the flip ("xfs: disable
+// per-inode DAX flag"; reference/linux-dax.md A.2, E.11).
 func init() {
 	register(&Proposal{
 		Name:    "flip-locked",
-		Source:  "variation on XFS <= 4.13 xfs_ioctl_setattr_dax_invalidate",
+		Source:  "XFS <= 4.13 (xfs_ioctl_setattr_dax_invalidate + xfs_diflags_to_linux; disabled in 4.14)",
 		Summary: "takes invalidate_lock exclusive, unmaps every PTE and deletes the xarray entries, swaps the aops; VMAs stay as they are",
 		Rules: []string{
 			"setflag dax= takes inode_lock, then invalidate_lock exclusive (faults are excluded)",

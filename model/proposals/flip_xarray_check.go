@@ -30,7 +30,9 @@ func init() {
 				}},
 				model.Step{Label: "swap", Fn: "setflag: swap S_DAX and a_ops", Do: func(c *model.Ctx) model.Outcome {
 					if c.Proposal()[0] != empty {
-						return c.SetflagDone(model.ResEBUSY)
+						// Whoever keeps pages or entries in the mapping (a
+						// reader, a mapper) makes the flip fail.
+						return c.SetflagDone(c.DenyForHolders(model.ResEBUSY, c.St.Inode, false))
 					}
 					c.SetDiskDax()
 					c.S.SetSDax(c.St.Inode, c.St.On)

@@ -31,7 +31,7 @@ func init() {
 					c.S.Inodes[c.St.Inode].Immutable = 0
 					return model.ResOK
 				},
-				set: func(c *model.Ctx) { c.S.Inodes[c.St.Inode].Immutable = 1 },
+				set: func(c *model.Ctx) { c.S.Inodes[c.St.Inode].Immutable = uint8(c.ProcIndex() + 1) },
 			}.path()
 			k.Gate = frozenGate(model.ResEPERM, model.ResOK, model.ResEPERM)
 			k.UserFlushPromised = frozenFlushPromised

@@ -44,12 +44,12 @@ func init() {
 				},
 				clear: func(c *model.Ctx) model.Result {
 					if c.S.Mapped(c.St.Inode) {
-						return model.ResEBUSY
+						return c.DenyForHolders(model.ResEBUSY, c.St.Inode, true) // rule 6: a mapper blocks it
 					}
 					c.S.Inodes[c.St.Inode].Immutable = 0
 					return model.ResOK
 				},
-				set: func(c *model.Ctx) { c.S.Inodes[c.St.Inode].Immutable = 1 },
+				set: func(c *model.Ctx) { c.S.Inodes[c.St.Inode].Immutable = uint8(c.ProcIndex() + 1) },
 			}.path()
 			k.Gate = frozenGate(model.ResEPERM, model.ResEPERM, model.ResEPERM)
 			k.UserFlushPromised = frozenFlushPromised

@@ -65,10 +65,11 @@ func (sc sealCall) path() model.Path {
 	return model.Path{Name: sc.name, Steps: steps, Regs: model.RegsSync}
 }
 
-// frozenGate refuses changes to an inode whose block map is frozen (Immutable):
-// data writes get write, allocating writes alloc, layout changes layout, faults
-// needing allocation SIGBUS. The flag was set by a holder of CAP_LINUX_IMMUTABLE,
-// so a refusal is rightful.
+// frozenGate refuses changes to an inode whose block map is frozen (Immutable:
+// the setter's process + 1): data writes get write, allocating writes alloc,
+// layout changes layout, faults needing allocation SIGBUS. The flag was set by
+// a holder of CAP_LINUX_IMMUTABLE, so the refusal is rightful, and recorded as
+// the setter's.
 func frozenGate(layout, write, alloc model.Result) func(c *model.Ctx, op model.GateOp, i, lo, hi int) model.Result {
 	return func(c *model.Ctx, op model.GateOp, i, lo, hi int) model.Result {
 		if c.S.Inodes[i].Immutable == 0 {
@@ -86,7 +87,7 @@ func frozenGate(layout, write, alloc model.Result) func(c *model.Ctx, op model.G
 		if r == model.ResOK {
 			return r
 		}
-		return c.Deny(r, -1, true)
+		return c.Deny(r, int(c.S.Inodes[i].Immutable)-1, true)
 	}
 }
 
