@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
 	"github.com/daxsim/daxsim/scenarios"
@@ -98,6 +100,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	maxStates := fs.Int("max-states", 2_000_000, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit")
 	maxDepth := fs.Int("max-depth", 0, "do not explore beyond this many steps (verdict unknown, exit 3); 0 = no limit")
 	times := fs.Bool("times", false, "print the elapsed time (makes the output differ between runs)")
+	outcomes := fs.Bool("outcomes", false, "print every reachable tuple of statement results (of executions that finish) instead of verdicts")
 	format := fs.String("format", "text", "text, json (read by 'daxsim replay') or html (one lane per thread)")
 	out := fs.String("o", "", "write the report to this file instead of stdout")
 	if !parseFlags(fs, args, 1, -1) {
@@ -181,6 +184,16 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	var buf bytes.Buffer
 	codes := []int{}
+	if *outcomes {
+		for _, path := range fs.Args() {
+			codes = append(codes, outcomesFile(path, scenarios.Options{Proposal: *proposal, Mutants: mutants, Crash: *crash},
+				*maxStates, *format, &buf, stderr))
+		}
+		if !emit(*out, buf.Bytes(), stdout, stderr, "check") {
+			return checker.ExitBadInput
+		}
+		return combineExit(codes)
+	}
 	var reports []*checker.Report
 	for i, path := range fs.Args() {
 		if i > 0 && *format == "text" {
@@ -282,6 +295,65 @@ func load(path string, bo scenarios.Options) (*scenarios.Built, error) {
 		return nil, fmt.Errorf("daxsim: %v", err)
 	}
 	return scenarios.Build(scn, bo)
+}
+
+// outcomesFile prints every reachable outcome tuple of one scenario file (text:
+// one tuple a line; json: the statements and the tuples). It returns the exit
+// status: 3 when a limit cut the enumeration.
+func outcomesFile(path string, bo scenarios.Options, maxStates int, format string, w, stderr io.Writer) int {
+	b, err := load(path, bo)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return checker.ExitBadInput
+	}
+	set := sim.Outcomes(b.Kernel, &b.Init, maxStates)
+	code := checker.ExitOK
+	if !set.Complete {
+		code = checker.ExitUnknown
+	}
+	k := b.Kernel
+	if format == "json" {
+		doc := struct {
+			Scenario string     `json:"scenario"`
+			Proposal string     `json:"proposal"`
+			Stmts    []string   `json:"statements"`
+			Outcomes [][]string `json:"outcomes"`
+			Complete bool       `json:"complete"`
+			Limit    string     `json:"limit,omitempty"`
+		}{Scenario: b.Scn.Name, Proposal: k.Proposal, Stmts: set.Stmts, Outcomes: [][]string{}, Complete: set.Complete, Limit: set.Limit}
+		for _, o := range set.Tuples {
+			var row []string
+			for _, r := range o {
+				name := "-"
+				if r != model.ResNone {
+					name = k.ResultName(r)
+				}
+				row = append(row, name)
+			}
+			doc.Outcomes = append(doc.Outcomes, row)
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(doc); err != nil {
+			fmt.Fprintf(stderr, "daxsim check: %v\n", err)
+			return checker.ExitBadInput
+		}
+		return code
+	}
+	what := "every execution explored"
+	if !set.Complete {
+		what = "INCOMPLETE (" + set.Limit + ")"
+	}
+	fmt.Fprintf(w, "== %s\nscenario %s  proposal %s  fs %s: %d outcomes of the executions that finish; %s, %d (state, results) pairs",
+		path, b.Scn.Name, k.Proposal, k.FS, len(set.Tuples), what, set.Nodes)
+	if set.Stuck > 0 {
+		fmt.Fprintf(w, ", %d stuck", set.Stuck)
+	}
+	fmt.Fprintln(w)
+	for _, o := range set.Tuples {
+		fmt.Fprintln(w, set.Text(k, o))
+	}
+	return code
 }
 
 // listFlag is a repeatable string flag.
