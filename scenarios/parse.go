@@ -2,11 +2,11 @@ package scenarios
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/daxsim/daxsim/internal/input"
 	"github.com/daxsim/daxsim/model"
 )
 
@@ -21,7 +21,7 @@ type ParseOptions struct {
 // ParseFile reads and parses the scenario file at path. An I/O error is returned
 // as is; a syntax or validation error is an *Error.
 func ParseFile(path string, opt ParseOptions) (*Scenario, error) {
-	src, err := os.ReadFile(path)
+	src, err := input.ReadFile(path, input.MaxScenario)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,10 @@ func ParseFile(path string, opt ParseOptions) (*Scenario, error) {
 // error found is returned, as an *Error.
 func Parse(path string, src []byte, opt ParseOptions) (*Scenario, error) {
 	p := newParser(path, opt)
-	for i, raw := range strings.Split(string(src), "\n") {
+	// A UTF-8 byte-order mark and CRLF or CR line endings are accepted.
+	text := strings.TrimPrefix(string(src), "\ufeff")
+	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	for i, raw := range strings.Split(text, "\n") {
 		ln := tokenize(i+1, raw)
 		if len(ln.toks) == 0 {
 			continue
@@ -106,9 +109,12 @@ func splitKV(t token) (string, token, bool) {
 	return k, token{v, t.col + len(k) + 1}, ok
 }
 
-func isName(s string) bool    { return matchWord(s, 'a', 'z', "-_") }
-func isCapName(s string) bool { return matchWord(s, 'a', 'z', "_") }
-func isValue(s string) bool   { return matchWord(s, 'A', 'Z', "") }
+// MaxName is the longest name or value token a scenario may use.
+const MaxName = 64
+
+func isName(s string) bool    { return len(s) <= MaxName && matchWord(s, 'a', 'z', "-_") }
+func isCapName(s string) bool { return len(s) <= MaxName && matchWord(s, 'a', 'z', "_") }
+func isValue(s string) bool   { return len(s) <= MaxName && matchWord(s, 'A', 'Z', "") }
 
 // matchWord reports whether s is [lo-hi][lo-hi0-9 extra]*.
 func matchWord(s string, lo, hi byte, extra string) bool {
@@ -213,7 +219,11 @@ func (c *cursor) next(what string) (token, error) {
 // name returns the next token, which must be a name.
 func (c *cursor) name(what string) (token, error) {
 	t, err := c.next(what)
-	if err == nil && !isName(t.text) {
+	switch {
+	case err != nil:
+	case len(t.text) > MaxName:
+		err = c.errAt(t, "expected %s of at most %d characters, found one of %d", what, MaxName, len(t.text))
+	case !isName(t.text):
 		err = c.errAt(t, "expected %s, found %q (names match [a-z][a-z0-9_-]*)", what, t.text)
 	}
 	return t, err
@@ -1267,6 +1277,9 @@ func (p *parser) value(c *cursor) (string, error) {
 	t, err := c.next("a VALUE")
 	if err != nil {
 		return "", err
+	}
+	if len(t.text) > MaxName {
+		return "", c.errAt(t, "expected a VALUE of at most %d characters, found one of %d", MaxName, len(t.text))
 	}
 	if !isValue(t.text) {
 		return "", c.expected(t, "a VALUE ([A-Z][A-Z0-9]*)")

@@ -385,6 +385,12 @@ var badCases = []struct {
 	{"value like errno", thrFD + "write fd 0 EBUSY\n", ParseOptions{}, "7:12", `VALUE "EBUSY" reads like a result`},
 	{"value like signal", thrFD + "write fd 0 SIGFOO\n", ParseOptions{}, "7:12", `VALUE "SIGFOO" reads like a result`},
 	{"value like errno shape", thrFD + "write fd 0 EWHATEVER\n", ParseOptions{}, "7:12", `reads like a result`},
+
+	// Bounded inputs (issue #12).
+	{"name too long", "scenario " + strings.Repeat("a", 65) + "\n", ParseOptions{}, "1:10", `expected a scenario name of at most 64 characters, found one of 65`},
+	{"value too long", thrFD + "write fd 0 " + strings.Repeat("A", 65) + "\n", ParseOptions{}, "7:12", `expected a VALUE of at most 64 characters`},
+	{"bom and crlf line numbers", "\ufeffscenario s\r\nproposal p\r\nfs btrfs\r\n", ParseOptions{}, "3:4", `expected xfs or ext4, found "btrfs"`},
+	{"cr only line numbers", "scenario s\rproposal p\rfs btrfs\r", ParseOptions{}, "3:4", `expected xfs or ext4, found "btrfs"`},
 }
 
 func TestParseErrors(t *testing.T) {
@@ -457,7 +463,9 @@ func FuzzParse(f *testing.F) {
 		if !errors.As(err, &e) {
 			t.Fatalf("error %v is %T, want *Error", err, err)
 		}
-		lines := strings.Split(src, "\n")
+		norm := strings.TrimPrefix(src, "\ufeff")
+		norm = strings.ReplaceAll(strings.ReplaceAll(norm, "\r\n", "\n"), "\r", "\n")
+		lines := strings.Split(norm, "\n")
 		if e.Pos.Line < 1 || e.Pos.Col < 1 || e.Pos.Line > len(lines) || e.Pos.Col > len(lines[e.Pos.Line-1])+1 {
 			t.Fatalf("bad position %v for %q", e.Pos, src)
 		}
