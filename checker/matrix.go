@@ -124,12 +124,12 @@ type Matrix struct {
 	Columns   []string
 	Workloads []string
 	Usages    []string // of the workloads (see Usage)
-	Paths      []string // of the workloads' files
-	MaxStates  int
-	Mutants    []string // seeded bugs every job ran with
-	Rows       []Row    // one per proposal, in Proposals order
-	Cells      []Cell   // proposal-major: Cells[p*len(Workloads)+w]
-	Elapsed    time.Duration
+	Paths     []string // of the workloads' files
+	MaxStates int
+	Mutants   []string // seeded bugs every job ran with
+	Rows      []Row    // one per proposal, in Proposals order
+	Cells     []Cell   // proposal-major: Cells[p*len(Workloads)+w]
+	Elapsed   time.Duration
 }
 
 // Cell returns the cell of proposal index p and workload index w.

@@ -235,8 +235,8 @@ func ExtentByName(name string) (uint8, bool) {
 // references the inode.
 type Inode struct {
 	// On disk, outside the journal model: flags set by ioctls are written at once.
-	DiskDax   uint8 // FS_XFLAG_DAX
-	Parent    uint8 // directory index + 1; 0 = the root (no DAX flag)
+	DiskDax uint8 // FS_XFLAG_DAX
+	Parent  uint8 // directory index + 1; 0 = the root (no DAX flag)
 	// Immutable is PMEM_IMMUTABLE / S_IOMAP_IMMUTABLE / S_DAXFILE, as the
 	// proposal calls it: the process that set it + 1, 0 when clear.
 	Immutable uint8
