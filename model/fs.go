@@ -16,14 +16,38 @@ type FS struct {
 	// reflink). Before 5.19 XFS refused to share the blocks of a DAX inode
 	// (xfs_reflink_remap_prep: "Don't share DAX file data for now").
 	Reflink bool
+	// Fn names the filesystem's own functions in counterexamples, by what
+	// they do ("commit", "truncate"...): ext4's jbd2 and XFS's log differ.
+	Fn map[string]string
+	// Classes names the journal's lock classes: a handle (jbd2_handle, an
+	// XFS transaction) and the commit waited for.
+	Classes [2]string
 }
 
 func (f *FS) String() string { return f.Name }
 
 // The filesystems.
 var (
-	Ext4 = &FS{Name: "ext4", FaultHandle: true}
-	XFS  = &FS{Name: "xfs", DefragDAX: true, Reflink: true}
+	Ext4 = &FS{Name: "ext4", FaultHandle: true, Classes: [2]string{"jbd2_handle", "jbd2_commit"}, Fn: map[string]string{
+		"commit-lock":   "kjournald2: lock the running transaction (T_LOCKED)",
+		"commit":        "jbd2_journal_commit_transaction: wait for handles, write log and commit record",
+		"sync-commit":   "ext4_sync_file: commit needed?",
+		"commit-wait":   "jbd2_log_wait_commit",
+		"truncate":      "ext4_truncate / ext4_punch_hole: free blocks, i_size (transaction)",
+		"fallocate":     "ext4_alloc_file_blocks: unwritten extents (transaction)",
+		"enospc-commit": "ENOSPC: jbd2_journal_force_commit_nested, retry the allocation",
+		"defrag":        "EXT4_IOC_MOVE_EXT",
+	}}
+	XFS = &FS{Name: "xfs", DefragDAX: true, Reflink: true, Classes: [2]string{"xfs_trans", "xfs_log_force"}, Fn: map[string]string{
+		"commit-lock":   "xlog_cil_push_work: lock the CIL context (xc_ctx_lock)",
+		"commit":        "xlog_cil_push_work: wait for transactions, write the checkpoint and its commit record",
+		"sync-commit":   "xfs_file_fsync: log force needed?",
+		"commit-wait":   "xfs_log_force_seq",
+		"truncate":      "xfs_setattr_size / xfs_free_file_space: free blocks, i_size (transaction)",
+		"fallocate":     "xfs_alloc_file_space: unwritten extents (transaction)",
+		"enospc-commit": "ENOSPC: xfs_extent_busy_flush (log force), retry the allocation",
+		"defrag":        "XFS_IOC_SWAPEXT (xfs_swap_extents)",
+	}}
 )
 
 // Filesystems lists the filesystems by name.

@@ -7,14 +7,14 @@ package model
 
 func ioPaths(k *Kernel) {
 	k.Paths[PathJbd2] = Path{Name: "jbd2", Steps: []Step{
-		{Label: "lock", Fn: "kjournald2: lock the running transaction (T_LOCKED)", Do: jbd2Lock},
-		{Label: "commit", Fn: "jbd2_journal_commit_transaction: wait for handles, write log and commit record", Do: jbd2Commit,
+		{Label: "lock", Fn: k.FS.Fn["commit-lock"], Do: jbd2Lock},
+		{Label: "commit", Fn: k.FS.Fn["commit"], Do: jbd2Commit,
 			Jumps: []Target{At(PathJbd2, "")}},
 	}}
 	k.Paths[PathFsync] = Path{Name: "fsync", Regs: RegsSync, Steps: append(append([]Step{
-		{Label: "start", Fn: "vfs_fsync_range", Do: fsyncStart}}, writebackSteps()...),
+		{Label: "start", Fn: "vfs_fsync_range", Do: fsyncStart}}, writebackSteps(k.FS)...),
 		Step{Label: "done", Fn: "vfs_fsync_range: return", Do: fsyncDone})}
-	k.Paths[PathDAXSyncFault] = Path{Name: "dax-sync-fault", Regs: RegsFault | RegsSync, Steps: append(writebackSteps(),
+	k.Paths[PathDAXSyncFault] = Path{Name: "dax-sync-fault", Regs: RegsFault | RegsSync, Steps: append(writebackSteps(k.FS),
 		Step{Label: "finish", Fn: "dax_finish_sync_fault: dax_insert_pfn_mkwrite", Do: insertPfnMkwrite, Jumps: RetryJumps})}
 	k.Paths[PathFlush] = Path{Name: "flush", Regs: RegsFault, Steps: []Step{{Label: "flush", Fn: "user clwb + sfence", Do: flushStep,
 		Jumps: []Target{At(PathDAXFault, ""), At(PathPCFault, "")}}}}
@@ -55,24 +55,24 @@ func ioPaths(k *Kernel) {
 		DownWrite("inode-lock", "inode_lock", IRwsemOf)...),
 		DownWrite("invalidate-lock", "filemap_invalidate_lock", InvalidateLockOf)...),
 		Step{Label: "unmap", Fn: "truncate_pagecache_range: unmap, delete entries", Do: truncatePagecache},
-		Step{Label: "free", Fn: "ext4_truncate / ext4_punch_hole: free blocks, i_size (transaction)", Do: truncateBlocks},
+		Step{Label: "free", Fn: k.FS.Fn["truncate"], Do: truncateBlocks},
 	)}
 	k.Paths[PathFallocate] = Path{Name: "fallocate", Steps: append(append([]Step{
 		{Label: "fdget", Fn: "vfs_fallocate: fdget", Do: FdCheck(true)}},
 		DownWrite("inode-lock", "inode_lock", IRwsemOf)...),
-		Step{Label: "alloc", Fn: "ext4_alloc_file_blocks: unwritten extents (transaction)", Do: fallocateStep},
+		Step{Label: "alloc", Fn: k.FS.Fn["fallocate"], Do: fallocateStep},
 	)}
 }
 
 // writebackSteps are dax_writeback_mapping_range over the range in the sync
 // registers, then the journal commit if the metadata needs one: labelled
 // writeback, commit and commit-wait.
-func writebackSteps() []Step {
+func writebackSteps(fs *FS) []Step {
 	return []Step{
 		{Label: "writeback", Fn: "dax_writeback_mapping_range: dax_writeback_one (write-protect, clwb, clean)", Do: writebackOne},
-		{Label: "commit", Fn: "ext4_sync_file / xfs_file_fsync: commit needed?", Do: commitRequest("commit-wait"),
+		{Label: "commit", Fn: fs.Fn["sync-commit"], Do: commitRequest("commit-wait"),
 			Jumps: []Target{Past(PathSelf, "commit-wait")}},
-		{Label: "commit-wait", Fn: "jbd2_log_wait_commit / xfs_log_force", Do: commitWait},
+		{Label: "commit-wait", Fn: fs.Fn["commit-wait"], Do: commitWait},
 	}
 }
 

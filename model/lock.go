@@ -185,9 +185,21 @@ func (k *Kernel) LockName(l LockID) string {
 	case ClassEntry:
 		return fmt.Sprintf("%v(%s:%d)", c, k.FileName(n/MaxPages), n%MaxPages)
 	case ClassJournal, ClassCommit, ClassSbWrite, ClassSbPagefault:
-		return c.String()
+		return k.ClassName(c)
 	}
 	return fmt.Sprintf("%v(%s)", c, k.FileName(n))
+}
+
+// ClassName names lock class c as the kernel's filesystem calls it (the
+// journal's classes are jbd2's on ext4, the log's on XFS).
+func (k *Kernel) ClassName(c LockClass) string {
+	switch c {
+	case ClassJournal:
+		return k.FS.Classes[0]
+	case ClassCommit:
+		return k.FS.Classes[1]
+	}
+	return c.String()
 }
 
 // DescribeHeld is the locks thread t holds, with their mode for rwsems, e.g.

@@ -53,7 +53,7 @@ func NewKernel(fs *FS) *Kernel {
 			Jumps: []Target{At(PathDAXFault, "enospc-wait")}},
 		Step{Label: "insert", Fn: "dax_iomap_pte_fault: dax_insert_entry, insert PTE, unlock", Do: daxInsert,
 			Jumps: Jumps([]Target{At(PathDAXSyncFault, "")}, RetryJumps)},
-		Step{Label: "enospc-wait", Fn: "ENOSPC: jbd2_journal_force_commit_nested, retry the allocation", Do: enospcWait(retry),
+		Step{Label: "enospc-wait", Fn: fs.Fn["enospc-commit"], Do: enospcWait(retry),
 			Jumps: []Target{At(PathDAXFault, retry)}},
 	)
 	k.Paths[PathDAXFault] = Path{Name: "dax-fault", Regs: RegsFault | RegsSync, Steps: daxFault}

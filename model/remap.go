@@ -69,14 +69,14 @@ func RemapCheck(c *Ctx) Outcome {
 // paths): block faults with invalidate_lock, write back, unmap, then remap.
 func RemapKara(k *Kernel) {
 	defrag := append(append(append([]Step{
-		{Label: "check", Fn: "EXT4_IOC_MOVE_EXT / xfs_swap_extents", Do: RemapCheck}},
+		{Label: "check", Fn: k.FS.Fn["defrag"], Do: RemapCheck}},
 		DownWrite("inode-lock", "inode_lock", IRwsemOf)...),
 		DownWrite("invalidate-lock", "filemap_invalidate_lock (block faults)", InvalidateLockOf)...),
 		Step{Label: "sync", Fn: "fdatasync range: dax_writeback_one", Do: remapSyncStart},
 		Step{Label: "writeback", Fn: "fdatasync range: dax_writeback_one", Do: writebackOne},
 		Step{Label: "commit", Fn: "fdatasync range: commit needed?", Do: commitRequest("commit-wait"),
 			Jumps: []Target{Past(PathSelf, "commit-wait")}},
-		Step{Label: "commit-wait", Fn: "fdatasync range: jbd2_log_wait_commit", Do: commitWait},
+		Step{Label: "commit-wait", Fn: "fdatasync range: " + k.FS.Fn["commit-wait"], Do: commitWait},
 		Step{Label: "unmap", Fn: "unmap_mapping_range; delete the entry", Do: remapUnmap(false)},
 		Step{Label: "remap", Fn: "remap: allocate, copy, map, free (transaction); unblock faults", Do: func(c *Ctx) Outcome {
 			r, ok := c.DefragMove()

@@ -11,7 +11,7 @@ func init() {
 		Breaks: "no-lost-block",
 		Apply: func(k *model.Kernel) {
 			k.Replace(model.PathJbd2, "commit", model.Step{
-				Fn:    "jbd2_journal_commit_transaction: wait for handles, write log and commit record",
+				Fn:    k.FS.Fn["commit"] + " (no REQ_PREFLUSH)",
 				Jumps: []model.Target{model.At(model.PathJbd2, "")},
 				Do: func(c *model.Ctx) model.Outcome {
 					if c.S.Journal.Handles != 0 {
