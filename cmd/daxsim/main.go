@@ -33,6 +33,7 @@ usage:
   daxsim check [flags] FILE...     explore each scenario file; verdicts and counterexamples
   daxsim compare [flags]           the proposal x property matrix over the built-in suite
   daxsim merge REPORT.json...      join the -format json reports of 'check -shard i/n'
+  daxsim diff -proposals A,B FILE  where two proposals differ on one workload: each statement's results
   daxsim proposals                 list the kernel design proposals
   daxsim properties                list the properties
   daxsim scenarios                 list the built-in scenarios
@@ -78,6 +79,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdReplay(rest, stdout, stderr)
 	case "merge":
 		return cmdMerge(rest, stdout, stderr)
+	case "diff":
+		return cmdDiff(rest, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "daxsim: unknown command %q\n\n%s", cmd, usage)
 	return checker.ExitBadInput
