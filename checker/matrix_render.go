@@ -40,17 +40,31 @@ func fmtRatio(v float64, ok bool) string {
 
 func fmtTime(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
 
-// replayPattern is the file of workload W, for the legends: the first workload's
-// path with its name replaced by W when the files are named after the workloads.
+// replayPattern is the command that prints the counterexample of proposal P
+// in workload W, for the legends: every flag that changes the result (the
+// mutants), and the workload as 'builtin:W' or its file with the name replaced
+// by W when the files are named after the workloads.
 func (m *Matrix) replayPattern() string {
+	cmd := "daxsim check -proposal P"
+	for _, mu := range m.Mutants {
+		cmd += " -mutant " + mu
+	}
+	if m.MaxStates > 0 {
+		cmd += fmt.Sprintf(" -max-states %d", m.MaxStates)
+	}
 	if len(m.Paths) == 0 {
-		return "FILE"
+		return cmd + " FILE"
 	}
-	dir, file := path.Split(m.Paths[0])
-	if file != m.Workloads[0]+".scn" {
-		return "FILE"
+	if strings.HasPrefix(m.Paths[0], "builtin:") {
+		return cmd + " builtin:W"
 	}
-	return dir + "W.scn"
+	dir, _ := path.Split(m.Paths[0])
+	for i, p := range m.Paths {
+		if p != dir+m.Workloads[i]+".scn" {
+			return cmd + " FILE" // the workloads' files are listed with them
+		}
+	}
+	return cmd + " " + dir + "W.scn"
 }
 
 // header is the first line of the text and markdown reports.
@@ -134,7 +148,7 @@ func (m *Matrix) WriteText(w io.Writer, withTimes bool) {
 	fmt.Fprintln(w, "faults/store, commits/store: serial run of each workload (threads in turn, the journal")
 	fmt.Fprintln(w, "  when no thread can move), over the suite; - when no store succeeded")
 	fmt.Fprintf(w, "workloads: %s\n", strings.Join(m.Workloads, " "))
-	fmt.Fprintf(w, "a counterexample: daxsim check -proposal P %s\n", m.replayPattern())
+	fmt.Fprintf(w, "a counterexample: %s\n", m.replayPattern())
 	if u := m.unknowns(); len(u) > 0 {
 		fmt.Fprintln(w, "\nunknown:")
 		for _, l := range u {
@@ -163,7 +177,7 @@ func (m *Matrix) WriteMarkdown(w io.Writer, withTimes bool) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "`VIOLATION N (W)`: the shortest counterexample has N steps, in workload W "+
-		"(`daxsim check -proposal P "+m.replayPattern()+"`). `unknown`: a limit was hit or the property "+
+		"(`"+m.replayPattern()+"`). `unknown`: a limit was hit or the property "+
 		"could not be checked. faults/store and commits/store come from a serial run of each workload.")
 	if u := m.unknowns(); len(u) > 0 {
 		fmt.Fprintln(w)
@@ -361,7 +375,7 @@ summary { cursor: pointer; font-weight: bold; }
 {{end}}</table>
 <p>A cell is <code>pass</code> when the property holds in every explored execution of every workload that checks it,
 <code>VIOLATION N (W)</code> when some workload violates it (N steps in the shortest counterexample, workload W;
-<code>daxsim check -proposal P {{.Pattern}}</code> prints it), <code>unknown</code> when a limit was hit or
+<code>{{.Pattern}}</code> prints it), <code>unknown</code> when a limit was hit or
 the property could not be checked. faults/store and commits/store come from a serial run of each workload (threads
 in turn, the journal when no thread can move), over the suite.</p>
 {{if .Unknown}}<h2>Unknown cells</h2>

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,8 +21,8 @@ import (
 // section 1, job 2). Violations are findings, not failures: the exit status is 0,
 // or 2 for bad flags or input.
 func cmdCompare(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("compare", "daxsim compare [flags]", stderr)
-	suite := fs.String("suite", "builtin", "the workload suite (builtin: 'daxsim scenarios')")
+	fs := newFlags("compare", "daxsim compare [flags] [FILE...]", stderr)
+	suite := fs.String("suite", "builtin", "the workload suite: builtin ('daxsim scenarios') or a directory of .scn files; FILE arguments replace it")
 	format := fs.String("format", "text", "text, markdown, json or html")
 	props := fs.String("proposals", "", "comma list of proposals, in the order of the rows (default: all, SPEC order)")
 	works := fs.String("workloads", "", "comma list of workloads of the suite (default: all)")
@@ -36,12 +39,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "daxsim compare: "+format+"\n", a...)
 		return checker.ExitBadInput
 	}
-	if fs.NArg() > 0 {
-		return bad("unexpected arguments %q (compare takes only flags)", fs.Args())
-	}
-	if *suite != "builtin" {
-		return bad("-suite must be builtin, not %q", *suite)
-	}
+
 	switch *format {
 	case "text", "markdown", "json", "html":
 	default:
@@ -57,16 +55,26 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return bad("%v (see 'daxsim proposals')", err)
 	}
-	builtins := scenarios.BuiltinNames()
-	sort.Strings(builtins)
-	workNames, err := pickList("workload", *works, builtins)
+	all, err := suiteWorkloads(*suite, fs.Args())
 	if err != nil {
-		return bad("%v (see 'daxsim scenarios')", err)
+		return bad("%v", err)
+	}
+	var names []string
+	for _, w := range all {
+		names = append(names, w.Name)
+	}
+	workNames, err := pickList("workload", *works, names)
+	if err != nil {
+		return bad("-workloads: %v (see 'daxsim scenarios')", err)
 	}
 	var wl []checker.Workload
-	for _, n := range workNames {
-		src, _ := scenarios.Builtin(n)
-		wl = append(wl, checker.Workload{Name: n, Path: "scenarios/builtin/" + n + ".scn", Src: src})
+	for _, w := range all {
+		if slices.Contains(workNames, w.Name) {
+			wl = append(wl, w)
+		}
+	}
+	if fs.NArg() > 0 {
+		*suite = "files"
 	}
 	m, err := checker.BuildMatrix(checker.MatrixOptions{Suite: *suite, Proposals: propNames, Workloads: wl,
 		Workers: *workers, MaxStates: *maxStates, Mutants: mutants})
@@ -91,6 +99,48 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 		return checker.ExitBadInput
 	}
 	return checker.ExitOK
+}
+
+// suiteWorkloads is the workloads of a compare run: the FILE arguments when
+// there are some, else the built-in suite or every .scn file of the directory
+// suite names. A workload is named after its file.
+func suiteWorkloads(suite string, files []string) ([]checker.Workload, error) {
+	if len(files) == 0 && suite == "builtin" {
+		names := scenarios.BuiltinNames()
+		sort.Strings(names)
+		var out []checker.Workload
+		for _, n := range names {
+			src, _ := scenarios.Builtin(n)
+			out = append(out, checker.Workload{Name: n, Path: "builtin:" + n, Src: src})
+		}
+		return out, nil
+	}
+	if len(files) == 0 {
+		st, err := os.Stat(suite)
+		if err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("-suite: %q is neither builtin nor a directory", suite)
+		}
+		files, _ = filepath.Glob(filepath.Join(suite, "*.scn"))
+		if len(files) == 0 {
+			return nil, fmt.Errorf("-suite: no .scn file in %s", suite)
+		}
+		sort.Strings(files)
+	}
+	var out []checker.Workload
+	seen := map[string]string{}
+	for _, f := range files {
+		src, err := readScenario(f)
+		if err != nil {
+			return nil, err
+		}
+		name := strings.TrimSuffix(filepath.Base(strings.TrimPrefix(f, "builtin:")), ".scn")
+		if prev, dup := seen[name]; dup {
+			return nil, fmt.Errorf("two workloads named %s (%s and %s)", name, prev, f)
+		}
+		seen[name] = f
+		out = append(out, checker.Workload{Name: name, Path: f, Src: src})
+	}
+	return out, nil
 }
 
 // pickList parses a comma list of names among known; empty means all of known.

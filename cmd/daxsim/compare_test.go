@@ -193,3 +193,23 @@ func TestCompareBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareUserSuite: compare runs on the user's own scenarios, given as
+// files or as a directory, and refuses a suite that is neither.
+func TestCompareUserSuite(t *testing.T) {
+	files := compare(t, "-proposals", "linux,flip-xarray-check", "../../testdata/scenarios/aops-swap.scn",
+		"../../testdata/scenarios/dontcache-statx.scn")
+	if !strings.Contains(files, "suite files: 2 workloads x 2 proposals") || !strings.Contains(files, "workloads: aops-swap dontcache-statx") {
+		t.Fatalf("files:\n%s", files)
+	}
+	dir := compare(t, "-proposals", "linux", "-suite", "../../testdata/scenarios/aops-swap")
+	if !strings.Contains(dir, "workloads: flip-aops-refcount flip-dir-inherit flip-dontcache") ||
+		!strings.Contains(dir, "a counterexample: daxsim check -proposal P -max-states 500000 ../../testdata/scenarios/aops-swap/W.scn") {
+		t.Fatalf("dir:\n%s", dir)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"compare", "-suite", "nowhere"}, &out, &errb); code != checker.ExitBadInput ||
+		!strings.Contains(errb.String(), "-suite") {
+		t.Errorf("-suite nowhere: exit %d, %q", code, errb.String())
+	}
+}

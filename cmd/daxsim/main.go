@@ -20,6 +20,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/internal/input"
 	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
@@ -65,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "properties":
 		return cmdProperties(stdout)
 	case "scenarios":
-		return cmdScenarios(stdout)
+		return cmdScenarios(rest, stdout, stderr)
 	case "mutants":
 		return cmdMutants(stdout)
 	case "explain":
@@ -288,8 +289,25 @@ func checkFile(path string, bo scenarios.Options, opt checker.Options, format st
 	return r.Exit, r
 }
 
+// readScenario reads a scenario by its command-line name: a file, or
+// builtin:NAME for a scenario of the built-in suite ('daxsim scenarios').
+func readScenario(path string) ([]byte, error) {
+	if name, ok := strings.CutPrefix(path, "builtin:"); ok {
+		src, found := scenarios.Builtin(name)
+		if !found {
+			return nil, fmt.Errorf("no built-in scenario %q (see 'daxsim scenarios')", name)
+		}
+		return src, nil
+	}
+	return input.ReadFile(path, input.MaxScenario)
+}
+
 func load(path string, bo scenarios.Options) (*scenarios.Built, error) {
-	scn, err := scenarios.ParseFile(path, parseOptions())
+	src, err := readScenario(path)
+	if err != nil {
+		return nil, fmt.Errorf("daxsim: %v", err)
+	}
+	scn, err := scenarios.Parse(path, src, parseOptions())
 	if err != nil {
 		var perr *scenarios.Error
 		if errors.As(err, &perr) {
@@ -391,7 +409,21 @@ func cmdProperties(w io.Writer) int {
 	return checker.ExitOK
 }
 
-func cmdScenarios(w io.Writer) int {
+func cmdScenarios(args []string, w, stderr io.Writer) int {
+	fs := newFlags("scenarios", "daxsim scenarios [-show NAME]", stderr)
+	show := fs.String("show", "", "print the source of this built-in scenario (check it as builtin:NAME)")
+	if !parseFlags(fs, args, 0, 0) {
+		return checker.ExitBadInput
+	}
+	if *show != "" {
+		src, ok := scenarios.Builtin(*show)
+		if !ok {
+			fmt.Fprintf(stderr, "daxsim scenarios: -show: no built-in scenario %q\n", *show)
+			return checker.ExitBadInput
+		}
+		w.Write(src)
+		return checker.ExitOK
+	}
 	names := scenarios.BuiltinNames()
 	sort.Strings(names)
 	for _, n := range names {

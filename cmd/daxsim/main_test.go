@@ -247,3 +247,23 @@ func TestRandomAndWorkersDeterministic(t *testing.T) {
 		t.Fatalf("random mode does not name its seed:\n%s", c.String())
 	}
 }
+
+// TestBuiltinByName: a built-in scenario is addressable as builtin:NAME from
+// any directory, and 'daxsim scenarios -show NAME' prints it.
+func TestBuiltinByName(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"check", "-proposal", "linux", "builtin:flush-hole"}, &out, &errb); code != checker.ExitOK ||
+		!strings.Contains(out.String(), "== builtin:flush-hole") {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"scenarios", "-show", "flush-hole"}, &out, &errb); code != checker.ExitOK ||
+		!strings.HasPrefix(out.String(), "# durability") {
+		t.Fatalf("scenarios -show: exit %d\n%s", code, out.String())
+	}
+	errb.Reset()
+	if code := run([]string{"check", "builtin:nope"}, &out, &errb); code != checker.ExitBadInput ||
+		!strings.Contains(errb.String(), `no built-in scenario "nope"`) {
+		t.Fatalf("builtin:nope: exit %d %q", code, errb.String())
+	}
+}
