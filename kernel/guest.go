@@ -26,8 +26,8 @@ type Guest struct {
 	// Kernel is what QEMU boots: the uncompressed vmlinux (cached), booted
 	// through its PVH entry point when the image has one (CONFIG_PVH; this
 	// skips the xz decompression, about 6 s under TCG), else the vmlinuz.
-	Kernel string
-	Image  string // the installed kernel image, /boot/vmlinuz-VERSION
+	Kernel  string
+	Image   string // the installed kernel image, /boot/vmlinuz-VERSION
 	Initrd  string // the cached base archive (newc cpio, uncompressed)
 	Dir     string // the cache directory of this guest (formatted images live there)
 	Key     string // hash of every input of the archive and of the kernel image
