@@ -290,3 +290,44 @@ func TestEncoding(t *testing.T) {
 		}
 	}
 }
+
+func TestParseOutput(t *testing.T) {
+	lines := []string{"RUN 1", "t1:1 ok", "t2:1 ok", "# note", "t1:2 A", "RUN 2", "t1:1 ok", "t1:2 0", "t2:1 EBUSY"}
+	runs, err := ParseOutput(lines)
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("%v %v", runs, err)
+	}
+	if runs[0].Results[StmtRef{"t1", 2}] != "A" || len(runs[0].Other) != 1 {
+		t.Errorf("run 1: %+v", runs[0])
+	}
+	refs := Refs(runs)
+	if got := runs[1].Tuple(refs); got != "t1:1=ok t1:2=0 t2:1=EBUSY" {
+		t.Errorf("tuple %q", got)
+	}
+	h := Histogram(append(runs, runs[1]), refs)
+	if len(h) != 2 || h[0].N != 2 || h[0].Tuple != "t1:1=ok t1:2=0 t2:1=EBUSY" {
+		t.Errorf("histogram %v", h)
+	}
+	if _, err := ParseOutput([]string{"t1:1 ok", "t1:1 ok"}); err == nil {
+		t.Error("duplicate result accepted")
+	}
+	single, _ := ParseOutput([]string{"t1:1 ok"})
+	if len(single) != 1 || single[0].Run != 0 {
+		t.Errorf("single run: %+v", single)
+	}
+}
+
+func TestParseReadback(t *testing.T) {
+	files, err := ParseReadback([]string{"FILE f size=2", "f:0 A", "f:1 0", "FILE g missing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := files["f"]; f.Pages != 2 || f.Values[0] != "A" || f.Values[1] != "0" || !files["g"].Missing {
+		t.Errorf("%+v", files)
+	}
+	for _, bad := range [][]string{{"f:0 A"}, {"FILE f size=1", "f:1 A"}, {"FILE f size=x"}, {"junk"}} {
+		if _, err := ParseReadback(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
