@@ -66,7 +66,7 @@ func needGCC(t *testing.T) string {
 // gccCompile compiles src with the flags every program must pass; link=false
 // stops after the object file (all warnings included), which is much faster
 // than a static link.
-func gccCompile(gcc, dir, name string, src []byte, link bool) error {
+func gccCompile(gcc, dir, name string, src []byte, link, syntaxOnly bool) error {
 	c := filepath.Join(dir, name+".c")
 	if err := os.WriteFile(c, src, 0o644); err != nil {
 		return err
@@ -74,6 +74,9 @@ func gccCompile(gcc, dir, name string, src []byte, link bool) error {
 	args := []string{"-static", "-Wall", "-Werror", "-O2", "-pthread", "-o", filepath.Join(dir, name), c}
 	if !link {
 		args = []string{"-c", "-Wall", "-Werror", "-O2", "-pthread", "-o", filepath.Join(dir, name+".o"), c}
+	}
+	if syntaxOnly {
+		args = []string{"-fsyntax-only", "-Wall", "-Werror", "-pthread", c}
 	}
 	out, err := exec.Command(gcc, args...).CombinedOutput()
 	if err != nil || len(out) > 0 {
@@ -90,15 +93,17 @@ func errString(err error) string {
 }
 
 // TestReproCompilesEverything generates the program for every scenario file the
-// generator accepts, under each schedule, and compiles each with gcc -Wall
-// -Werror -O2 (a few with the full static link).
+// generator accepts (and, for some, the witness and concurrent schedules) and
+// compiles each with gcc -Wall -Werror -O2 (two with the full static link).
+// With -short, only every fifth gets the -O2 compile, the others a syntax check.
 func TestReproCompilesEverything(t *testing.T) {
 	gcc := needGCC(t)
 	dir := t.TempDir()
 	type job struct {
-		name string
-		src  []byte
-		link bool
+		name       string
+		src        []byte
+		link       bool
+		syntaxOnly bool
 	}
 	var jobs []job
 	accepted, refused := 0, 0
@@ -119,7 +124,7 @@ func TestReproCompilesEverything(t *testing.T) {
 		}
 		accepted++
 		name := fmt.Sprintf("%s-%d", base, i)
-		jobs = append(jobs, job{name, src, len(jobs) < 2})
+		jobs = append(jobs, job{name, src, len(jobs) < 2, testing.Short() && accepted%5 != 1})
 		if accepted%10 != 1 {
 			continue
 		}
@@ -128,14 +133,14 @@ func TestReproCompilesEverything(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: concurrent: %v", f, err)
 		}
-		jobs = append(jobs, job{name + "-concurrent", src, false})
+		jobs = append(jobs, job{name + "-concurrent", src, false, false})
 		th := scn.Threads[len(scn.Threads)-1]
 		crash := StmtRef{th.Name, len(th.Stmts)}
 		src, err = Repro(scn, ReproOptions{Schedule: ScheduleWitness, Witness: []StmtRef{{th.Name, 1}}, CrashAfter: &crash, Dir: "/mnt/x", DirectAsUnknown: true})
 		if err != nil {
 			t.Fatalf("%s: witness: %v", f, err)
 		}
-		jobs = append(jobs, job{name + "-witness", src, false})
+		jobs = append(jobs, job{name + "-witness", src, false, false})
 	}
 	if accepted < 20 {
 		t.Fatalf("only %d programs generated (%d refused)", accepted, refused)
@@ -148,7 +153,7 @@ func TestReproCompilesEverything(t *testing.T) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if err := gccCompile(gcc, dir, j.name, j.src, j.link); err != nil {
+			if err := gccCompile(gcc, dir, j.name, j.src, j.link, j.syntaxOnly); err != nil {
 				t.Errorf("%s: %v", j.name, err)
 			}
 		}()
@@ -159,7 +164,7 @@ func TestReproCompilesEverything(t *testing.T) {
 
 func TestReaderCompiles(t *testing.T) {
 	gcc := needGCC(t)
-	if err := gccCompile(gcc, t.TempDir(), "reader", Reader(), true); err != nil {
+	if err := gccCompile(gcc, t.TempDir(), "reader", Reader(), true, false); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -508,7 +508,11 @@ func (r *runner) finish(ctx context.Context, v *vm, st *BootStat) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		line, err := v.next(ctx, deadline)
-		if err != nil || line == "DAXSIM-DONE" {
+		if err != nil {
+			v.kill()
+			break
+		}
+		if line == "DAXSIM-DONE" {
 			break
 		}
 		if d, ok := strings.CutPrefix(line, "DAXSIM-DMESG "); ok {

@@ -83,8 +83,8 @@ func startVM(g *Guest, accel, initrd, image, console string) (*vm, error) {
 	var stderr strings.Builder
 	cmd.Stderr = &lockedWriter{w: &stderr}
 	// Its own process group, so that a signal to the caller's group does not
-	// cut the power at a moment nobody chose.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// cut the power at a moment nobody chose; killed if the runner dies.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	v := &vm{cmd: cmd, lines: make(chan string, 1024), exited: make(chan struct{}), console: console, accel: accel}
 	v.started = time.Now()
 	if err := cmd.Start(); err != nil {

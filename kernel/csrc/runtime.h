@@ -772,6 +772,8 @@ DX_FN void dx_setup_donor(const char *name, int pages)
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0666);
 	if (fd < 0)
 		dx_fatal("create", path, errno);
+	if (fchmod(fd, 0666) < 0) /* any process's uid opens it for writing */
+		dx_fatal("fchmod", path, errno);
 	dx_set_daxflag(fd, path, 0);
 	for (pg = 0; pg < pages; pg++)
 		dx_write_zero_page(fd, path, pg);
