@@ -89,6 +89,7 @@ type BootStat struct {
 	Purpose string // format, serial, power-cut, recovery
 	Accel   string
 	Boot    time.Duration // QEMU start to DAXSIM-BOOT (modules loaded)
+	Uptime  time.Duration // the guest's /proc/uptime at DAXSIM-BOOT
 	Mounted time.Duration // QEMU start to the filesystem mounted (0: no mount)
 	Total   time.Duration // QEMU start to its end (power off or kill)
 }
@@ -234,7 +235,9 @@ func Compile(ctx context.Context, src []byte, out string) error {
 	if err := os.WriteFile(c, src, 0o644); err != nil {
 		return err
 	}
-	msg, err := exec.CommandContext(ctx, gcc, "-static", "-Wall", "-O2", "-pthread", "-o", out, c).CombinedOutput()
+	// -s: no symbol table; every binary rides in the boot's archive, and a
+	// larger archive is a slower boot under TCG.
+	msg, err := exec.CommandContext(ctx, gcc, "-static", "-Wall", "-O2", "-pthread", "-s", "-o", out, c).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("compile %s: %v\n%s", c, err, tail(msg, 30))
 	}
@@ -304,6 +307,7 @@ func (r *runner) chooseAccel(ctx context.Context) error {
 func (r *runner) bootArchive(script string, progs []string) (string, error) {
 	a := newCpio()
 	a.File("job/run.sh", 0o755, []byte(script))
+	a.File("job/fs", 0o644, []byte(r.job.FS+"\n"))
 	for _, p := range progs {
 		a.File("job/bin/"+p, 0o755, r.bins[p])
 	}
@@ -331,11 +335,15 @@ func (r *runner) boot(ctx context.Context, purpose, image, script string, progs 
 		if err != nil {
 			return nil, nil, err
 		}
-		if _, _, err := v.expect(ctx, time.Now().Add(timeout), "DAXSIM-BOOT"); err != nil {
+		line, _, err := v.expect(ctx, time.Now().Add(timeout), "DAXSIM-BOOT")
+		if err != nil {
 			v.kill()
 			return nil, nil, fmt.Errorf("boot %d (%s): %w", n, accel, err)
 		}
 		st := &BootStat{Purpose: purpose, Accel: accel, Boot: time.Since(v.started)}
+		if up, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(line, "DAXSIM-BOOT")), 64); err == nil {
+			st.Uptime = time.Duration(up * float64(time.Second))
+		}
 		return v, st, nil
 	}
 	if r.accel == "" {
