@@ -357,7 +357,12 @@ func (g *gen) header() {
 	}
 	g.p(" *\n * Filesystem: %s. The scenario's proposal line (%s) does not apply: the kernel\n", g.fs, s.Proposal)
 	g.p(" * is what it is. persistence, commit, crash, check, mutant and expect lines are\n")
-	g.p(" * the model's and are ignored here.\n *\n")
+	g.p(" * the model's and are ignored here.\n")
+	if s.Blocks > 0 {
+		g.p(" * device blocks=%d is not reproduced: the device is the whole pmem namespace, so\n", s.Blocks)
+		g.p(" * the ENOSPC the line arranges in the model does not happen here.\n")
+	}
+	g.p(" *\n")
 	switch o.Schedule {
 	case ScheduleSerial:
 		g.p(" * Schedule serial: the threads run one after another in file order, each to\n")
