@@ -82,6 +82,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdMerge(rest, stdout, stderr)
 	case "diff":
 		return cmdDiff(rest, stdout, stderr)
+	case "repro":
+		return cmdRepro(rest, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "daxsim: unknown command %q\n\n%s", cmd, usage)
 	return checker.ExitBadInput
