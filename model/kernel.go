@@ -23,6 +23,9 @@ type Kernel struct {
 
 	// ProcCaps says which processes have CAP_LINUX_IMMUTABLE.
 	ProcCaps []bool
+	// ProcUIDs are the processes' uids. uid 0 is root with every capability
+	// (CAP_FOWNER: inode_owner_or_capable holds for any inode).
+	ProcUIDs []uint32
 	// Background lets the journal thread commit at any step ("commit
 	// background"); otherwise it commits only when asked ("fsync-only").
 	Background bool

@@ -74,10 +74,12 @@ func Build(scn *Scenario, opt Options) (*Built, error) {
 	}
 	for i, d := range scn.Dirs {
 		b.Init.DirDax[i] = b2u(d.DAX)
+		b.Init.DDirDax[i] = b2u(d.DAX)
 	}
 	for _, p := range scn.Procs {
 		k.Procs = append(k.Procs, p.Name)
 		k.ProcCaps = append(k.ProcCaps, contains(p.Caps, "cap_linux_immutable"))
+		k.ProcUIDs = append(k.ProcUIDs, uint32(p.UID))
 	}
 	if n := scn.Blocks; n > 0 {
 		// A smaller device: the blocks past its end are allocated for good.
@@ -163,7 +165,7 @@ func (b *Built) addFile(i int) error {
 	k := b.Kernel
 	k.Files = append(k.Files, f.Name)
 	in := &b.Init.Inodes[i]
-	in.DiskDax = b2u(f.DAX)
+	in.DiskDax, in.DDiskDax = b2u(f.DAX), b2u(f.DAX)
 	in.Size, in.DSize = uint8(f.Pages), uint8(f.Pages)
 	if f.In != "" {
 		in.Parent = uint8(indexOf(k.Dirs, f.In) + 1)
