@@ -18,7 +18,9 @@ const SchemaVersion = 1
 // ReportData is a report as data: what '-format json' writes and 'daxsim replay'
 // reads. It holds no maps and no times, so it encodes deterministically.
 type ReportData struct {
-	Schema   int          `json:"schema"`
+	Schema int `json:"schema"`
+	// Daxsim is the version that wrote the report.
+	Daxsim   string       `json:"daxsim,omitempty"`
 	Scenario ScenarioData `json:"scenario"`
 	Proposal string       `json:"proposal"`
 	FS       string       `json:"fs"`
@@ -35,10 +37,13 @@ type ReportData struct {
 	Exit       int          `json:"exit"`
 }
 
-// ScenarioData names the scenario file.
+// ScenarioData names the scenario file and holds its text, so that a report
+// replays anywhere ('daxsim replay' warns when the file has changed since).
 type ScenarioData struct {
-	Path string `json:"path"` // as given on the command line
-	Name string `json:"name"`
+	Path   string `json:"path"` // as given on the command line
+	Name   string `json:"name"`
+	Source string `json:"source,omitempty"`
+	SHA256 string `json:"sha256,omitempty"` // of Source
 }
 
 // SearchData is the search statistics (no times: they differ between runs).
@@ -82,10 +87,12 @@ type WitnessData struct {
 	Class   string `json:"class"`
 	Message string `json:"message"`
 	// Trace is the schedule from the initial state: the thread index of each step.
-	Trace   []int         `json:"trace"`
-	Run     int           `json:"run"` // the random run that found it; -1 in an exhaustive search
-	Related []RelatedData `json:"related"`
-	Steps   []StepView    `json:"steps"`
+	Trace []int `json:"trace"`
+	// Reproduce is the command that prints it again (ReproduceCommand).
+	Reproduce string        `json:"reproduce"`
+	Run       int           `json:"run"` // the random run that found it; -1 in an exhaustive search
+	Related   []RelatedData `json:"related"`
+	Steps     []StepView    `json:"steps"`
 	// ReplayError is set when the trace did not replay (a bug of daxsim).
 	ReplayError string `json:"replay_error,omitempty"`
 }
@@ -104,8 +111,9 @@ func (r *Report) Data() *ReportData {
 	k := b.Kernel
 	res := r.Result
 	d := &ReportData{
-		Schema:   SchemaVersion,
-		Scenario: ScenarioData{Path: b.Scn.Path, Name: b.Scn.Name},
+		Schema: SchemaVersion, Daxsim: Version,
+		Scenario: ScenarioData{Path: b.Scn.Path, Name: b.Scn.Name, Source: string(b.Scn.Source),
+			SHA256: SourceHash(b.Scn.Source)},
 		Proposal: k.Proposal, FS: k.FS.Name, Mutants: MutantsOf(k), Crash: b.Scn.Crash,
 		Search: SearchData{Order: res.Search, States: res.States, Transitions: res.Transitions, Depth: res.Depth,
 			Terminal: res.Terminal, Complete: res.Complete, Limit: res.Limit, Shard: res.Shard,
@@ -145,7 +153,7 @@ func MutantsOf(k *model.Kernel) []string { return append([]string{}, k.Mutants..
 
 func (r *Report) witnessData(n int, v sim.Violation) WitnessData {
 	w := WitnessData{Index: n, Check: v.Check, Class: v.Class, Message: v.Msg, Trace: nonNil(v.Trace),
-		Run: v.Run, Related: []RelatedData{}}
+		Reproduce: r.ReproduceCommand(&v), Run: v.Run, Related: []RelatedData{}}
 	var err error
 	_, w.Steps, err = ReplaySteps(r.Built, v.Trace)
 	if err != nil {

@@ -158,7 +158,7 @@ table.timeline tr.bug td.act { background: #ffb8b8; font-weight: bold; }
 <h3>{{.Title}}</h3>
 {{template "timeline" .}}
 {{- end}}
-<p class="meta">replay: <code>daxsim check -proposal {{$r.Proposal}} -format json -o report.json {{$r.Scenario.Path}}</code> then <code>daxsim replay report.json -witness {{.Index}}</code></p>
+<p class="meta">reproduce: <code>{{.Reproduce}}</code> &middot; step by step: <code>daxsim check -format json -o report.json</code> with the same arguments, then <code>daxsim replay report.json -witness {{.Index}}</code></p>
 {{- end}}
 </section>
 {{- end}}

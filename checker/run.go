@@ -54,6 +54,8 @@ type Report struct {
 	Props   []PropResult
 	Expects []ExpectResult
 	Exit    int
+	// Opt is how the scenario was searched (for reproduce commands).
+	Opt Options
 }
 
 // Run explores a built scenario and judges its properties and expect lines.
@@ -75,7 +77,7 @@ type Options struct {
 // RunMode explores a built scenario as opt says and judges it.
 func RunMode(b *scenarios.Built, opt Options) *Report {
 	scn := b.Scn
-	r := &Report{Built: b}
+	r := &Report{Built: b, Opt: opt}
 	cfg := Config{Crash: scn.Crash}
 	names, implicit := selectProperties(scn)
 	makeChecks := func() ([]sim.Check, []resultCheck) {

@@ -18,6 +18,10 @@ type Built struct {
 	// leaves at each crash point (nil: none). Its process is AfterCrashProc.
 	AfterCrash     []model.Stmt
 	AfterCrashProc int
+	// Opt is what the scenario was built with beyond its file (the command
+	// line's -proposal, -mutant and -crash): a command that reproduces a
+	// verdict repeats it.
+	Opt Options
 
 	// The setup block's bindings, which the threads of its process inherit.
 	setupFDs, setupInodes, setupMaps map[string]int
@@ -63,7 +67,7 @@ func Build(scn *Scenario, opt Options) (*Built, error) {
 	if opt.Crash != "" {
 		scn.Crash = opt.Crash // a crash line of its own replaces "crash after T:N" too
 	}
-	b := &Built{Scn: scn, Kernel: k}
+	b := &Built{Scn: scn, Kernel: k, Opt: opt}
 	k.Values = []string{"0"}
 	k.Background = scn.Commit != "fsync-only"
 	k.EADR = scn.Persistence == "eadr"

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -107,10 +108,25 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	maxDepth := fs.Int("max-depth", 0, "do not explore beyond this many steps (verdict unknown, exit 3); 0 = no limit")
 	times := fs.Bool("times", false, "print the elapsed time (makes the output differ between runs)")
 	outcomes := fs.Bool("outcomes", false, "print every reachable tuple of statement results (of executions that finish) instead of verdicts")
-	format := fs.String("format", "text", "text, json (read by 'daxsim replay') or html (one lane per thread)")
+	format := fs.String("format", "text", "text (a table per counterexample; a splat instead when stdout is a terminal narrower than the table), splat (lockdep-style, at most 100 columns), json (read by 'daxsim replay') or html (one lane per thread)")
 	out := fs.String("o", "", "write the report to this file instead of stdout")
+	splatWidth := fs.Int("width", 0, fmt.Sprintf("the columns a splat fits (default: the terminal's, at most %d)", checker.SplatWidth))
 	if !parseFlags(fs, args, 1, -1) {
 		return checker.ExitBadInput
+	}
+	if *splatWidth < 0 {
+		fmt.Fprintln(stderr, "daxsim check: -width must not be negative")
+		return checker.ExitBadInput
+	}
+	if *proposal != "" && !slices.Contains(proposals.Names(), *proposal) {
+		fmt.Fprintf(stderr, "daxsim check: -proposal: unknown proposal %q (see 'daxsim proposals')\n", *proposal)
+		return checker.ExitBadInput
+	}
+	for _, m := range mutants {
+		if !slices.Contains(mutantsNames(), m) {
+			fmt.Fprintf(stderr, "daxsim check: -mutant: unknown mutant %q (see 'daxsim mutants')\n", m)
+			return checker.ExitBadInput
+		}
 	}
 	if *mode != "exhaustive" && *mode != "random" {
 		fmt.Fprintf(stderr, "daxsim check: -mode must be exhaustive or random, not %q\n", *mode)
@@ -124,8 +140,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "daxsim check: -crash must be anywhere, never or fences, not %q\n", *crash)
 		return checker.ExitBadInput
 	}
-	if *format != "text" && *format != "json" && *format != "html" {
-		fmt.Fprintf(stderr, "daxsim check: -format must be text, json or html, not %q\n", *format)
+	if *format != "text" && *format != "splat" && *format != "json" && *format != "html" {
+		fmt.Fprintf(stderr, "daxsim check: -format must be text, splat, json or html, not %q\n", *format)
 		return checker.ExitBadInput
 	}
 	shardI, shardN := 0, 0
@@ -201,11 +217,18 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return combineExit(codes)
 	}
 	var reports []*checker.Report
+	width := 0 // the terminal's columns, when the report goes to one
+	if *out == "" {
+		width = terminalWidth(stdout)
+	}
+	if *splatWidth > 0 {
+		width = *splatWidth
+	}
 	for i, path := range fs.Args() {
-		if i > 0 && *format == "text" {
+		if i > 0 && (*format == "text" || *format == "splat") {
 			fmt.Fprintln(&buf)
 		}
-		code, r := checkFile(path, scenarios.Options{Proposal: *proposal, Mutants: mutants, Crash: *crash}, opt, *format, *times, *viz, &buf, stderr)
+		code, r := checkFile(path, scenarios.Options{Proposal: *proposal, Mutants: mutants, Crash: *crash}, opt, *format, width, *times, *viz, &buf, stderr)
 		codes = append(codes, code)
 		if r != nil {
 			reports = append(reports, r)
@@ -213,7 +236,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	// json and html are one document: a single file's report, or for several files
 	// a JSON array of reports / one page with every report.
-	if *format != "text" && len(reports) > 0 {
+	if (*format == "json" || *format == "html") && len(reports) > 0 {
 		var err error
 		switch {
 		case *format == "html":
@@ -268,7 +291,9 @@ func parseOptions() scenarios.ParseOptions {
 
 // checkFile checks one scenario file. The text report goes to w; for the other
 // formats the report is returned for cmdCheck to write.
-func checkFile(path string, bo scenarios.Options, opt checker.Options, format string, times bool, viz string, w, stderr io.Writer) (int, *checker.Report) {
+// width is the terminal's columns (0: not a terminal): a text report wider
+// than the terminal is drawn with splats instead, and a splat fits it.
+func checkFile(path string, bo scenarios.Options, opt checker.Options, format string, width int, times bool, viz string, w, stderr io.Writer) (int, *checker.Report) {
 	b, err := load(path, bo)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
@@ -283,12 +308,43 @@ func checkFile(path string, bo scenarios.Options, opt checker.Options, format st
 			fmt.Fprintf(stderr, "daxsim check: -viz: %v\n", err)
 		}
 	}
-	if format != "text" {
-		return r.Exit, r
+	switch format {
+	case "text":
+		fmt.Fprintf(w, "== %s\n", path)
+		var table bytes.Buffer
+		r.WriteText(&table, times)
+		if width > 0 && widest(table.Bytes()) > width {
+			r.WriteSplat(w, times, width)
+		} else {
+			w.Write(table.Bytes())
+		}
+	case "splat":
+		fmt.Fprintf(w, "== %s\n", path)
+		r.WriteSplat(w, times, width)
 	}
-	fmt.Fprintf(w, "== %s\n", path)
-	r.WriteText(w, times)
 	return r.Exit, r
+}
+
+// widest is the length of the longest line of text.
+func widest(text []byte) int {
+	n := 0
+	for _, l := range bytes.Split(text, []byte("\n")) {
+		n = max(n, len(l))
+	}
+	return n
+}
+
+// terminalWidth is the columns of the terminal w is, or 0.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return 0
+	}
+	cols, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return cols
 }
 
 // readScenario reads a scenario by its command-line name: a file, or
@@ -309,6 +365,11 @@ func load(path string, bo scenarios.Options) (*scenarios.Built, error) {
 	if err != nil {
 		return nil, fmt.Errorf("daxsim: %v", err)
 	}
+	return loadSource(path, src, bo)
+}
+
+// loadSource builds scenario text src, named path in positions.
+func loadSource(path string, src []byte, bo scenarios.Options) (*scenarios.Built, error) {
 	scn, err := scenarios.Parse(path, src, parseOptions())
 	if err != nil {
 		var perr *scenarios.Error
@@ -534,10 +595,50 @@ func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// mutantsNames lists the mutants (cmdCheck's -mutant list shadows the package).
+func mutantsNames() []string { return mutants.Names() }
+
+// interspersed moves the flags of args (with their values) before the other
+// arguments, for the flag package, which stops at the first non-flag.
+func interspersed(fs *flag.FlagSet, args []string) []string {
+	var flags, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			rest = append(rest, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue // Parse reports it
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 < len(args) {
+			flags = append(flags, args[i+1])
+			i++
+		}
+	}
+	return append(append(flags, "--"), rest...)
+}
+
 // parseFlags parses args and checks that between min and max arguments (max < 0:
 // no limit) are left; otherwise it prints the usage. It reports success.
+//
+// Flags may follow the arguments ("daxsim check FILE -proposal linux"), as in
+// most tools; "--" ends the flags.
 func parseFlags(fs *flag.FlagSet, args []string, min, max int) bool {
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(interspersed(fs, args)); err != nil {
 		return false
 	}
 	if fs.NArg() < min || max >= 0 && fs.NArg() > max {

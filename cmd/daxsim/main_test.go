@@ -86,6 +86,11 @@ func TestKnownDisagreements(t *testing.T) {
 // rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
+	// Reproduce commands name scenarios by absolute path: the golden files
+	// hold them relative to this directory.
+	if root, err := filepath.Abs("../.."); err == nil {
+		got = bytes.ReplaceAll(got, []byte(root+string(filepath.Separator)), []byte("../../"))
+	}
 	path := filepath.Join("../../testdata/golden", name)
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -113,6 +118,98 @@ func TestGolden(t *testing.T) {
 				ext := map[string]string{"text": ".txt", "json": ".json", "html": ".html"}[format]
 				golden(t, name+ext, out.Bytes())
 			})
+		}
+	}
+}
+
+// TestGoldenSplat pins the splat (-format splat) at 80 columns: a race
+// (aops-swap: the check, the swap and the use), a lock-order cycle and a
+// deadlock (lockdep's scenario), a crash (the recovered image).
+func TestGoldenSplat(t *testing.T) {
+	for _, c := range []struct{ name, path string }{
+		{"aops-swap", "../../testdata/scenarios/aops-swap.scn"},
+		{"lock-order", "../../testdata/mutants/write-copies-under-handle.scn"},
+		{"crash", "builtin:flush-hole-plain"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			run([]string{"check", "-format", "splat", "-width", "80", "-proposal", proposalOf(t, c.path), c.path}, &out, &errb)
+			golden(t, c.name+".splat", out.Bytes())
+		})
+	}
+}
+
+// proposalOf is the proposal a scenario's counterexample is pinned under:
+// its own, but linux for the built-in workloads.
+func proposalOf(t *testing.T, path string) string {
+	if strings.HasPrefix(path, "builtin:") {
+		return "linux"
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^proposal (\S+)`).FindSubmatch(src)
+	if m == nil {
+		t.Fatalf("%s has no proposal line", path)
+	}
+	return string(m[1])
+}
+
+// TestSplatFits: every counterexample of the regression suite, drawn as a
+// splat for an 80-column terminal, has no line wider than 80 columns (but
+// one made of a single word, which cannot be broken), and the aops-swap
+// headline names the check (xa_empty) and the use through the other ops.
+func TestSplatFits(t *testing.T) {
+	n := 0
+	for _, f := range scenarioFiles(t) {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`(?m)^\s*expect violation `).Match(src) {
+			continue
+		}
+		var out, errb bytes.Buffer
+		run([]string{"check", "-format", "splat", "-width", "80", f}, &out, &errb)
+		for i, l := range strings.Split(out.String(), "\n") {
+			if len(l) > 80 && len(strings.Fields(l)) > 1 {
+				t.Errorf("%s: line %d is %d columns: %q", f, i+1, len(l), l)
+			}
+		}
+		n += strings.Count(out.String(), "\nBUG: ")
+	}
+	if n < 20 {
+		t.Fatalf("only %d splats drawn: the suite's violations went missing", n)
+	}
+	var out, errb bytes.Buffer
+	run([]string{"check", "-format", "splat", "-width", "80", "../../testdata/scenarios/aops-swap.scn"}, &out, &errb)
+	_, after, _ := strings.Cut(out.String(), "\nBUG: ")
+	head := strings.Join(strings.SplitN(after, "\n", 12)[:11], "\n")
+	for _, want := range []string{"xa_empty", "ran through pagecache vm_ops", "a_ops are dax"} {
+		if !strings.Contains(head, want) {
+			t.Errorf("the first splat's headline does not name %q:\n%s", want, head)
+		}
+	}
+}
+
+// TestFlagsAfterFiles: flags may follow the scenario, and a bad flag value is
+// blamed on the flag.
+func TestFlagsAfterFiles(t *testing.T) {
+	var a, b, errb bytes.Buffer
+	ca := run([]string{"check", "-proposal", "linux", "builtin:flush-hole-plain"}, &a, &errb)
+	cb := run([]string{"check", "builtin:flush-hole-plain", "-proposal", "linux"}, &b, &errb)
+	if ca != cb || a.String() != b.String() || !strings.Contains(a.String(), "proposal linux") {
+		t.Fatalf("flags after the file differ: exit %d vs %d\n%s\n---\n%s\n%s", ca, cb, a.String(), b.String(), errb.String())
+	}
+	for _, c := range []struct{ flag, want string }{
+		{"-proposal", `daxsim check: -proposal: unknown proposal "nope"`},
+		{"-mutant", `daxsim check: -mutant: unknown mutant "nope"`},
+	} {
+		var out, errb bytes.Buffer
+		code := run([]string{"check", "../../testdata/scenarios/aops-swap.scn", c.flag, "nope"}, &out, &errb)
+		if code != checker.ExitBadInput || !strings.HasPrefix(errb.String(), c.want) {
+			t.Errorf("%s nope: exit %d, stderr %q; want exit 2 and %q", c.flag, code, errb.String(), c.want)
 		}
 	}
 }

@@ -21,7 +21,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	witness := fs.Int("witness", 0, "the counterexample to replay: its index over all properties, then all expect lines (the report's \"index\")")
 	report := fs.Int("report", 0, "the report to take when the file holds an array of them (several files checked)")
 	quiet := fs.Bool("quiet", false, "print only the verdict, not the steps and states")
-	if !parseFlags(fs, reorder(args), 1, 1) {
+	if !parseFlags(fs, args, 1, 1) {
 		return checker.ExitBadInput
 	}
 	jsonPath := fs.Arg(0)
@@ -49,7 +49,21 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	w := ws[*witness]
 
 	path := scenarioPath(rd.Scenario.Path, jsonPath)
-	b, err := load(path, scenarios.Options{Proposal: rd.Proposal, Mutants: rd.Mutants, Crash: rd.Crash})
+	bo := scenarios.Options{Proposal: rd.Proposal, Mutants: rd.Mutants, Crash: rd.Crash}
+	var b *scenarios.Built
+	if src := []byte(rd.Scenario.Source); len(src) > 0 {
+		// The report carries its scenario: replay that, and say so when the
+		// file by that name now holds something else.
+		if checker.SourceHash(src) != rd.Scenario.SHA256 {
+			fmt.Fprintf(stderr, "daxsim replay: warning: the scenario embedded in %s does not match its sha256 (edited by hand?)\n", jsonPath)
+		}
+		if disk, err := readScenario(path); err == nil && checker.SourceHash(disk) != checker.SourceHash(src) {
+			fmt.Fprintf(stderr, "daxsim replay: warning: %s has changed since the report was written; replaying the report's copy\n", path)
+		}
+		b, err = loadSource(rd.Scenario.Path, src, bo)
+	} else {
+		b, err = load(path, bo)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return checker.ExitBadInput
@@ -127,30 +141,6 @@ func scenarioPath(recorded, jsonPath string) string {
 		return alt
 	}
 	return recorded
-}
-
-// reorder puts flags before the positional arguments, so that
-// 'daxsim replay TRACE.json -witness 1' works as the flag package wants them first.
-func reorder(args []string) []string {
-	var flags, pos []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			pos = append(pos, args[i+1:]...)
-			i = len(args)
-		case strings.HasPrefix(a, "-") && a != "-":
-			flags = append(flags, a)
-			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && name != "quiet" && name != "h" && name != "help" && i+1 < len(args) {
-				flags = append(flags, args[i+1])
-				i++
-			}
-		default:
-			pos = append(pos, a)
-		}
-	}
-	return append(flags, pos...)
 }
 
 func indentLines(s string) string {

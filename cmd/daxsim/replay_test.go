@@ -163,6 +163,33 @@ func TestReplayOutput(t *testing.T) {
 }
 
 // editJSON decodes a report, lets edit change it and writes it to a file.
+// TestReplayAnywhere: a report carries its scenario, so it replays from an
+// empty directory; when the file by that name has changed, replay warns and
+// replays the report's copy.
+func TestReplayAnywhere(t *testing.T) {
+	src, err := os.ReadFile(aopsSwap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	scn := writeFile(t, dir, "race.scn", src)
+	data := checkJSON(t, scn)
+	empty := t.TempDir()
+	writeFile(t, empty, "r.json", data)
+	os.Remove(scn)
+	t.Chdir(empty)
+	if code, out := replay("-quiet", "r.json"); code != checker.ExitOK || !strings.Contains(out, "REPRODUCED") {
+		t.Fatalf("replay from an empty directory: exit %d\n%s", code, out)
+	}
+	// The file is back, edited: a warning, and the report's copy replays.
+	writeFile(t, dir, "race.scn", append(src, []byte("\n# edited\n")...))
+	var out, errb bytes.Buffer
+	code := run([]string{"replay", "-quiet", "r.json"}, &out, &errb)
+	if code != checker.ExitOK || !strings.Contains(errb.String(), "has changed since the report was written") {
+		t.Fatalf("replay with an edited scenario: exit %d, stderr %q\n%s", code, errb.String(), out.String())
+	}
+}
+
 func editJSON(t *testing.T, data []byte, edit func(d *checker.ReportData)) string {
 	t.Helper()
 	ds, err := checker.ReadReports(data)
@@ -262,12 +289,20 @@ func TestReplayBadInput(t *testing.T) {
 	data := checkJSON(t, aopsSwap)
 	badScn := writeFile(t, dir, "bad.scn", []byte("scenario x\nproposal nope\n"))
 	cases := map[string]string{
-		"garbled":       writeFile(t, dir, "garbled.json", data[:len(data)/2]),
-		"not a report":  writeFile(t, dir, "other.json", []byte(`{"foo": 1}`)),
-		"empty":         writeFile(t, dir, "empty.json", nil),
-		"missing":       filepath.Join(dir, "nonexistent.json"),
-		"bad scenario":  editJSON(t, data, func(d *checker.ReportData) { d.Scenario.Path = badScn }),
-		"no scenario":   editJSON(t, data, func(d *checker.ReportData) { d.Scenario.Path = filepath.Join(dir, "gone.scn") }),
+		"garbled":      writeFile(t, dir, "garbled.json", data[:len(data)/2]),
+		"not a report": writeFile(t, dir, "other.json", []byte(`{"foo": 1}`)),
+		"empty":        writeFile(t, dir, "empty.json", nil),
+		"missing":      filepath.Join(dir, "nonexistent.json"),
+		"bad scenario": editJSON(t, data, func(d *checker.ReportData) {
+			d.Scenario.Path, d.Scenario.Source, d.Scenario.SHA256 = badScn, "", ""
+		}),
+		"bad embedded scenario": editJSON(t, data, func(d *checker.ReportData) {
+			d.Scenario.Source = "scenario x\nproposal nope\n"
+			d.Scenario.SHA256 = checker.SourceHash([]byte(d.Scenario.Source))
+		}),
+		"no scenario": editJSON(t, data, func(d *checker.ReportData) {
+			d.Scenario.Path, d.Scenario.Source, d.Scenario.SHA256 = filepath.Join(dir, "gone.scn"), "", ""
+		}),
 		"bad proposal":  editJSON(t, data, func(d *checker.ReportData) { d.Proposal = "nope" }),
 		"unknown thing": editJSON(t, data, func(d *checker.ReportData) { d.Mutants = []string{"nope"} }),
 	}
@@ -360,5 +395,63 @@ func wellFormed(t *testing.T, page string) {
 	}
 	if len(stack) != 0 {
 		t.Fatalf("unclosed elements %v", stack)
+	}
+}
+
+// TestReproduceHints: every reproduce command a report prints (text, JSON,
+// HTML all print ReproduceCommand), run as printed from another directory,
+// gives the same verdict: the same exit status and the same counterexample
+// class. The cases carry the flags that change a result: a mutant, a
+// proposal other than the file's, -crash, a random run.
+func TestReproduceHints(t *testing.T) {
+	cases := [][]string{
+		{aopsSwap},
+		{"-mutant", "fault-skips-invalidate-lock", "-proposal", "linux", "builtin:truncate-fault"},
+		{"-proposal", "linux", "builtin:flush-hole-plain"},
+		{"-crash", "never", "-proposal", "baseline", "builtin:flush-hole"},
+		{"-mode", "random", "-runs", "50", "-seed", "7", aopsSwap},
+	}
+	other := t.TempDir()
+	n := 0
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		code := run(append([]string{"check", "-format", "json"}, c...), &out, &errb)
+		ds, err := checker.ReadReports(out.Bytes())
+		if err != nil {
+			t.Fatalf("check %v: %v\n%s", c, err, errb.String())
+		}
+		ws := ds[0].Witnesses()
+		if len(ws) == 0 && code != checker.ExitOK {
+			t.Fatalf("check %v: exit %d and no counterexample", c, code)
+		}
+		for _, w := range ws {
+			n++
+			args := strings.Fields(w.Reproduce)
+			if len(args) < 3 || args[0] != "daxsim" || args[1] != "check" {
+				t.Fatalf("%v: reproduce command %q", c, w.Reproduce)
+			}
+			func() {
+				wd, _ := os.Getwd()
+				defer os.Chdir(wd)
+				os.Chdir(other)
+				var o2, e2 bytes.Buffer
+				code2 := run(append(args[1:], "-format", "json"), &o2, &e2)
+				ds2, err := checker.ReadReports(o2.Bytes())
+				if err != nil {
+					t.Fatalf("%s (from %s): %v\n%s", w.Reproduce, other, err, e2.String())
+				}
+				found := false
+				for _, w2 := range ds2[0].Witnesses() {
+					found = found || w2.Check == w.Check && w2.Class == w.Class && len(w2.Trace) == len(w.Trace)
+				}
+				if code2 != code || !found {
+					t.Errorf("%s from another directory: exit %d (want %d), %s (%s) of %d steps found: %v",
+						w.Reproduce, code2, code, w.Check, w.Class, len(w.Trace), found)
+				}
+			}()
+		}
+	}
+	if n < len(cases) {
+		t.Fatalf("only %d counterexamples for %d cases", n, len(cases))
 	}
 }
