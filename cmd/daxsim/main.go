@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -40,12 +41,17 @@ usage:
   daxsim properties                list the properties
   daxsim scenarios                 list the built-in scenarios
   daxsim mutants                   list the seeded kernel bugs
-  daxsim explain PROPOSAL          a proposal's rules, sources and known verdicts
+  daxsim explain NAME              a proposal's rules, sources and verdicts; a property's
+                                   rule and the mutants it catches; a mutant's bug and the
+                                   kernel paths it changes
   daxsim replay [flags] TRACE.json re-run a counterexample saved by 'check -format json'
+  daxsim kernel [flags] FILE...    run scenarios on a real kernel (QEMU) and judge the model
+  daxsim help [COMMAND]            this text, or a command's flags
+  daxsim version                   the version, Go and source revision
 
 exit status: 0 expectations hold (or, without expect lines, every property holds),
 1 a violation or a failed expectation, 2 bad input, 3 a limit cut the search short.
-Run 'daxsim check -h' (compare -h, replay -h, merge -h) for the flags.
+Run 'daxsim help COMMAND' for a command's flags.
 `
 
 func main() {
@@ -73,8 +79,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "explain":
 		return cmdExplain(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return checker.ExitOK
+		return cmdHelp(rest, stdout, stderr)
+	case "version", "-version", "--version":
+		return cmdVersion(stdout)
 	case "compare":
 		return cmdCompare(rest, stdout, stderr)
 	case "replay":
@@ -506,15 +513,84 @@ func firstComment(src []byte) string {
 	return ""
 }
 
+// cmdHelp is 'daxsim help [COMMAND]': the usage, or a command's flags (the
+// command's own -h, on stdout).
+func cmdHelp(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return checker.ExitOK
+	}
+	if len(args) > 1 {
+		fmt.Fprintln(stderr, "usage: daxsim help [COMMAND]")
+		return checker.ExitBadInput
+	}
+	switch args[0] {
+	case "check", "compare", "replay", "merge", "diff", "scenarios", "kernel", "repro":
+		run([]string{args[0], "-h"}, stdout, stdout)
+		return checker.ExitOK
+	}
+	for _, l := range strings.Split(usage, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "daxsim "+args[0]) {
+			fmt.Fprintln(stdout, "usage: "+strings.TrimSpace(l))
+			return checker.ExitOK
+		}
+	}
+	fmt.Fprintf(stderr, "daxsim help: unknown command %q\n\n%s", args[0], usage)
+	return checker.ExitBadInput
+}
+
+// cmdVersion is 'daxsim version': the version, the Go release and the
+// source revision it was built from, when the build recorded one.
+func cmdVersion(w io.Writer) int {
+	line := "daxsim " + checker.Version + " (" + runtime.Version()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		var rev, dirty string
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = ", modified"
+				}
+			}
+		}
+		if rev != "" {
+			line += ", revision " + rev[:min(12, len(rev))] + dirty
+		}
+	}
+	fmt.Fprintln(w, line+")")
+	return checker.ExitOK
+}
+
+// cmdExplain is 'daxsim explain NAME' for a proposal, a property or a mutant.
 func cmdExplain(args []string, w, stderr io.Writer) int {
 	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: daxsim explain PROPOSAL")
+		fmt.Fprintln(stderr, "usage: daxsim explain PROPOSAL|PROPERTY|MUTANT")
 		return checker.ExitBadInput
+	}
+	found := false
+	if p, ok := checker.Lookup(args[0]); ok {
+		explainProperty(w, p)
+		found = true
+	}
+	if m, ok := mutants.Lookup(args[0]); ok {
+		if found {
+			fmt.Fprintln(w)
+		}
+		explainMutant(w, m)
+		found = true
 	}
 	p, ok := proposals.Lookup(args[0])
 	if !ok {
-		fmt.Fprintf(stderr, "daxsim explain: unknown proposal %q (see 'daxsim proposals')\n", args[0])
+		if found {
+			return checker.ExitOK
+		}
+		fmt.Fprintf(stderr, "daxsim explain: %q is no proposal, property or mutant (see 'daxsim proposals', 'daxsim properties', 'daxsim mutants')\n", args[0])
 		return checker.ExitBadInput
+	}
+	if found {
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "%s: %s\nsource: %s\n", p.Name, p.Summary, p.Source)
 	if len(p.Uses) > 0 {
@@ -534,6 +610,60 @@ func cmdExplain(args []string, w, stderr io.Writer) int {
 		fmt.Fprintf(w, "  - %s\n", v)
 	}
 	return checker.ExitOK
+}
+
+// explainProperty prints a property's rule, where it is judged and the
+// seeded bugs it must catch.
+func explainProperty(w io.Writer, p *checker.Property) {
+	fmt.Fprintf(w, "property %s: %s\n", p.Name, p.Rule)
+	switch {
+	case !p.Checkable():
+		fmt.Fprintf(w, "not checkable yet (issue %s)\n", p.Issue)
+	case p.Crash:
+		fmt.Fprintln(w, "judged on the image a crash leaves at every crash point (not under crash never)")
+	default:
+		fmt.Fprintln(w, "judged on every explored step and state")
+	}
+	var caught []string
+	for _, m := range mutants.All() {
+		if m.Breaks == p.Name {
+			caught = append(caught, m.Name)
+		}
+	}
+	if len(caught) > 0 {
+		fmt.Fprintf(w, "seeded bugs it catches: %s\n", strings.Join(caught, ", "))
+	}
+	fmt.Fprintf(w, "the kernel rule, with sources: checker/%s.go\n", strings.ReplaceAll(p.Name, "-", "_"))
+}
+
+// explainMutant prints a seeded bug and the kernel paths and hooks it
+// changes in the linux kernel on each filesystem.
+func explainMutant(w io.Writer, m *mutants.Mutant) {
+	fmt.Fprintf(w, "mutant %s: %s\nsource: %s\nbreaks: %s (caught by testdata/mutants/%s.scn)\n",
+		m.Name, m.What, m.Source, m.Breaks, m.Name)
+	for _, fs := range model.Filesystems {
+		clean, err := proposals.Kernel("linux", fs)
+		if err != nil {
+			continue
+		}
+		mut, err := proposals.Kernel("linux", fs)
+		if err != nil {
+			continue
+		}
+		m.Apply(mut)
+		a, b := model.Fingerprint(clean), model.Fingerprint(mut)
+		var changed []string
+		for name, v := range a {
+			if b[name] != v {
+				changed = append(changed, name)
+			}
+		}
+		sort.Strings(changed)
+		if len(changed) == 0 {
+			changed = []string{"nothing (linux on this filesystem lacks what the bug is about)"}
+		}
+		fmt.Fprintf(w, "changes under linux on %s: %s\n", fs, strings.Join(changed, ", "))
+	}
 }
 
 // isTerminal reports whether w is a terminal (progress goes there only then).

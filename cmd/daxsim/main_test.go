@@ -393,3 +393,28 @@ func TestBuiltinByName(t *testing.T) {
 		t.Fatalf("builtin:nope: exit %d %q", code, errb.String())
 	}
 }
+
+// TestExplainHelpVersion: explain knows proposals, properties and mutants;
+// help COMMAND prints that command's flags; version prints the version.
+func TestExplainHelpVersion(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"explain", "linux"}, 0, "overrides:"},
+		{[]string{"explain", "flush-is-durable"}, 0, "seeded bugs it catches: fault-rezeroes-block"},
+		{[]string{"explain", "fault-skips-invalidate-lock"}, 0, "changes under linux on ext4: dax-fault"},
+		{[]string{"explain", "nope"}, 2, ""},
+		{[]string{"help", "check"}, 0, "-proposal"},
+		{[]string{"help", "proposals"}, 0, "usage: daxsim proposals"},
+		{[]string{"help", "nope"}, 2, ""},
+		{[]string{"version"}, 0, "daxsim " + checker.Version},
+	} {
+		var out, errb bytes.Buffer
+		code := run(c.args, &out, &errb)
+		if code != c.code || !strings.Contains(out.String(), c.want) {
+			t.Errorf("daxsim %v: exit %d (want %d), output lacks %q:\n%s%s", c.args, code, c.code, c.want, out.String(), errb.String())
+		}
+	}
+}
