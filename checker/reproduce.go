@@ -2,7 +2,6 @@ package checker
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/daxsim/daxsim/model"
@@ -19,24 +18,35 @@ import (
 // to: the check learns from them), then the trace: State on every state, Step and
 // Traced on every transition (Traced gets the schedule up to the transition), and
 // Stuck on the final state when every running thread is blocked there. It
-// reproduces when the check reports class on the trace. For an expect result
-// check it reproduces when the statement returns something else than R on the
-// trace.
+// reproduces when the check reports class on the trace. An "expect result" or
+// "expect reachable" check is the one the run made of that line of the
+// scenario.
 func Reproduce(b *scenarios.Built, cfg Config, check, class string, trace []int, related [][]int) (bool, string) {
-	if strings.HasPrefix(check, "expect result ") {
-		return reproduceResult(b, check, trace)
+	var c sim.Check
+	if strings.HasPrefix(check, "expect ") {
+		// An expect result or reachable line: the check the run made of it.
+		found := false
+		for _, rc := range expectResultChecks(b) {
+			if rc.check.Name == check {
+				c, found = rc.check, true
+			}
+		}
+		if !found {
+			return false, fmt.Sprintf("the scenario has no line %q", check)
+		}
+	} else {
+		p, ok := Lookup(check)
+		if !ok {
+			return false, fmt.Sprintf("unknown property %q", check)
+		}
+		if !p.Checkable() {
+			return false, fmt.Sprintf("property %s cannot be checked (issue %s)", check, p.Issue)
+		}
+		if p.Crash && !cfg.Crashes() {
+			return false, fmt.Sprintf("property %s is not checked under crash never", check)
+		}
+		c = p.Check(cfg)
 	}
-	p, ok := Lookup(check)
-	if !ok {
-		return false, fmt.Sprintf("unknown property %q", check)
-	}
-	if !p.Checkable() {
-		return false, fmt.Sprintf("property %s cannot be checked (issue %s)", check, p.Issue)
-	}
-	if p.Crash && !cfg.Crashes() {
-		return false, fmt.Sprintf("property %s is not checked under crash never", check)
-	}
-	c := p.Check(cfg)
 	for i, rel := range related {
 		if _, err := feed(b, &c, rel, false); err != nil {
 			return false, fmt.Sprintf("related trace %d does not replay: %v", i+1, err)
@@ -145,52 +155,6 @@ func Blocked(k *model.Kernel, s *model.State) ([]model.Event, bool) {
 		}
 	}
 	return evs, running
-}
-
-// reproduceResult replays trace and looks for the statement of an "expect result
-// T:N R" check returning something else than R.
-func reproduceResult(b *scenarios.Built, check string, trace []int) (bool, string) {
-	f := strings.Fields(strings.TrimPrefix(check, "expect result "))
-	var thread string
-	var index int
-	ok := len(f) == 2
-	if ok {
-		var n string
-		thread, n, ok = strings.Cut(f[0], ":")
-		var err error
-		index, err = strconv.Atoi(n)
-		ok = ok && err == nil && index >= 1
-	}
-	if !ok {
-		return false, fmt.Sprintf("malformed expect result check %q", check)
-	}
-	k := b.Kernel
-	t := -1
-	for j := range k.Threads {
-		if k.Threads[j].Name == thread {
-			t = j
-		}
-	}
-	if t < 0 || index > len(k.Threads[t].Prog) {
-		return false, fmt.Sprintf("the scenario has no statement %s:%d", thread, index)
-	}
-	steps, err := sim.Replay(k, &b.Init, trace)
-	if err != nil {
-		return false, fmt.Sprintf("the trace does not replay: %v", err)
-	}
-	text := fmt.Sprintf("%s:%d (%s)", thread, index, k.Threads[t].Prog[index-1].Text)
-	for i := range steps {
-		ev := &steps[i].Event
-		if !ev.Returned || ev.Thread != t || ev.PC != index-1 {
-			continue
-		}
-		if k.ResultName(ev.Result) == f[1] {
-			return false, fmt.Sprintf("%s returns %s as expected at step %d", text, f[1], i+1)
-		}
-		return true, fmt.Sprintf("%s reproduced at step %d: returned %s, expected %s", check, i+1,
-			k.ResultName(ev.Result), f[1])
-	}
-	return false, fmt.Sprintf("%s does not return on this trace of %d steps", text, len(trace))
 }
 
 func firstLine(s string) string {

@@ -25,6 +25,8 @@ const (
 	ExitFail     = 1
 	ExitBadInput = 2
 	ExitUnknown  = 3
+	// ExitInternal is a bug of daxsim (a recovered panic), never bad input.
+	ExitInternal = 4
 )
 
 // PropResult is the verdict on one property.

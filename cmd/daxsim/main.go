@@ -9,7 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -50,7 +52,8 @@ usage:
   daxsim version                   the version, Go and source revision
 
 exit status: 0 expectations hold (or, without expect lines, every property holds),
-1 a violation or a failed expectation, 2 bad input, 3 a limit cut the search short.
+1 a violation or a failed expectation, 2 bad input, 3 a limit cut the search short
+(or it was interrupted), 4 an internal error of daxsim (please report it).
 Run 'daxsim help COMMAND' for a command's flags.
 `
 
@@ -58,8 +61,16 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run is main without the process: it returns the exit status.
-func run(args []string, stdout, stderr io.Writer) int {
+// run is main without the process: it returns the exit status. A panic is
+// daxsim's own bug, never the input's: it exits 4 with what to report.
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "daxsim: internal error: %v\n\nThis is a bug in daxsim, not in your scenario. Please report it with the scenario file(s) and this command:\n  daxsim %s\n\n%s",
+				p, strings.Join(args, " "), debug.Stack())
+			code = checker.ExitInternal
+		}
+	}()
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return checker.ExitBadInput
@@ -141,6 +152,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	if *runs <= 0 || *first < 0 || *workers <= 0 {
 		fmt.Fprintln(stderr, "daxsim check: -runs and -workers must be positive, -first not negative")
+		return checker.ExitBadInput
+	}
+	if *first > math.MaxInt-*runs {
+		fmt.Fprintf(stderr, "daxsim check: -first %d -runs %d: the last run's index overflows\n", *first, *runs)
 		return checker.ExitBadInput
 	}
 	if *crash != "" && *crash != "anywhere" && *crash != "never" && *crash != "fences" {
@@ -258,6 +273,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			return checker.ExitBadInput
 		}
 	}
+	if len(reports) == 0 && *out != "" {
+		return combineExit(codes) // nothing to report: an existing -o file stays as it was
+	}
 	if !emit(*out, buf.Bytes(), stdout, stderr, "check") {
 		return checker.ExitBadInput
 	}
@@ -265,23 +283,51 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 }
 
 // emit writes a command's output to path, or to stdout when path is empty; it
-// reports a write error on stderr and returns false.
+// reports a write error on stderr and returns false. The file is written
+// whole or not at all: to a temporary file in the same directory, renamed
+// over path once complete, so a reader never sees a truncated or stale mix.
 func emit(path string, data []byte, stdout, stderr io.Writer, cmd string) bool {
 	if path == "" {
 		stdout.Write(data)
 		return true
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		fmt.Fprintf(stderr, "daxsim %s: %v\n", cmd, err)
+	if err := writeAtomic(path, data); err != nil {
+		fmt.Fprintf(stderr, "daxsim %s: -o: %v\n", cmd, err)
 		return false
 	}
 	return true
 }
 
+// writeAtomic writes data to path through a temporary file and a rename.
+func writeAtomic(path string, data []byte) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
 // combineExit folds the statuses of several files: bad input beats a failure,
 // which beats unknown, which beats success.
 func combineExit(codes []int) int {
-	rank := map[int]int{checker.ExitOK: 0, checker.ExitUnknown: 1, checker.ExitFail: 2, checker.ExitBadInput: 3}
+	rank := map[int]int{checker.ExitOK: 0, checker.ExitUnknown: 1, checker.ExitFail: 2, checker.ExitBadInput: 3, checker.ExitInternal: 4}
 	best := checker.ExitOK
 	for _, c := range codes {
 		if rank[c] > rank[best] {
@@ -682,7 +728,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	var all []checker.ReportData
 	for _, path := range fs.Args() {
-		data, err := os.ReadFile(path)
+		data, err := input.ReadFile(path, input.MaxReport)
 		if err != nil {
 			fmt.Fprintf(stderr, "daxsim merge: %v\n", err)
 			return checker.ExitBadInput

@@ -418,3 +418,50 @@ func TestExplainHelpVersion(t *testing.T) {
 		}
 	}
 }
+
+// panicWriter panics on every write: a stand-in for a bug of daxsim.
+type panicWriter struct{}
+
+func (panicWriter) Write([]byte) (int, error) { panic("boom") }
+
+// TestInternalErrorExit4: a panic is reported as daxsim's own bug, exit 4,
+// never as bad input.
+func TestInternalErrorExit4(t *testing.T) {
+	var errb bytes.Buffer
+	if code := run([]string{"proposals"}, panicWriter{}, &errb); code != checker.ExitInternal ||
+		!strings.Contains(errb.String(), "internal error: boom") || !strings.Contains(errb.String(), "daxsim proposals") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
+	}
+}
+
+// TestOutputFileAtomic: -o replaces the file whole on success and leaves an
+// existing file untouched when every input is bad.
+func TestOutputFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "report.txt")
+	if err := os.WriteFile(out, []byte("previous\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.scn")
+	os.WriteFile(bad, []byte("scenario x\nproposal nope\n"), 0o644)
+	var o, e bytes.Buffer
+	if code := run([]string{"check", "-o", out, bad}, &o, &e); code != checker.ExitBadInput {
+		t.Fatalf("bad input: exit %d", code)
+	}
+	if got, _ := os.ReadFile(out); string(got) != "previous\n" {
+		t.Fatalf("bad input changed -o: %q", got)
+	}
+	if code := run([]string{"check", "-o", out, "../../testdata/scenarios/aops-swap.scn"}, &o, &e); code != checker.ExitOK {
+		t.Fatalf("exit %d\n%s", code, e.String())
+	}
+	got, _ := os.ReadFile(out)
+	if !bytes.HasPrefix(got, []byte("== ../../testdata/scenarios/aops-swap.scn\n")) {
+		t.Fatalf("-o holds %q", got[:min(len(got), 80)])
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Fatalf("temporary files left behind: %v", ents)
+	}
+	if code := run([]string{"check", "-mode", "random", "-first", "9223372036854775807", "-runs", "2", bad}, &o, &e); code != checker.ExitBadInput {
+		t.Fatalf("-first overflow: exit %d", code)
+	}
+}

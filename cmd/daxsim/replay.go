@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/internal/input"
 	"github.com/daxsim/daxsim/scenarios"
 )
 
@@ -25,7 +26,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 		return checker.ExitBadInput
 	}
 	jsonPath := fs.Arg(0)
-	data, err := os.ReadFile(jsonPath)
+	data, err := input.ReadFile(jsonPath, input.MaxReport)
 	if err != nil {
 		fmt.Fprintf(stderr, "daxsim replay: %v\n", err)
 		return checker.ExitBadInput
@@ -47,6 +48,10 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 		return checker.ExitBadInput
 	}
 	w := ws[*witness]
+	if err := validTrace(rd, w); err != nil {
+		fmt.Fprintf(stderr, "daxsim replay: %s: %v\n", jsonPath, err)
+		return checker.ExitBadInput
+	}
 
 	path := scenarioPath(rd.Scenario.Path, jsonPath)
 	bo := scenarios.Options{Proposal: rd.Proposal, Mutants: rd.Mutants, Crash: rd.Crash}
@@ -69,6 +74,10 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 		return checker.ExitBadInput
 	}
 	k := b.Kernel
+	if rd.FS != "" && rd.FS != k.FS.Name {
+		fmt.Fprintf(stderr, "daxsim replay: %s: the report is of fs %s, the scenario builds fs %s\n", jsonPath, rd.FS, k.FS.Name)
+		return checker.ExitBadInput
+	}
 	if b.Scn.Name != rd.Scenario.Name {
 		fmt.Fprintf(stderr, "daxsim replay: warning: %s is now scenario %s, the report was of %s\n", path, b.Scn.Name, rd.Scenario.Name)
 	}
@@ -124,6 +133,34 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "NOT REPRODUCED: %s\n(the model or the scenario changed since the report was written)\n", why)
 	return checker.ExitFail
+}
+
+// maxTraceSteps bounds a trace replay accepts: far above any search depth.
+const maxTraceSteps = 100_000
+
+// validTrace checks a report's witness before anything is replayed: a known
+// crash mode, traces of bounded length naming only the report's threads.
+func validTrace(rd *checker.ReportData, w *checker.WitnessData) error {
+	switch rd.Crash {
+	case "", "anywhere", "never", "fences", "after":
+	default:
+		return fmt.Errorf("crash %q: expected anywhere, never, fences or after", rd.Crash)
+	}
+	traces := [][]int{w.Trace}
+	for _, rel := range w.Related {
+		traces = append(traces, rel.Trace)
+	}
+	for _, tr := range traces {
+		if len(tr) > maxTraceSteps {
+			return fmt.Errorf("a trace of %d steps (at most %d)", len(tr), maxTraceSteps)
+		}
+		for i, t := range tr {
+			if t < 0 || t >= len(rd.Threads) {
+				return fmt.Errorf("step %d of a trace names thread %d; the report has %d threads", i+1, t, len(rd.Threads))
+			}
+		}
+	}
+	return nil
 }
 
 // scenarioPath is where the scenario of a report is: the recorded path, or, when

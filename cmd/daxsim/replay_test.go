@@ -305,6 +305,12 @@ func TestReplayBadInput(t *testing.T) {
 		}),
 		"bad proposal":  editJSON(t, data, func(d *checker.ReportData) { d.Proposal = "nope" }),
 		"unknown thing": editJSON(t, data, func(d *checker.ReportData) { d.Mutants = []string{"nope"} }),
+		"bad crash":     editJSON(t, data, func(d *checker.ReportData) { d.Crash = "sometimes" }),
+		"other fs":      editJSON(t, data, func(d *checker.ReportData) { d.FS = "xfs" }),
+		"bad thread":    editJSON(t, data, func(d *checker.ReportData) { d.Properties[0].Witnesses[0].Trace[0] = 7 }),
+		"huge trace": editJSON(t, data, func(d *checker.ReportData) {
+			d.Properties[0].Witnesses[0].Trace = make([]int, 200_000)
+		}),
 	}
 	for name, f := range cases {
 		if code, out := replay(f); code != checker.ExitBadInput {
