@@ -95,6 +95,21 @@ type WitnessData struct {
 	Steps     []StepView    `json:"steps"`
 	// ReplayError is set when the trace did not replay (a bug of daxsim).
 	ReplayError string `json:"replay_error,omitempty"`
+	// CrashImage, for a counterexample that ends at a crash point, is the crash
+	// point and the image recovery finds there, as the splat prints it.
+	CrashImage string `json:"crash_image,omitempty"`
+	// Blocked, for a deadlock, is every scenario thread left waiting at the end.
+	Blocked []BlockedData `json:"blocked,omitempty"`
+}
+
+// BlockedData is a thread waiting at the end of a deadlock: what for, where,
+// and what it holds meanwhile (as the no-deadlock message says).
+type BlockedData struct {
+	Thread   int    `json:"thread"`
+	Name     string `json:"thread_name"`
+	WaitsFor string `json:"waits_for"` // a lock, or "a condition"
+	Fn       string `json:"fn"`        // the step it cannot take
+	Held     string `json:"held"`
 }
 
 // RelatedData is an earlier schedule a witness refers to.
@@ -154,10 +169,18 @@ func MutantsOf(k *model.Kernel) []string { return append([]string{}, k.Mutants..
 func (r *Report) witnessData(n int, v sim.Violation) WitnessData {
 	w := WitnessData{Index: n, Check: v.Check, Class: v.Class, Message: v.Msg, Trace: nonNil(v.Trace),
 		Reproduce: r.ReproduceCommand(&v), Run: v.Run, Related: []RelatedData{}}
-	var err error
-	_, w.Steps, err = ReplaySteps(r.Built, v.Trace)
+	steps, views, err := ReplaySteps(r.Built, v.Trace)
+	w.Steps = views
 	if err != nil {
 		w.ReplayError = err.Error()
+	} else if len(steps) > 0 {
+		end := &steps[len(steps)-1].After
+		if isCrashWitness(v.Check, v.Class) {
+			w.CrashImage = crashImageText(r.Built.Kernel, end, len(views))
+		}
+		if v.Check == "no-deadlock" {
+			w.Blocked = blockedThreads(r.Built.Kernel, end)
+		}
 	}
 	for _, rel := range v.Related {
 		rd := RelatedData{Note: rel.Note, Trace: nonNil(rel.Trace)}
@@ -168,6 +191,39 @@ func (r *Report) witnessData(n int, v sim.Violation) WitnessData {
 		w.Related = append(w.Related, rd)
 	}
 	return w
+}
+
+// crashImageText is the splat's crash point and recovered image after step n
+// of a trace ending in state s.
+func crashImageText(k *model.Kernel, s *model.State, n int) string {
+	var b bytes.Buffer
+	p := &splatter{w: &b, width: SplatWidth}
+	p.crashImage(k, s, n)
+	return b.String()
+}
+
+// blockedThreads describes every scenario thread still running in s and unable
+// to move: the lock or condition it waits for (its step is tried on a copy of
+// s), the step, and the locks it holds.
+func blockedThreads(k *model.Kernel, s *model.State) []BlockedData {
+	var out []BlockedData
+	for t := range k.Threads {
+		if !k.Running(s, t) || k.Threads[t].Daemon {
+			continue
+		}
+		try := *s
+		var ev model.Event
+		if k.Exec(&try, t, &ev) || !ev.Blocked {
+			continue // it can move, or waits for nothing
+		}
+		what := "a condition"
+		if ev.WaitOn != model.NoLock {
+			what = k.LockName(ev.WaitOn)
+		}
+		out = append(out, BlockedData{Thread: t, Name: k.ThreadName(t), WaitsFor: what, Fn: ev.Fn,
+			Held: k.DescribeHeld(s, t)})
+	}
+	return out
 }
 
 func nonNil(t []int) []int {

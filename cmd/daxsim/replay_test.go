@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -326,7 +327,8 @@ func TestReplayBadInput(t *testing.T) {
 }
 
 // TestHTMLReport: -format html is one page with a timeline per counterexample,
-// one lane per thread, the violating step highlighted.
+// one lane per thread acting in it, each counterexample's end marked: the
+// violating step, or the end row of a crash or a deadlock.
 func TestHTMLReport(t *testing.T) {
 	lock := "../../testdata/scenarios/locking/dirty-pmem-aware-xfs.scn"
 	for _, files := range [][]string{{aopsSwap}, {aopsSwap, lock}} {
@@ -346,31 +348,61 @@ func TestHTMLReport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := ds[0]
-			lanes := ""
-			for _, th := range d.Threads {
-				lanes += `<th class="lane">` + th + `</th>`
-			}
-			header := `<th class="step">step</th>` + lanes + `</tr>`
-			timelines := 0
-			for _, w := range d.Witnesses() {
-				timelines += 1 + len(w.Related)
+			for _, w := range ds[0].Witnesses() {
 				want++
-			}
-			if n := strings.Count(page, header); n != timelines {
-				t.Errorf("%s: %d timelines with the lanes %v, want %d", f, n, d.Threads, timelines)
+				for _, steps := range relatedSteps(w) {
+					header := `<th class="step">step</th>` + laneHeads(steps) + `</tr>`
+					if !strings.Contains(page, header) {
+						t.Errorf("%s witness %d: no timeline with the lanes %s", f, w.Index, header)
+					}
+				}
 			}
 		}
-		if n := strings.Count(page, `<tr class="bug">`); n != want {
-			t.Errorf("%v: %d highlighted steps, want one per counterexample (%d)", files, n, want)
+		ends := strings.Count(page, `<tr class="bug">`) + strings.Count(page, `<tr class="end `)
+		if ends != want {
+			t.Errorf("%v: %d marked ends, want one per counterexample (%d)", files, ends, want)
 		}
-		// Every row has one cell per lane plus the step number.
-		for _, row := range regexp.MustCompile(`(?s)<tr( class="bug")?><td class="step">.*?</tr>`).FindAllString(page, -1) {
-			if cells, acts := strings.Count(row, "<td"), strings.Count(row, `<td class="act">`); acts != 1 || (cells != 4 && cells != 5) {
-				t.Fatalf("row with %d cells, %d acting:\n%s", cells, acts, row)
+		// Every row has the step number, then a bar gutter and a cell per
+		// lane; one cell has the step.
+		for _, tl := range regexp.MustCompile(`(?s)<table class="timeline">.*?</table>`).FindAllString(page, -1) {
+			lanes := strings.Count(tl, `<th class="lane"`)
+			for _, row := range regexp.MustCompile(`(?s)<tr( class="bug")?><td class="step">.*?</tr>`).FindAllString(tl, -1) {
+				cells, gutters := strings.Count(row, "<td"), strings.Count(row, `<td class="gutter">`)
+				if acts := strings.Count(row, `<td class="cell act`); acts != 1 || cells != 1+2*lanes || gutters != lanes {
+					t.Fatalf("row with %d cells, %d gutters, %d acting for %d lanes:\n%s", cells, gutters, acts, lanes, row)
+				}
 			}
 		}
 	}
+}
+
+// relatedSteps is the steps of a counterexample and of every earlier schedule
+// it refers to: one timeline each.
+func relatedSteps(w *checker.WitnessData) [][]checker.StepView {
+	out := [][]checker.StepView{w.Steps}
+	for _, r := range w.Related {
+		out = append(out, r.Steps)
+	}
+	return out
+}
+
+// laneHeads is the lane headers of a timeline of steps: the threads acting in
+// them, in thread order.
+func laneHeads(steps []checker.StepView) string {
+	names := map[int]string{}
+	var threads []int
+	for _, v := range steps {
+		if _, ok := names[v.Thread]; !ok {
+			names[v.Thread] = v.Name
+			threads = append(threads, v.Thread)
+		}
+	}
+	slices.Sort(threads)
+	var b strings.Builder
+	for _, th := range threads {
+		b.WriteString(`<th class="lane" colspan="2">` + names[th] + `</th>`)
+	}
+	return b.String()
 }
 
 // wellFormed checks that the tags of page nest (void elements closed implicitly).
