@@ -134,11 +134,15 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 // verdicts are not proofs.
 func mergeRandom(res *sim.Result, rr *sim.RandomResult) *sim.Result {
 	if res == nil {
-		res = &sim.Result{Search: "random", States: rr.States, Transitions: rr.Steps, SplitDepth: -1}
+		res = &sim.Result{Search: "random", States: rr.States, Transitions: rr.Steps, SplitDepth: -1,
+			Coverage: map[string]int64{}}
 		res.Limit = "random search"
 	} else {
 		res.Limit += "; then " + rr.Describe()
 		res.Search += "+random"
+	}
+	for name, n := range rr.Coverage {
+		res.Coverage[name] += n
 	}
 	res.Complete = false
 	have := map[string]bool{}
@@ -215,11 +219,11 @@ func sortByLength(vs []sim.Violation) {
 	}
 }
 
-// resultCheck is the engine check behind one "expect result T:N R" line.
+// resultCheck is the engine check behind one "expect result T:N R" line. Its
+// coverage is the number of times the statement returned.
 type resultCheck struct {
 	index int // in Scenario.Expects
 	check sim.Check
-	ran   *int
 }
 
 func expectResultChecks(b *scenarios.Built) []resultCheck {
@@ -237,20 +241,19 @@ func expectResultChecks(b *scenarios.Built) []resultCheck {
 		}
 		want, _ := k.ParseResult(e.Result)
 		pc := e.Index - 1
-		ran := new(int)
 		text := fmt.Sprintf("%s:%d", e.Thread, e.Index)
-		out = append(out, resultCheck{index: i, ran: ran, check: sim.Check{
+		out = append(out, resultCheck{index: i, check: sim.Check{
 			Name: fmt.Sprintf("expect result %s %s", text, e.Result),
-			Step: func(k *model.Kernel, _, _ *model.State, ev *model.Event) (string, string) {
+			Step: func(j *sim.Judge, k *model.Kernel, _, _ *model.State, ev *model.Event) {
 				if !ev.Returned || ev.Thread != t || ev.PC != pc {
-					return "", ""
+					return
 				}
-				*ran++
-				if ev.Result == want {
-					return "", ""
+				j.Judged(1)
+				if ev.Result == want || !j.Fail("result") {
+					return
 				}
-				return "result", fmt.Sprintf("%s (%s) returned %s, expected %s", text,
-					k.Threads[t].Prog[pc].Text, k.ResultName(ev.Result), e.Result)
+				j.Explain(fmt.Sprintf("%s (%s) returned %s, expected %s", text,
+					k.Threads[t].Prog[pc].Text, k.ResultName(ev.Result), e.Result))
 			},
 		}})
 	}
@@ -311,7 +314,7 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 			switch {
 			case !res.Complete:
 				er.Holds, er.Why = Unknown, res.Limit
-			case *rc.ran == 0:
+			case res.Coverage[rc.check.Name] == 0:
 				er.Holds, er.Why = Pass, "the statement never ran in any explored execution"
 			default:
 				er.Holds = Pass

@@ -1,0 +1,454 @@
+package sim
+
+import "fmt"
+
+// Breadth-first search.
+//
+// A level (the frontier: compact states with their numbers, in the order they were
+// found) is processed in batches of at most bfsBatch states. Before a batch the
+// search makes room for its worst case (every thread of every state giving a new
+// state) in the visited set, the tree and the next frontier, within the memory
+// budget; a batch that cannot fit is not started (Limit max-memory). The batch
+// sizes therefore depend only on the search, never on the workers, and so does
+// every stop: a limit, an interrupt and -stop-first all end the search at a batch
+// boundary, except MaxStates, which stops exactly at the state after the limit
+// (the batch that would cross it is processed in order, by one worker).
+//
+// With one worker a batch is processed in order, state by state (inlineBatch).
+// With several (parallelBatch):
+//
+//  1. expand: workers take sub-batches of bfsSub states in turn, run every
+//     thread one step from each, run the transition and stuck checks, and keep
+//     the successors whose fingerprint was not in the visited set (candidates);
+//  2. insert: worker w inserts the candidates of the partitions p of the
+//     visited set with p%workers == w, in search order, so that of two equal
+//     candidates the first in search order is the new one; it runs the state
+//     checks on the new states;
+//  3. place: the new states get their numbers in search order (a prefix sum over
+//     the sub-batches), and workers write the tree entries and the next
+//     frontier's records of their sub-batches;
+//  4. the traced checks (lock-order), which learn as they go, see the batch's
+//     relevant transitions in search order, on one goroutine;
+//  5. the witnesses the workers found are merged: of each check and class the one
+//     with the smallest key (level, frontier index, thread, phase) is kept, which
+//     is the one the sequential search finds first.
+const (
+	bfsBatch = 2048
+	bfsSub   = 64
+)
+
+// keys of BFS judgements: expanding level, frontier index, thread (stuckSlot for
+// the stuck checks) and phase.
+const (
+	phaseStep = iota
+	phaseTraced
+	phaseState
+	stuckSlot = 15
+)
+
+func bfsKey(level, item, slot, phase int) wkey {
+	return wkey{uint64(level + 1), uint64(item)<<6 | uint64(slot)<<2 | uint64(phase)}
+}
+
+// shardWidth is how many frontier states per shard the level where shards part
+// must have.
+const shardWidth = 8
+
+func (s *search) bfs() {
+	if !s.addRoot() {
+		return
+	}
+	nw := s.lay.size()
+	cur := newQueue(s.mem, nw+1, &s.pool)
+	next := newQueue(s.mem, nw+1, &s.pool)
+	defer func() { cur.free(); next.free() }()
+	r, ok := cur.push()
+	if !ok {
+		s.res.Limit = s.memoryLimit()
+		return
+	}
+	s.lay.encode(r, s.init)
+	r[nw] = 0
+	if s.stopAfterBatch() {
+		return
+	}
+	nthreads := len(s.k.Threads)
+	depthCut := false
+	for level := 0; cur.n > 0; level++ {
+		if s.opt.MaxDepth > 0 && level >= s.opt.MaxDepth {
+			// States at the bound are not expanded, but they are still judged
+			// stuck or terminal; any thread that can move means the space goes
+			// on past the bound.
+			depthCut = s.leafLevel(level, cur)
+			break
+		}
+		s.res.Depth = level
+		if s.opt.Shards > 1 && s.res.SplitDepth < 0 && cur.n >= shardWidth*s.opt.Shards {
+			if cur = s.bfsShard(cur, level); cur == nil {
+				s.res.Limit = s.memoryLimit()
+				return
+			}
+		}
+		next.reset()
+		for lo := 0; lo < cur.n; {
+			if s.interrupted() {
+				return
+			}
+			items := min(bfsBatch, cur.n-lo)
+			need := items * nthreads
+			if !s.tree.reserve(s.states+need) || !next.reserve(next.n+need) {
+				s.res.Limit = s.memoryLimit()
+				return
+			}
+			if room := s.seen.room(need, s.parallelRunner()); room < need {
+				if items = room / nthreads; items == 0 {
+					s.res.Limit = s.memoryLimit()
+					return
+				}
+			}
+			hi := lo + items
+			exact := s.opt.MaxStates > 0 && s.states+items*nthreads > s.opt.MaxStates
+			var stop bool
+			if s.workers == 1 || exact {
+				var c *queue
+				stop, cur, next, c = s.inlineBatch(level, cur, next, lo, hi, exact)
+				if c == nil {
+					return
+				}
+			} else {
+				var c *queue
+				cur, next, c = s.parallelBatch(level, cur, next, lo, hi)
+				if c == nil {
+					return
+				}
+			}
+			s.commit()
+			s.merge()
+			if stop || s.stopAfterBatch() {
+				return
+			}
+			cur.dropBefore(hi)
+			lo = hi
+			s.progressNow(false, level+1, cur.n-lo+next.n)
+		}
+		cur, next = next, cur
+		s.progressNow(true, level+1, cur.n)
+	}
+	if depthCut {
+		s.res.Limit = s.maxDepthLimit()
+		return
+	}
+	s.res.Complete = true
+}
+
+func (s *search) parallelRunner() func(n int, f func(i int)) {
+	return func(n int, f func(i int)) { parallelFor(s.workers, n, func(_, i int) { f(i) }) }
+}
+
+// bfsShard keeps the frontier states of this shard: every shard explores the same
+// levels up to the first one with at least shardWidth states per shard, then the
+// states of that level whose index modulo Shards is Shard. Every search below the
+// level starts from one of its states, so the shards together cover the space;
+// shortest witnesses stay shortest (a shorter one would have been found by every
+// shard before the split).
+func (s *search) bfsShard(level *queue, depth int) *queue {
+	s.res.SplitDepth = depth
+	keep := newQueue(s.mem, level.stride, &s.pool)
+	for i := 0; i < level.n; i++ {
+		if i%s.opt.Shards != s.opt.Shard {
+			continue
+		}
+		r, ok := keep.push()
+		if !ok {
+			return nil
+		}
+		copy(r, level.at(i))
+	}
+	level.free()
+	return keep
+}
+
+// inlineBatch processes the frontier states [lo, hi) in order on worker 0. With
+// exact, it stops (stop true) when it would store a state past MaxStates. The
+// queues come back re-encoded if a step widened the layout; c is nil when the
+// search must end (the memory budget refused the re-encoding).
+func (s *search) inlineBatch(level int, cur, next *queue, lo, hi int, exact bool) (stop bool, _, _, c *queue) {
+	x := s.xs[0]
+	a := &s.accs[0]
+	for i := lo; i < hi; i++ {
+		nw := s.lay.size()
+		rec := cur.at(i)
+		id := rec[nw]
+		s.lay.decode(&x.cur, rec)
+		x.successors()
+		if x.broken {
+			old, l := s.lay, s.widened()
+			if cur = s.convert(cur, i, old, l); cur == nil {
+				s.res.Limit = s.memoryLimit()
+				return true, nil, nil, nil
+			}
+			if next = s.convert(next, 0, old, l); next == nil {
+				s.res.Limit = s.memoryLimit()
+				return true, nil, nil, nil
+			}
+			s.setLayout(l)
+			nw = l.size()
+			x.successors() // from the same cur, with the wider layout
+		}
+		for emit, t := x.expanded(), 0; emit != 0; t++ {
+			if emit&(1<<t) == 0 {
+				continue
+			}
+			emit &^= 1 << t
+			a.transitions++
+			x.j.at(int64(id), t)
+			x.judgeStep(t, bfsKey(level, i, t, phaseStep))
+			if s.traced && x.needsTraced(t) {
+				x.judgeTraced(t, bfsKey(level, i, t, phaseTraced))
+			}
+			x.canonical(t)
+			h := s.lay.fingerprintState(&x.next[t])
+			if s.seen.contains(h) {
+				continue
+			}
+			if exact && s.states >= s.opt.MaxStates {
+				s.res.Limit = s.maxStatesLimit()
+				return true, cur, next, cur
+			}
+			s.seen.insert(h)
+			nid := s.states
+			s.states++
+			s.tree.set(nid, uint32(id), t)
+			r := next.at(next.n)
+			next.n++
+			s.lay.encode(r, &x.next[t])
+			r[nw] = uint64(nid)
+			x.judgeState(&x.next[t], bfsKey(level, i, t, phaseState))
+		}
+		s.judgeEnd(x, a, level, i, id)
+	}
+	return false, cur, next, cur
+}
+
+// judgeEnd counts a state where nothing can move as terminal (every scenario
+// thread finished; daemons may idle) or runs the stuck checks on it.
+func (s *search) judgeEnd(x *expander, a *acc, level, i int, id uint64) {
+	if x.moved != 0 {
+		return
+	}
+	if x.running == 0 {
+		a.terminal++
+		return
+	}
+	x.j.at(int64(id), -1)
+	x.judgeStuck(bfsKey(level, i, stuckSlot, phaseStep))
+}
+
+// sub is one sub-batch of a parallel batch.
+type sub struct {
+	lo, hi   int      // frontier states
+	cand     []uint64 // candidates: fingerprint, item<<8|thread<<1|new, parent, compact state
+	n        int      // candidates
+	relevant []uint16 // per state, the threads whose transition the traced checks need
+	news     int      // new states among the candidates
+	base     int      // number of the first new state
+}
+
+const candHead = 3
+
+// parallelBatch processes the frontier states [lo, hi) with every worker (see the
+// comment at the top of the file).
+func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (_, _, c *queue) {
+	nthreads := len(s.k.Threads)
+	nsub := (hi - lo + bfsSub - 1) / bfsSub
+	for len(s.subs) < nsub {
+		s.subs = append(s.subs, sub{})
+	}
+	subs := s.subs[:nsub]
+	for {
+		stride := candHead + s.lay.size()
+		for k := range subs {
+			sb := &subs[k]
+			sb.lo, sb.hi = lo+k*bfsSub, min(lo+(k+1)*bfsSub, hi)
+			if need := (sb.hi - sb.lo) * nthreads * stride; cap(sb.cand) < need {
+				sb.cand = make([]uint64, need)
+			}
+			sb.cand, sb.n, sb.news = sb.cand[:cap(sb.cand)], 0, 0
+			if s.traced {
+				sb.relevant = append(sb.relevant[:0], make([]uint16, sb.hi-sb.lo)...)
+			}
+		}
+		parallelFor(s.workers, nsub, func(w, k int) { s.expandSub(w, level, cur, &subs[k]) })
+		broken := false
+		for _, x := range s.xs {
+			broken = broken || x.broken
+		}
+		if !broken {
+			break
+		}
+		// A step wrote outside the layout: widen it, re-encode the frontiers and
+		// expand the batch again.
+		s.discard()
+		old, l := s.lay, s.widened()
+		if cur = s.convert(cur, lo, old, l); cur == nil {
+			s.res.Limit = s.memoryLimit()
+			return nil, nil, nil
+		}
+		if next = s.convert(next, 0, old, l); next == nil {
+			s.res.Limit = s.memoryLimit()
+			return nil, nil, nil
+		}
+		s.setLayout(l)
+	}
+	nw := s.lay.size()
+	stride := candHead + nw
+	// 2. insert, by partition.
+	news := make([][]int32, s.workers) // per worker, new states per sub-batch
+	runWorkers(s.workers, func(w int) {
+		x := s.xs[w]
+		cnt := make([]int32, nsub)
+		for k := range subs {
+			sb := &subs[k]
+			for c := 0; c < sb.n; c++ {
+				r := sb.cand[c*stride : (c+1)*stride]
+				if partOf(r[0])%s.workers != w || !s.seen.insert(r[0]) {
+					continue
+				}
+				r[1] |= 1
+				cnt[k]++
+				item, t := int(r[1]>>8), int(r[1]>>1)&0x7f
+				s.lay.decode(&x.tmp, r[candHead:])
+				x.j.at(int64(r[2]), t)
+				x.judgeState(&x.tmp, bfsKey(level, item, t, phaseState))
+			}
+		}
+		news[w] = cnt
+	})
+	// 3. place: numbers in search order.
+	base := s.states
+	for k := range subs {
+		subs[k].base = base
+		for w := range news {
+			subs[k].news += int(news[w][k])
+		}
+		base += subs[k].news
+	}
+	nextBase := next.n
+	parallelFor(s.workers, nsub, func(_, k int) {
+		sb := &subs[k]
+		id := sb.base
+		for c := 0; c < sb.n; c++ {
+			r := sb.cand[c*stride : (c+1)*stride]
+			if r[1]&1 == 0 {
+				continue
+			}
+			s.tree.set(id, uint32(r[2]), int(r[1]>>1)&0x7f)
+			q := next.at(nextBase + id - s.states)
+			copy(q, r[candHead:])
+			q[nw] = uint64(id)
+			id++
+		}
+	})
+	next.n += base - s.states
+	s.states = base
+	// 4. the traced checks, in search order.
+	if s.traced {
+		x := s.xs[0]
+		for k := range subs {
+			sb := &subs[k]
+			for i := sb.lo; i < sb.hi; i++ {
+				rel := sb.relevant[i-sb.lo]
+				if rel == 0 {
+					continue
+				}
+				rec := cur.at(i)
+				s.lay.decode(&x.cur, rec)
+				for t := 0; rel != 0; t++ {
+					if rel&(1<<t) == 0 {
+						continue
+					}
+					rel &^= 1 << t
+					x.lay.restore(&x.next[t], &x.cur)
+					if !s.k.Exec(&x.next[t], t, &x.ev[t]) {
+						panic("sim: a step that moved in the expansion does not move again")
+					}
+					x.j.at(int64(rec[nw]), t)
+					x.judgeTraced(t, bfsKey(level, i, t, phaseTraced))
+				}
+			}
+		}
+	}
+	return cur, next, cur
+}
+
+// expandSub is step 1 of a parallel batch for one sub-batch, on worker w.
+func (s *search) expandSub(w, level int, cur *queue, sb *sub) {
+	x := s.xs[w]
+	a := &s.accs[w]
+	nw := s.lay.size()
+	stride := candHead + nw
+	for i := sb.lo; i < sb.hi; i++ {
+		rec := cur.at(i)
+		id := rec[nw]
+		s.lay.decode(&x.cur, rec)
+		x.successors()
+		if x.broken {
+			return // the batch is redone with a wider layout
+		}
+		for emit, t := x.expanded(), 0; emit != 0; t++ {
+			if emit&(1<<t) == 0 {
+				continue
+			}
+			emit &^= 1 << t
+			a.transitions++
+			x.j.at(int64(id), t)
+			x.judgeStep(t, bfsKey(level, i, t, phaseStep))
+			if s.traced && x.needsTraced(t) {
+				sb.relevant[i-sb.lo] |= 1 << t
+			}
+			x.canonical(t)
+			r := sb.cand[sb.n*stride : (sb.n+1)*stride]
+			s.lay.encode(r[candHead:], &x.next[t])
+			h := s.lay.fingerprint(r[candHead:])
+			if s.seen.contains(h) {
+				continue
+			}
+			r[0], r[1], r[2] = h, uint64(i)<<8|uint64(t)<<1, id
+			sb.n++
+		}
+		s.judgeEnd(x, a, level, i, id)
+	}
+}
+
+// leafLevel judges the states of the level at the depth bound: terminal and
+// stuck states are counted and checked, but no transition is taken or checked.
+// It reports whether some thread could move.
+func (s *search) leafLevel(level int, cur *queue) bool {
+	nsub := (cur.n + bfsSub - 1) / bfsSub
+	parallelFor(s.workers, nsub, func(w, k int) {
+		x, a := s.xs[w], &s.accs[w]
+		nw := s.lay.size()
+		for i := k * bfsSub; i < min((k+1)*bfsSub, cur.n); i++ {
+			rec := cur.at(i)
+			s.lay.decode(&x.cur, rec)
+			x.successors()
+			x.broken = false // nothing is stored from here
+			if x.moved != 0 {
+				a.depthCut = true
+			}
+			s.judgeEnd(x, a, level, i, rec[nw])
+		}
+	})
+	cut := false
+	for w := range s.accs {
+		cut = cut || s.accs[w].depthCut
+		s.accs[w].depthCut = false
+	}
+	s.commit()
+	s.merge()
+	return cut
+}
+
+func (s *search) maxDepthLimit() string {
+	return fmt.Sprintf("max-depth %d reached", s.opt.MaxDepth)
+}

@@ -1,0 +1,221 @@
+package sim
+
+import (
+	"bytes"
+	"math/bits"
+	"unsafe"
+
+	"github.com/daxsim/daxsim/model"
+)
+
+// The compact encoding. A state is 1,928 bytes, but a scenario's threads can change
+// only a small part of it: the slots of the objects the scenario names, the blocks
+// its files can occupy, the journal ([model.Kernel.Changeable]). The engine stores,
+// fingerprints and queues states as the 8-byte words of State that hold a
+// changeable byte (a layout), typically 20-40 words; every other word keeps the
+// initial state's value. Expansion decodes a compact state into a full State buffer
+// whose other words already hold the initial state's (so decoding is a scatter of
+// those words, with no allocation), and encoding is the gather back.
+//
+// Every step is checked against the layout: the words outside it must still equal
+// the initial state's after Exec. A step that writes elsewhere (a model change the
+// layout does not know of yet) widens the layout, and the search re-encodes its
+// frontier and goes on: fingerprints do not depend on the layout (see
+// fingerprint), so a layout that is too narrow costs time, never a wrong state
+// count or verdict.
+
+// stateWords is the size of model.State in words.
+const stateWords = int(unsafe.Sizeof(model.State{})) / 8
+
+// wordRange is the words [lo, hi) of a State.
+type wordRange struct{ lo, hi int32 }
+
+// layout is the set of State words a search stores.
+type layout struct {
+	idx    []int32     // the words stored, ascending
+	check  []wordRange // the other words, which must keep init's value
+	init   model.State
+	full   bool   // every word is stored: nothing to check
+	base   uint64 // the initial state's sum of word hashes (see fingerprint)
+}
+
+// newLayout builds the layout of the byte ranges rs (nil: the full state).
+func newLayout(init *model.State, rs []model.Range) *layout {
+	var in [stateWords]bool
+	if rs == nil {
+		for i := range in {
+			in[i] = true
+		}
+	}
+	for _, r := range rs {
+		for b := r.Off; b < r.Off+r.Len; b++ {
+			in[b/8] = true
+		}
+	}
+	return newLayoutWords(init, in[:])
+}
+
+func newLayoutWords(init *model.State, in []bool) *layout {
+	l := &layout{init: *init}
+	l.full = true
+	for w := 0; w < stateWords; w++ {
+		if in[w] {
+			l.idx = append(l.idx, int32(w))
+			continue
+		}
+		l.full = false
+		if n := len(l.check); n > 0 && l.check[n-1].hi == int32(w) {
+			l.check[n-1].hi++
+		} else {
+			l.check = append(l.check, wordRange{int32(w), int32(w + 1)})
+		}
+	}
+	iw := stateWordsOf(&l.init)
+	for _, x := range l.idx {
+		l.base += wordHash(int(x), iw[x])
+	}
+	return l
+}
+
+// size is the number of words of a compact state.
+func (l *layout) size() int { return len(l.idx) }
+
+func stateWordsOf(s *model.State) *[stateWords]uint64 {
+	return (*[stateWords]uint64)(unsafe.Pointer(s))
+}
+
+func stateBytesOf(s *model.State) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(s)), unsafe.Sizeof(*s))
+}
+
+// encode writes the compact form of s into dst (len(dst) >= l.size()).
+func (l *layout) encode(dst []uint64, s *model.State) {
+	w := stateWordsOf(s)
+	dst = dst[:len(l.idx)]
+	for i, x := range l.idx {
+		dst[i] = w[x]
+	}
+}
+
+// decode writes the compact state src into s, whose words outside the layout
+// must hold init's values.
+func (l *layout) decode(s *model.State, src []uint64) {
+	w := stateWordsOf(s)
+	src = src[:len(l.idx)]
+	for i, x := range l.idx {
+		w[x] = src[i]
+	}
+}
+
+// restore copies the layout's words of src into dst (dst's other words hold
+// init's values, as src's do).
+func (l *layout) restore(dst, src *model.State) {
+	if l.full {
+		*dst = *src
+		return
+	}
+	d, s := stateWordsOf(dst), stateWordsOf(src)
+	for _, x := range l.idx {
+		d[x] = s[x]
+	}
+}
+
+// intact reports whether the words of s outside the layout still hold init's
+// values.
+func (l *layout) intact(s *model.State) bool {
+	if l.full {
+		return true
+	}
+	a, b := stateBytesOf(s), stateBytesOf(&l.init)
+	for _, r := range l.check {
+		lo, hi := int(r.lo)*8, int(r.hi)*8
+		if !bytes.Equal(a[lo:hi], b[lo:hi]) {
+			return false
+		}
+	}
+	return true
+}
+
+// fingerprint is the 64-bit hash of a compact state: the sum over the state's
+// words of a per-word hash of (word index, value), minus the same sum over the
+// initial state. A word that holds the initial state's value adds nothing, so the
+// fingerprint of a state does not depend on the layout that stores it (as long as
+// the layout holds every word that differs from the initial state): widening the
+// layout in the middle of a search keeps every stored fingerprint valid. Never 0,
+// the empty slot of fpset.
+func (l *layout) fingerprint(c []uint64) uint64 {
+	c = c[:len(l.idx)]
+	var h uint64
+	for i, x := range l.idx {
+		h += wordHash(int(x), c[i])
+	}
+	h = mum(h-l.base^fpSeed0, fpSeed1)
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// fingerprintState is fingerprint of s's compact form (s holds init's words outside
+// the layout).
+func (l *layout) fingerprintState(s *model.State) uint64 {
+	w := stateWordsOf(s)
+	var h uint64
+	for _, x := range l.idx {
+		h += wordHash(int(x), w[x])
+	}
+	h = mum(h-l.base^fpSeed0, fpSeed1)
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+const (
+	fpSeed0 = 0xa0761d6478bd642f
+	fpSeed1 = 0xe7037ed1a0b428db
+)
+
+// wordKeys are two random-looking constants per state word (splitmix64).
+var wordKeys [stateWords][2]uint64
+
+func init() {
+	x := uint64(0x9e3779b97f4a7c15)
+	next := func() uint64 {
+		x += 0x9e3779b97f4a7c15
+		z := x
+		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+		z = (z ^ z>>27) * 0x94d049bb133111eb
+		return z ^ z>>31
+	}
+	for i := range wordKeys {
+		wordKeys[i] = [2]uint64{next(), next()}
+	}
+}
+
+// wordHash mixes a word with its index (wyhash's mum of two keyed copies).
+func wordHash(i int, v uint64) uint64 {
+	k := &wordKeys[i]
+	return mum(v^k[0], v^k[1])
+}
+
+func mum(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+// widen returns the layout with, in addition, every word where s differs from the
+// initial state (s broke the layout: !l.intact(s)).
+func (l *layout) widen(s *model.State) *layout {
+	var in [stateWords]bool
+	for _, x := range l.idx {
+		in[x] = true
+	}
+	w, iw := stateWordsOf(s), stateWordsOf(&l.init)
+	for i := range in {
+		if w[i] != iw[i] {
+			in[i] = true
+		}
+	}
+	return newLayoutWords(&l.init, in[:])
+}
