@@ -163,16 +163,16 @@ func Explore(k *model.Kernel, init *model.State, checks []Check, opt Options) *R
 
 // search is the state of one exhaustive search.
 type search struct {
-	k      *model.Kernel
-	init   *model.State
-	checks []Check
-	opt    Options
-	lay    *layout
-	mem    *budget
-	seen   *fpset
-	tree   tree
-	pool   [][]byte
-	ws     *witnessSet
+	k        *model.Kernel
+	init     *model.State
+	checks   []Check
+	opt      Options
+	lay      *layout
+	mem      *budget
+	seen     *fpset
+	tree     tree
+	pool     [][]byte
+	ws       *witnessSet
 	res      *Result
 	coverage []int64 // per check
 	start    time.Time
@@ -197,7 +197,7 @@ type acc struct {
 func newSearch(k *model.Kernel, init *model.State, checks []Check, opt Options) *search {
 	s := &search{k: k, init: init, checks: checks, opt: opt, start: time.Now(),
 		mem: &budget{limit: opt.MaxMemory}, ws: newWitnessSet(checks),
-		res: &Result{Search: "bfs", SplitDepth: -1, MaxMemory: opt.MaxMemory, Coverage: map[string]int64{}},
+		res:      &Result{Search: "bfs", SplitDepth: -1, MaxMemory: opt.MaxMemory, Coverage: map[string]int64{}},
 		coverage: make([]int64, len(checks))}
 	if opt.Shards > 1 {
 		s.res.Shard = fmt.Sprintf("%d/%d", opt.Shard, opt.Shards)
@@ -294,7 +294,9 @@ func (s *search) stopAfterBatch() bool {
 	return true
 }
 
-func (s *search) maxStatesLimit() string { return fmt.Sprintf("max-states %d reached", s.opt.MaxStates) }
+func (s *search) maxStatesLimit() string {
+	return fmt.Sprintf("max-states %d reached", s.opt.MaxStates)
+}
 
 func (s *search) memoryLimit() string {
 	return fmt.Sprintf("max-memory %s reached", FormatBytes(s.opt.MaxMemory))

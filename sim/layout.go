@@ -32,11 +32,11 @@ type wordRange struct{ lo, hi int32 }
 
 // layout is the set of State words a search stores.
 type layout struct {
-	idx    []int32     // the words stored, ascending
-	check  []wordRange // the other words, which must keep init's value
-	init   model.State
-	full   bool   // every word is stored: nothing to check
-	base   uint64 // the initial state's sum of word hashes (see fingerprint)
+	idx   []int32     // the words stored, ascending
+	check []wordRange // the other words, which must keep init's value
+	init  model.State
+	full  bool   // every word is stored: nothing to check
+	base  uint64 // the initial state's sum of word hashes (see fingerprint)
 }
 
 // newLayout builds the layout of the byte ranges rs (nil: the full state).

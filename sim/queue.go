@@ -10,7 +10,7 @@ type queue struct {
 	mem    *budget
 	stride int // words per record
 	shift  uint
-	per    int     // records per chunk (1 << shift)
+	per    int      // records per chunk (1 << shift)
 	chunks [][]byte // nil once dropped
 	n      int      // records
 	pool   *[][]byte
