@@ -175,55 +175,64 @@ func (s *search) bfsShard(level *queue, depth int) *queue {
 func (s *search) inlineBatch(level int, cur, next *queue, lo, hi int, exact bool) (stop bool, _, _, c *queue) {
 	x := s.xs[0]
 	a := &s.accs[0]
+	nt := len(s.k.Threads)
 	for i := lo; i < hi; i++ {
 		nw := s.lay.size()
 		rec := cur.at(i)
 		id := rec[nw]
 		s.lay.decode(&x.cur, rec)
-		x.successors()
-		if x.broken {
-			old, l := s.lay, s.widened()
-			if cur = s.convert(cur, i, old, l); cur == nil {
-				s.res.Limit = s.memoryLimit()
-				return true, nil, nil, nil
+		x.begin()
+		for pass, more := x.order(); pass != 0; pass, more = more, 0 {
+			for t := 0; t < nt; t++ {
+				if pass&(1<<t) == 0 {
+					continue
+				}
+				switch x.try(t) {
+				case broken:
+					old, l := s.lay, s.lay.widen(&x.w)
+					if cur = s.convert(cur, i, old, l); cur != nil {
+						next = s.convert(next, 0, old, l)
+					}
+					if cur == nil || next == nil {
+						s.res.Limit = s.memoryLimit()
+						return true, nil, nil, nil
+					}
+					s.setLayout(l)
+					nw = l.size()
+					t-- // again, with the wider layout
+					continue
+				case moved:
+				default:
+					continue
+				}
+				a.transitions++
+				x.j.at(int64(id), t)
+				x.judgeStep(bfsKey(level, i, t, phaseStep))
+				if s.traced && x.needsTraced() {
+					x.judgeTraced(bfsKey(level, i, t, phaseTraced))
+				}
+				x.canonical()
+				h := s.lay.fingerprintState(&x.w)
+				if s.seen.contains(h) {
+					continue
+				}
+				if exact && s.states >= s.opt.MaxStates {
+					s.res.Limit = s.maxStatesLimit()
+					return true, cur, next, cur
+				}
+				s.seen.insert(h)
+				nid := s.states
+				s.states++
+				s.tree.set(nid, uint32(id), t)
+				r := next.at(next.n)
+				next.n++
+				s.lay.encode(r, &x.w)
+				r[nw] = uint64(nid)
+				x.judgeState(&x.w, bfsKey(level, i, t, phaseState))
 			}
-			if next = s.convert(next, 0, old, l); next == nil {
-				s.res.Limit = s.memoryLimit()
-				return true, nil, nil, nil
+			if x.moved != 0 {
+				break
 			}
-			s.setLayout(l)
-			nw = l.size()
-			x.successors() // from the same cur, with the wider layout
-		}
-		for emit, t := x.expanded(), 0; emit != 0; t++ {
-			if emit&(1<<t) == 0 {
-				continue
-			}
-			emit &^= 1 << t
-			a.transitions++
-			x.j.at(int64(id), t)
-			x.judgeStep(t, bfsKey(level, i, t, phaseStep))
-			if s.traced && x.needsTraced(t) {
-				x.judgeTraced(t, bfsKey(level, i, t, phaseTraced))
-			}
-			x.canonical(t)
-			h := s.lay.fingerprintState(&x.next[t])
-			if s.seen.contains(h) {
-				continue
-			}
-			if exact && s.states >= s.opt.MaxStates {
-				s.res.Limit = s.maxStatesLimit()
-				return true, cur, next, cur
-			}
-			s.seen.insert(h)
-			nid := s.states
-			s.states++
-			s.tree.set(nid, uint32(id), t)
-			r := next.at(next.n)
-			next.n++
-			s.lay.encode(r, &x.next[t])
-			r[nw] = uint64(nid)
-			x.judgeState(&x.next[t], bfsKey(level, i, t, phaseState))
 		}
 		s.judgeEnd(x, a, level, i, id)
 	}
@@ -281,7 +290,7 @@ func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (_, _, c
 		parallelFor(s.workers, nsub, func(w, k int) { s.expandSub(w, level, cur, &subs[k]) })
 		broken := false
 		for _, x := range s.xs {
-			broken = broken || x.broken
+			broken = broken || x.wide != nil
 		}
 		if !broken {
 			break
@@ -363,17 +372,17 @@ func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (_, _, c
 				}
 				rec := cur.at(i)
 				s.lay.decode(&x.cur, rec)
+				x.begin()
 				for t := 0; rel != 0; t++ {
 					if rel&(1<<t) == 0 {
 						continue
 					}
 					rel &^= 1 << t
-					x.lay.restore(&x.next[t], &x.cur)
-					if !s.k.Exec(&x.next[t], t, &x.ev[t]) {
+					if x.try(t) != moved {
 						panic("sim: a step that moved in the expansion does not move again")
 					}
 					x.j.at(int64(rec[nw]), t)
-					x.judgeTraced(t, bfsKey(level, i, t, phaseTraced))
+					x.judgeTraced(bfsKey(level, i, t, phaseTraced))
 				}
 			}
 		}
@@ -386,35 +395,53 @@ func (s *search) expandSub(w, level int, cur *queue, sb *sub) {
 	x := s.xs[w]
 	a := &s.accs[w]
 	nw := s.lay.size()
+	nt := len(s.k.Threads)
 	stride := candHead + nw
+	// Counted locally and stored at the end: sub-batches and accumulators of
+	// different workers share cache lines.
+	n, transitions := 0, 0
+	defer func() { sb.n = n; a.transitions += transitions }()
 	for i := sb.lo; i < sb.hi; i++ {
 		rec := cur.at(i)
 		id := rec[nw]
 		s.lay.decode(&x.cur, rec)
-		x.successors()
-		if x.broken {
-			return // the batch is redone with a wider layout
-		}
-		for emit, t := x.expanded(), 0; emit != 0; t++ {
-			if emit&(1<<t) == 0 {
-				continue
+		x.begin()
+		for pass, more := x.order(); pass != 0; pass, more = more, 0 {
+			for t := 0; t < nt; t++ {
+				if pass&(1<<t) == 0 {
+					continue
+				}
+				switch x.try(t) {
+				case broken:
+					// The batch is redone with a wider layout.
+					if x.wide == nil {
+						x.wide = s.lay
+					}
+					x.wide = x.wide.widen(&x.w)
+					return
+				case moved:
+				default:
+					continue
+				}
+				transitions++
+				x.j.at(int64(id), t)
+				x.judgeStep(bfsKey(level, i, t, phaseStep))
+				if s.traced && x.needsTraced() {
+					sb.relevant[i-sb.lo] |= 1 << t
+				}
+				x.canonical()
+				r := sb.cand[n*stride : (n+1)*stride]
+				s.lay.encode(r[candHead:], &x.w)
+				h := s.lay.fingerprint(r[candHead:])
+				if s.seen.contains(h) {
+					continue
+				}
+				r[0], r[1], r[2] = h, uint64(i)<<8|uint64(t)<<1, id
+				n++
 			}
-			emit &^= 1 << t
-			a.transitions++
-			x.j.at(int64(id), t)
-			x.judgeStep(t, bfsKey(level, i, t, phaseStep))
-			if s.traced && x.needsTraced(t) {
-				sb.relevant[i-sb.lo] |= 1 << t
+			if x.moved != 0 {
+				break
 			}
-			x.canonical(t)
-			r := sb.cand[sb.n*stride : (sb.n+1)*stride]
-			s.lay.encode(r[candHead:], &x.next[t])
-			h := s.lay.fingerprint(r[candHead:])
-			if s.seen.contains(h) {
-				continue
-			}
-			r[0], r[1], r[2] = h, uint64(i)<<8|uint64(t)<<1, id
-			sb.n++
 		}
 		s.judgeEnd(x, a, level, i, id)
 	}
@@ -425,16 +452,20 @@ func (s *search) expandSub(w, level int, cur *queue, sb *sub) {
 // It reports whether some thread could move.
 func (s *search) leafLevel(level int, cur *queue) bool {
 	nsub := (cur.n + bfsSub - 1) / bfsSub
+	nt := len(s.k.Threads)
 	parallelFor(s.workers, nsub, func(w, k int) {
 		x, a := s.xs[w], &s.accs[w]
 		nw := s.lay.size()
 		for i := k * bfsSub; i < min((k+1)*bfsSub, cur.n); i++ {
 			rec := cur.at(i)
 			s.lay.decode(&x.cur, rec)
-			x.successors()
-			x.broken = false // nothing is stored from here
-			if x.moved != 0 {
-				a.depthCut = true
+			x.begin()
+			for t := 0; t < nt; t++ {
+				if o := x.try(t); o == moved || o == broken {
+					a.depthCut = true // nothing is stored from here: a wider layout is not needed
+					x.moved |= 1 << t
+					break
+				}
 			}
 			s.judgeEnd(x, a, level, i, rec[nw])
 		}
@@ -448,7 +479,6 @@ func (s *search) leafLevel(level int, cur *queue) bool {
 	s.merge()
 	return cut
 }
-
 func (s *search) maxDepthLimit() string {
 	return fmt.Sprintf("max-depth %d reached", s.opt.MaxDepth)
 }

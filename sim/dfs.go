@@ -47,11 +47,14 @@ func (s *search) dfs() {
 		if depth > s.res.Depth {
 			s.res.Depth = depth
 		}
+		x.begin()
 		if s.opt.MaxDepth > 0 && depth >= s.opt.MaxDepth {
-			x.successors()
-			x.broken = false // nothing is stored from here
-			if x.moved != 0 {
-				depthCut = true
+			for t := 0; t < nthreads; t++ {
+				if o := x.try(t); o == moved || o == broken {
+					depthCut = true // nothing is stored from here: a wider layout is not needed
+					x.moved |= 1 << t
+					break
+				}
 			}
 			s.dfsEnd(x, a, id, key)
 			s.commit()
@@ -63,45 +66,53 @@ func (s *search) dfs() {
 			}
 			continue
 		}
-		x.successors()
-		if x.broken {
-			old, l := s.lay, s.widened()
-			if stack = s.convert(stack, 0, old, l); stack == nil {
-				s.res.Limit = s.memoryLimit()
-				return
-			}
-			s.setLayout(l)
-			nw = l.size()
-			x.successors()
-		}
 		nf := 0
 		limited := false
-		for emit, t := x.expanded(), 0; emit != 0; t++ {
-			if emit&(1<<t) == 0 {
-				continue
+	expand:
+		for pass, more := x.order(); pass != 0; pass, more = more, 0 {
+			for t := 0; t < nthreads; t++ {
+				if pass&(1<<t) == 0 {
+					continue
+				}
+				switch x.try(t) {
+				case broken:
+					old, l := s.lay, s.lay.widen(&x.w)
+					if stack = s.convert(stack, 0, old, l); stack == nil {
+						s.res.Limit = s.memoryLimit()
+						return
+					}
+					s.setLayout(l)
+					t-- // again, with the wider layout
+					continue
+				case moved:
+				default:
+					continue
+				}
+				a.transitions++
+				x.j.at(int64(id), t)
+				x.judgeStep(key())
+				if s.traced && x.needsTraced() {
+					x.judgeTraced(key())
+				}
+				x.canonical()
+				h := s.lay.fingerprintState(&x.w)
+				if s.seen.contains(h) {
+					continue
+				}
+				if s.opt.MaxStates > 0 && s.states >= s.opt.MaxStates {
+					limited = true
+					break expand
+				}
+				s.seen.insert(h)
+				s.tree.set(s.states, uint32(id), t)
+				s.states++
+				x.judgeState(&x.w, key())
+				fresh[nf] = t
+				nf++
 			}
-			emit &^= 1 << t
-			a.transitions++
-			x.j.at(int64(id), t)
-			x.judgeStep(t, key())
-			if s.traced && x.needsTraced(t) {
-				x.judgeTraced(t, key())
-			}
-			x.canonical(t)
-			h := s.lay.fingerprintState(&x.next[t])
-			if s.seen.contains(h) {
-				continue
-			}
-			if s.opt.MaxStates > 0 && s.states >= s.opt.MaxStates {
-				limited = true
+			if x.moved != 0 {
 				break
 			}
-			s.seen.insert(h)
-			s.tree.set(s.states, uint32(id), t)
-			s.states++
-			x.judgeState(&x.next[t], key())
-			fresh[nf] = t
-			nf++
 		}
 		if limited {
 			s.commit()
@@ -110,12 +121,18 @@ func (s *search) dfs() {
 			return
 		}
 		s.dfsEnd(x, a, id, key)
-		// Push in reverse so that the lowest thread is explored first.
+		// Push in reverse so that the lowest thread is explored first; the
+		// successors are made again (a step is a function of the state).
+		nw = s.lay.size()
 		for i := nf - 1; i >= 0; i-- {
 			t := fresh[i]
+			if x.try(t) != moved {
+				panic("sim: a step that moved does not move again")
+			}
+			x.canonical()
 			r := stack.at(stack.n)
 			stack.n++
-			s.lay.encode(r, &x.next[t])
+			s.lay.encode(r, &x.w)
 			r[nw], r[nw+1] = uint64(s.states-nf+i), uint64(depth+1)
 		}
 		s.commit()

@@ -192,6 +192,7 @@ type acc struct {
 	transitions, terminal int
 	depthCut              bool
 	counts                []int64
+	_                     [128 - 56]byte // workers' accumulators on their own cache lines
 }
 
 func newSearch(k *model.Kernel, init *model.State, checks []Check, opt Options) *search {
@@ -203,13 +204,14 @@ func newSearch(k *model.Kernel, init *model.State, checks []Check, opt Options) 
 		s.res.Shard = fmt.Sprintf("%d/%d", opt.Shard, opt.Shards)
 	}
 	s.tree.mem = s.mem
-	s.lay = newLayout(init, k.Changeable(init))
+	s.lay = newLayout(init, make([]bool, stateWords))
 	s.workers = max(opt.Workers, 1)
 	if opt.DFS {
 		s.workers = 1
 	}
 	for w := 0; w < s.workers; w++ {
-		a := acc{counts: make([]int64, len(checks))}
+		// The counters, written at every judgement, on cache lines of their own.
+		a := acc{counts: make([]int64, len(checks)+16)[8 : 8+len(checks)]}
 		s.accs = append(s.accs, a)
 		sk := newSink(s.ws)
 		x := newExpander(k, s.lay, checks, opt.Reduce, a.counts)
@@ -333,23 +335,17 @@ func (s *search) setLayout(lay *layout) {
 	s.lay = lay
 	s.res.Widened++
 	for _, x := range s.xs {
-		x.lay = lay
-		x.broken = false
+		x.lay, x.wide = lay, nil
 	}
 }
 
-// widened is the layout that also holds every word a breaking step of a worker
-// wrote (the workers' broken successors are still in their buffers).
+// widened is the layout that also holds every word the workers' breaking steps
+// wrote.
 func (s *search) widened() *layout {
 	l := s.lay
 	for _, x := range s.xs {
-		if !x.broken {
-			continue
-		}
-		for t := range x.next {
-			if !l.intact(&x.next[t]) {
-				l = l.widen(&x.next[t])
-			}
+		if x.wide != nil {
+			l = l.union(x.wide)
 		}
 	}
 	return l
@@ -361,7 +357,7 @@ func (s *search) widened() *layout {
 func (s *search) convert(q *queue, from int, old, l *layout) *queue {
 	extra := q.stride - old.size()
 	nq := newQueue(s.mem, l.size()+extra, &s.pool)
-	if !nq.reserve(q.n) {
+	if !nq.reserve(len(q.chunks) * q.per) { // as much room as q had
 		return nil
 	}
 	nq.n = q.n

@@ -8,67 +8,46 @@ import (
 	"github.com/daxsim/daxsim/model"
 )
 
-// The compact encoding. A state is 1,928 bytes, but a scenario's threads can change
-// only a small part of it: the slots of the objects the scenario names, the blocks
-// its files can occupy, the journal ([model.Kernel.Changeable]). The engine stores,
-// fingerprints and queues states as the 8-byte words of State that hold a
-// changeable byte (a layout), typically 20-40 words; every other word keeps the
-// initial state's value. Expansion decodes a compact state into a full State buffer
-// whose other words already hold the initial state's (so decoding is a scatter of
-// those words, with no allocation), and encoding is the gather back.
+// The compact encoding. A state is 1,928 bytes, but a scenario's threads change
+// only a small part of it (the slots of the objects it names, a few registers, the
+// blocks its files occupy, the journal): typically 20-60 of its 241 words. The
+// engine stores, fingerprints and queues states as the words of State that some
+// step of this search has changed (its layout); every other word keeps the
+// initial state's value. Expansion decodes a compact state into a full State
+// buffer whose other words already hold the initial state's (a scatter of those
+// words, with no allocation), and encoding is the gather back.
 //
-// Every step is checked against the layout: the words outside it must still equal
-// the initial state's after Exec. A step that writes elsewhere (a model change the
-// layout does not know of yet) widens the layout, and the search re-encodes its
-// frontier and goes on: fingerprints do not depend on the layout (see
-// fingerprint), so a layout that is too narrow costs time, never a wrong state
-// count or verdict.
+// The layout is learnt: it starts empty, and every successor is checked against
+// it (intact: its words outside the layout must still equal the initial
+// state's). A step that writes elsewhere widens the layout by the words it
+// changed, and the search re-encodes its frontier and redoes the batch. The
+// fingerprint of a state does not depend on the layout (see fingerprint), so every
+// fingerprint stored stays valid and the search finds the same states, witnesses
+// and counts whatever the layout; the layout costs time and memory only.
 
 // stateWords is the size of model.State in words.
 const stateWords = int(unsafe.Sizeof(model.State{})) / 8
 
-// wordRange is the words [lo, hi) of a State.
-type wordRange struct{ lo, hi int32 }
-
 // layout is the set of State words a search stores.
 type layout struct {
-	idx   []int32     // the words stored, ascending
-	check []wordRange // the other words, which must keep init's value
-	init  model.State
-	full  bool   // every word is stored: nothing to check
-	base  uint64 // the initial state's sum of word hashes (see fingerprint)
+	idx  []int32     // the words stored, ascending
+	keys [][2]uint64 // their wordKeys
+	init model.State
+	full bool   // every word is stored: nothing to check
+	base uint64 // the initial state's sum of word hashes (see fingerprint)
 }
 
-// newLayout builds the layout of the byte ranges rs (nil: the full state).
-func newLayout(init *model.State, rs []model.Range) *layout {
-	var in [stateWords]bool
-	if rs == nil {
-		for i := range in {
-			in[i] = true
-		}
-	}
-	for _, r := range rs {
-		for b := r.Off; b < r.Off+r.Len; b++ {
-			in[b/8] = true
-		}
-	}
-	return newLayoutWords(init, in[:])
-}
-
-func newLayoutWords(init *model.State, in []bool) *layout {
+// newLayout builds the layout of the words in (nil: every word).
+func newLayout(init *model.State, in []bool) *layout {
 	l := &layout{init: *init}
 	l.full = true
 	for w := 0; w < stateWords; w++ {
-		if in[w] {
+		if in == nil || in[w] {
 			l.idx = append(l.idx, int32(w))
+			l.keys = append(l.keys, wordKeys[w])
 			continue
 		}
 		l.full = false
-		if n := len(l.check); n > 0 && l.check[n-1].hi == int32(w) {
-			l.check[n-1].hi++
-		} else {
-			l.check = append(l.check, wordRange{int32(w), int32(w + 1)})
-		}
 	}
 	iw := stateWordsOf(&l.init)
 	for _, x := range l.idx {
@@ -121,19 +100,13 @@ func (l *layout) restore(dst, src *model.State) {
 }
 
 // intact reports whether the words of s outside the layout still hold init's
-// values.
-func (l *layout) intact(s *model.State) bool {
+// values. ref is a scratch state holding init's values outside the layout.
+func (l *layout) intact(s, ref *model.State) bool {
 	if l.full {
 		return true
 	}
-	a, b := stateBytesOf(s), stateBytesOf(&l.init)
-	for _, r := range l.check {
-		lo, hi := int(r.lo)*8, int(r.hi)*8
-		if !bytes.Equal(a[lo:hi], b[lo:hi]) {
-			return false
-		}
-	}
-	return true
+	l.restore(ref, s)
+	return bytes.Equal(stateBytesOf(ref), stateBytesOf(s))
 }
 
 // fingerprint is the 64-bit hash of a compact state: the sum over the state's
@@ -145,11 +118,17 @@ func (l *layout) intact(s *model.State) bool {
 // the empty slot of fpset.
 func (l *layout) fingerprint(c []uint64) uint64 {
 	c = c[:len(l.idx)]
-	var h uint64
-	for i, x := range l.idx {
-		h += wordHash(int(x), c[i])
+	keys := l.keys[:len(c)]
+	var h, g uint64
+	i := 0
+	for ; i+1 < len(c); i += 2 {
+		h += mum(c[i]^keys[i][0], c[i]^keys[i][1])
+		g += mum(c[i+1]^keys[i+1][0], c[i+1]^keys[i+1][1])
 	}
-	h = mum(h-l.base^fpSeed0, fpSeed1)
+	if i < len(c) {
+		h += mum(c[i]^keys[i][0], c[i]^keys[i][1])
+	}
+	h = mum((h+g)-l.base^fpSeed0, fpSeed1)
 	if h == 0 {
 		h = 1
 	}
@@ -160,11 +139,19 @@ func (l *layout) fingerprint(c []uint64) uint64 {
 // the layout).
 func (l *layout) fingerprintState(s *model.State) uint64 {
 	w := stateWordsOf(s)
-	var h uint64
-	for _, x := range l.idx {
-		h += wordHash(int(x), w[x])
+	keys := l.keys[:len(l.idx)]
+	var h, g uint64
+	i := 0
+	for ; i+1 < len(l.idx); i += 2 {
+		a, b := w[l.idx[i]], w[l.idx[i+1]]
+		h += mum(a^keys[i][0], a^keys[i][1])
+		g += mum(b^keys[i+1][0], b^keys[i+1][1])
 	}
-	h = mum(h-l.base^fpSeed0, fpSeed1)
+	if i < len(l.idx) {
+		a := w[l.idx[i]]
+		h += mum(a^keys[i][0], a^keys[i][1])
+	}
+	h = mum((h+g)-l.base^fpSeed0, fpSeed1)
 	if h == 0 {
 		h = 1
 	}
@@ -217,5 +204,17 @@ func (l *layout) widen(s *model.State) *layout {
 			in[i] = true
 		}
 	}
-	return newLayoutWords(&l.init, in[:])
+	return newLayout(&l.init, in[:])
+}
+
+// union is the layout of the words of l and o.
+func (l *layout) union(o *layout) *layout {
+	in := make([]bool, stateWords)
+	for _, x := range l.idx {
+		in[x] = true
+	}
+	for _, x := range o.idx {
+		in[x] = true
+	}
+	return newLayout(&l.init, in)
 }

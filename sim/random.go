@@ -263,10 +263,10 @@ func (r *runner) run(run int) {
 			r.cut++
 			break
 		}
-		x.successors()
+		x.begin()
 		r.enabled = r.enabled[:0]
 		for t := 0; t < n; t++ {
-			if x.moved&(1<<t) != 0 {
+			if x.try(t) == moved {
 				r.enabled = append(r.enabled, t)
 			}
 		}
@@ -288,13 +288,14 @@ func (r *runner) run(run int) {
 		} else {
 			t = r.enabled[r.rng.IntN(len(r.enabled))]
 		}
-		r.h.record(k, &x.cur, t, &x.ev[t], step)
+		x.try(t) // its step again, into w
+		r.h.record(k, &x.cur, t, &x.ev, step)
 		j.at(-1, t)
-		x.judgeStep(t, key())
+		x.judgeStep(key())
 		if len(x.traced) > 0 {
-			x.judgeTraced(t, key())
+			x.judgeTraced(key())
 		}
-		x.cur = x.next[t]
+		x.cur = x.w
 		r.trace = append(r.trace, t)
 		j.run = r.trace
 		r.steps++
