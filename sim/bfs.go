@@ -61,7 +61,7 @@ func (s *search) bfs() {
 	nw := s.lay.size()
 	cur := newQueue(s.mem, nw+1, &s.pool)
 	next := newQueue(s.mem, nw+1, &s.pool)
-	defer func() { cur.free(); next.free() }()
+	defer func() { cur.free(); next.free() }() // the variables: the levels swap
 	r, ok := cur.push()
 	if !ok {
 		s.res.Limit = s.memoryLimit()
@@ -84,7 +84,7 @@ func (s *search) bfs() {
 		}
 		s.res.Depth = level
 		if s.opt.Shards > 1 && s.res.SplitDepth < 0 && cur.n >= shardWidth*s.opt.Shards {
-			if cur = s.bfsShard(cur, level); cur == nil {
+			if !s.bfsShard(cur, level) {
 				s.res.Limit = s.memoryLimit()
 				return
 			}
@@ -94,33 +94,29 @@ func (s *search) bfs() {
 			if s.interrupted() {
 				return
 			}
+			// The batch: as many states as fit the memory budget, were every
+			// thread of every one to give a new state.
 			items := min(bfsBatch, cur.n-lo)
+			stride := s.lay.size() + 1
+			for items > 0 && !s.fits(s.seen.bytes(), s.states+items*nthreads, cur.n-lo+next.n+items*nthreads, stride) {
+				items /= 2
+			}
 			need := items * nthreads
-			if !s.tree.reserve(s.states+need) || !next.reserve(next.n+need) {
+			if room := s.seen.room(need, s.parallelRunner(), s.fitsTable(s.states+need, cur.n-lo+next.n+need, stride)); room < need {
+				items = room / nthreads
+				need = items * nthreads
+			}
+			if items == 0 || !s.tree.reserve(s.states+need) || !next.reserve(next.n+need) {
 				s.res.Limit = s.memoryLimit()
 				return
-			}
-			if room := s.seen.room(need, s.parallelRunner()); room < need {
-				if items = room / nthreads; items == 0 {
-					s.res.Limit = s.memoryLimit()
-					return
-				}
 			}
 			hi := lo + items
 			exact := s.opt.MaxStates > 0 && s.states+items*nthreads > s.opt.MaxStates
 			var stop bool
 			if s.workers == 1 || exact {
-				var c *queue
-				stop, cur, next, c = s.inlineBatch(level, cur, next, lo, hi, exact)
-				if c == nil {
-					return
-				}
+				stop = s.inlineBatch(level, cur, next, lo, hi, exact)
 			} else {
-				var c *queue
-				cur, next, c = s.parallelBatch(level, cur, next, lo, hi)
-				if c == nil {
-					return
-				}
+				stop = s.parallelBatch(level, cur, next, lo, hi)
 			}
 			s.commit()
 			s.merge()
@@ -151,7 +147,8 @@ func (s *search) parallelRunner() func(n int, f func(i int)) {
 // level starts from one of its states, so the shards together cover the space;
 // shortest witnesses stay shortest (a shorter one would have been found by every
 // shard before the split).
-func (s *search) bfsShard(level *queue, depth int) *queue {
+// It reports false (the budget refused the copy) to stop the search.
+func (s *search) bfsShard(level *queue, depth int) bool {
 	s.res.SplitDepth = depth
 	keep := newQueue(s.mem, level.stride, &s.pool)
 	for i := 0; i < level.n; i++ {
@@ -160,19 +157,21 @@ func (s *search) bfsShard(level *queue, depth int) *queue {
 		}
 		r, ok := keep.push()
 		if !ok {
-			return nil
+			keep.free()
+			return false
 		}
 		copy(r, level.at(i))
 	}
 	level.free()
-	return keep
+	*level = *keep
+	return true
 }
 
 // inlineBatch processes the frontier states [lo, hi) in order on worker 0. With
-// exact, it stops (stop true) when it would store a state past MaxStates. The
-// queues come back re-encoded if a step widened the layout; c is nil when the
-// search must end (the memory budget refused the re-encoding).
-func (s *search) inlineBatch(level int, cur, next *queue, lo, hi int, exact bool) (stop bool, _, _, c *queue) {
+// exact, it stops (stop true) when it would store a state past MaxStates. It
+// stops too when the memory budget refuses to re-encode the queues for a wider
+// layout (a step wrote outside the layout).
+func (s *search) inlineBatch(level int, cur, next *queue, lo, hi int, exact bool) (stop bool) {
 	x := s.xs[0]
 	a := &s.accs[0]
 	nt := len(s.k.Threads)
@@ -190,12 +189,9 @@ func (s *search) inlineBatch(level int, cur, next *queue, lo, hi int, exact bool
 				switch x.try(t) {
 				case broken:
 					old, l := s.lay, s.lay.widen(&x.w)
-					if cur = s.convert(cur, i, old, l); cur != nil {
-						next = s.convert(next, 0, old, l)
-					}
-					if cur == nil || next == nil {
+					if !s.reencode(old, l, []*queue{cur, next}, []int{i, 0}) {
 						s.res.Limit = s.memoryLimit()
-						return true, nil, nil, nil
+						return true
 					}
 					s.setLayout(l)
 					nw = l.size()
@@ -218,7 +214,7 @@ func (s *search) inlineBatch(level int, cur, next *queue, lo, hi int, exact bool
 				}
 				if exact && s.states >= s.opt.MaxStates {
 					s.res.Limit = s.maxStatesLimit()
-					return true, cur, next, cur
+					return true
 				}
 				s.seen.insert(h)
 				nid := s.states
@@ -236,7 +232,7 @@ func (s *search) inlineBatch(level int, cur, next *queue, lo, hi int, exact bool
 		}
 		s.judgeEnd(x, a, level, i, id)
 	}
-	return false, cur, next, cur
+	return false
 }
 
 // judgeEnd counts a state where nothing can move as terminal (every scenario
@@ -266,8 +262,9 @@ type sub struct {
 const candHead = 3
 
 // parallelBatch processes the frontier states [lo, hi) with every worker (see the
-// comment at the top of the file).
-func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (_, _, c *queue) {
+// comment at the top of the file). It reports whether the search must stop (the
+// memory budget refused a re-encoding of the queues).
+func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (stop bool) {
 	nthreads := len(s.k.Threads)
 	nsub := (hi - lo + bfsSub - 1) / bfsSub
 	for len(s.subs) < nsub {
@@ -299,13 +296,9 @@ func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (_, _, c
 		// expand the batch again.
 		s.discard()
 		old, l := s.lay, s.widened()
-		if cur = s.convert(cur, lo, old, l); cur == nil {
+		if !s.reencode(old, l, []*queue{cur, next}, []int{lo, 0}) {
 			s.res.Limit = s.memoryLimit()
-			return nil, nil, nil
-		}
-		if next = s.convert(next, 0, old, l); next == nil {
-			s.res.Limit = s.memoryLimit()
-			return nil, nil, nil
+			return true
 		}
 		s.setLayout(l)
 	}
@@ -387,7 +380,7 @@ func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (_, _, c
 			}
 		}
 	}
-	return cur, next, cur
+	return false
 }
 
 // expandSub is step 1 of a parallel batch for one sub-batch, on worker w.

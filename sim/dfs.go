@@ -35,8 +35,10 @@ func (s *search) dfs() {
 			return
 		}
 		stack.trim()
-		if !s.tree.reserve(s.states+nthreads) || !stack.reserve(stack.n+nthreads) ||
-			s.seen.room(nthreads, s.parallelRunner()) < nthreads {
+		stride := s.lay.size() + 2
+		if !s.fits(s.seen.bytes(), s.states+nthreads, stack.n+nthreads, stride) ||
+			s.seen.room(nthreads, s.parallelRunner(), s.fitsTable(s.states+nthreads, stack.n+nthreads, stride)) < nthreads ||
+			!s.tree.reserve(s.states+nthreads) || !stack.reserve(stack.n+nthreads) {
 			s.res.Limit = s.memoryLimit()
 			return
 		}
@@ -77,7 +79,7 @@ func (s *search) dfs() {
 				switch x.try(t) {
 				case broken:
 					old, l := s.lay, s.lay.widen(&x.w)
-					if stack = s.convert(stack, 0, old, l); stack == nil {
+					if !s.reencode(old, l, []*queue{stack}, []int{0}) {
 						s.res.Limit = s.memoryLimit()
 						return
 					}

@@ -197,7 +197,7 @@ type acc struct {
 
 func newSearch(k *model.Kernel, init *model.State, checks []Check, opt Options) *search {
 	s := &search{k: k, init: init, checks: checks, opt: opt, start: time.Now(),
-		mem: &budget{limit: opt.MaxMemory}, ws: newWitnessSet(checks),
+		mem: &budget{}, ws: newWitnessSet(checks),
 		res:      &Result{Search: "bfs", SplitDepth: -1, MaxMemory: opt.MaxMemory, Coverage: map[string]int64{}},
 		coverage: make([]int64, len(checks))}
 	if opt.Shards > 1 {
@@ -300,6 +300,24 @@ func (s *search) maxStatesLimit() string {
 	return fmt.Sprintf("max-states %d reached", s.opt.MaxStates)
 }
 
+// fits is the memory projection of the search (see mem.go): the visited set's
+// table of tableBytes, states in the tree and records of stride words in the
+// frontier or stack, with the rounding of their chunks.
+func (s *search) fits(tableBytes int64, states, records, stride int) bool {
+	if s.opt.MaxMemory <= 0 {
+		return true
+	}
+	chunk := int64(1) << chunkShift(stride) * int64(stride) * 8
+	rounding := int64(treeChunkLen*5) + 4*chunk + poolChunks*chunk
+	return tableBytes+int64(states)*5+int64(records)*int64(stride)*8+rounding <= s.opt.MaxMemory
+}
+
+// fitsTable is fits for a table of tableBytes, with the rest as now plus what
+// the next batch may add.
+func (s *search) fitsTable(states, records, stride int) func(int64) bool {
+	return func(tableBytes int64) bool { return s.fits(tableBytes, states, records, stride) }
+}
+
 func (s *search) memoryLimit() string {
 	return fmt.Sprintf("max-memory %s reached", FormatBytes(s.opt.MaxMemory))
 }
@@ -315,7 +333,7 @@ func (s *search) interrupted() bool {
 
 // addRoot stores the initial state and runs the state checks on it.
 func (s *search) addRoot() bool {
-	if s.seen = newFPSet(s.mem); s.seen == nil || !s.tree.reserve(1) {
+	if s.seen = newFPSet(s.mem); s.seen == nil || !s.tree.reserve(1) || !s.fits(s.seen.bytes(), 1, 1, s.lay.size()+2) {
 		s.res.Limit = s.memoryLimit()
 		return false
 	}
@@ -351,26 +369,50 @@ func (s *search) widened() *layout {
 	return l
 }
 
-// convert re-encodes the records [from, q.n) of q from layout old to layout l
-// (record tails, the state number and depth, are copied); nil when the budget
-// refuses.
-func (s *search) convert(q *queue, from int, old, l *layout) *queue {
-	extra := q.stride - old.size()
-	nq := newQueue(s.mem, l.size()+extra, &s.pool)
-	if !nq.reserve(len(q.chunks) * q.per) { // as much room as q had
-		return nil
+// reencode re-encodes the records [from[i], n) of each queue qs[i] from layout
+// old to layout l (record tails, the state number and depth, are copied), in
+// place, chunk by chunk (an old chunk is unmapped as soon as its records are
+// moved, so the copy costs a chunk or two, not a second queue). It reports false
+// when the system refuses a mapping (the search stops; the queues are then
+// inconsistent and only to be freed).
+func (s *search) reencode(old, l *layout, qs []*queue, from []int) bool {
+	for i, q := range qs {
+		extra := q.stride - old.size()
+		nq := newQueue(s.mem, l.size()+extra, &s.pool)
+		room := len(q.chunks) * q.per // as much room as q had
+		nq.n = q.n
+		tmp := old.init
+		for r := from[i]; r < q.n; r++ {
+			for len(nq.chunks) <= r>>nq.shift {
+				if len(nq.chunks) < from[i]>>nq.shift {
+					nq.chunks = append(nq.chunks, nil) // dropped records
+					continue
+				}
+				c := s.mem.alloc(nq.chunkBytes())
+				if c == nil {
+					return false
+				}
+				nq.chunks = append(nq.chunks, c)
+			}
+			src, dst := q.at(r), nq.at(r)
+			old.decode(&tmp, src)
+			l.encode(dst, &tmp)
+			copy(dst[l.size():], src[old.size():])
+			if c := r >> q.shift; r == q.n-1 || (r+1)>>q.shift != c {
+				s.mem.free(q.chunks[c])
+				q.chunks[c] = nil
+			}
+		}
+		q.free()
+		for len(nq.chunks) < from[i]>>nq.shift {
+			nq.chunks = append(nq.chunks, nil)
+		}
+		if !nq.reserve(room) {
+			return false
+		}
+		*q = *nq
 	}
-	nq.n = q.n
-	nq.dropBefore(from)
-	tmp := old.init
-	for i := from; i < q.n; i++ {
-		r, nr := q.at(i), nq.at(i)
-		old.decode(&tmp, r)
-		l.encode(nr, &tmp)
-		copy(nr[l.size():], r[old.size():])
-	}
-	q.free()
-	return nq
+	return true
 }
 
 // progressNow reports progress when it is due (always when force).

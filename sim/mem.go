@@ -13,59 +13,40 @@ import (
 // (queue). They live outside the Go heap, in buffers mapped from the operating
 // system (bigAlloc), so that the process's resident memory is what the engine
 // counts, a buffer freed is returned at once, and a mapping the system refuses
-// is a clean stop rather than the runtime's fatal "out of memory". Every buffer is
-// charged to a budget before it is mapped; the search stops with the limit
-// "max-memory" when the next batch could not fit (Options.MaxMemory).
+// (an address-space limit) is a clean stop rather than the runtime's fatal "out
+// of memory".
+//
+// The budget (Options.MaxMemory) is enforced on a projection, before each batch
+// (search.fits): the visited set at its size after any growth (with the old table
+// while it is rehashed), the tree and the frontier as if every state of the batch
+// gave a new state for every thread, plus the rounding of their chunks. The
+// projection depends on the search only, never on the workers or on when their
+// buffers were mapped, so a search stops at the same batch whatever -workers is.
 
-// budget counts the bytes of the search structures against a limit.
+// budget counts the bytes mapped for the search structures.
 type budget struct {
-	limit int64 // 0: no limit
-	used  atomic.Int64
-	peak  atomic.Int64
-	// refused is set when a mapping failed or an allocation would pass the
-	// limit: the search stops at the next batch boundary.
+	used atomic.Int64
+	peak atomic.Int64
+	// refused is set when the system refused a mapping: the search stops.
 	refused atomic.Bool
 }
 
-// reserve charges n bytes, or reports false (and charges nothing) when they would
-// pass the limit.
-func (b *budget) reserve(n int64) bool {
-	for {
-		u := b.used.Load()
-		if b.limit > 0 && u+n > b.limit {
-			b.refused.Store(true)
-			return false
-		}
-		if b.used.CompareAndSwap(u, u+n) {
-			for {
-				p := b.peak.Load()
-				if u+n <= p || b.peak.CompareAndSwap(p, u+n) {
-					return true
-				}
-			}
-		}
-	}
-}
-
-func (b *budget) release(n int64) { b.used.Add(-n) }
-
-// fits says whether n more bytes would stay within the limit.
-func (b *budget) fits(n int64) bool {
-	return b.limit <= 0 || b.used.Load()+n <= b.limit
-}
-
-// alloc maps n bytes charged to the budget; nil when refused.
+// alloc maps n bytes; nil (and refused set) when the system refuses.
 func (b *budget) alloc(n int) []byte {
 	if n == 0 {
 		return nil
 	}
-	if !b.reserve(int64(n)) {
-		return nil
-	}
 	buf := bigAlloc(n)
 	if buf == nil {
-		b.release(int64(n))
 		b.refused.Store(true)
+		return nil
+	}
+	u := b.used.Add(int64(n))
+	for {
+		p := b.peak.Load()
+		if u <= p || b.peak.CompareAndSwap(p, u) {
+			break
+		}
 	}
 	return buf
 }
@@ -75,7 +56,7 @@ func (b *budget) free(buf []byte) {
 	if buf == nil {
 		return
 	}
-	b.release(int64(cap(buf)))
+	b.used.Add(-int64(cap(buf)))
 	bigFree(buf[:cap(buf)])
 }
 

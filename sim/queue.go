@@ -24,11 +24,21 @@ func words32(buf []byte) []uint32 {
 // of one search, holds chunks to reuse.
 func newQueue(mem *budget, stride int, pool *[][]byte) *queue {
 	q := &queue{mem: mem, stride: stride, pool: pool}
-	// About 1 MiB a chunk.
-	for q.shift = 4; (1<<q.shift)*stride*8 < 1<<20; q.shift++ {
-	}
+	q.shift = chunkShift(stride)
 	q.per = 1 << q.shift
 	return q
+}
+
+// chunkShift is log2 of the records per chunk for records of stride words: about
+// 64 KiB a chunk (at least 16 records), so that small searches and small budgets
+// take little, large ones many chunks (a chunk is mapped once and reused from
+// level to level through the pool).
+func chunkShift(stride int) uint {
+	shift := uint(4)
+	for (1<<shift)*stride*8 < 64<<10 {
+		shift++
+	}
+	return shift
 }
 
 func (q *queue) chunkBytes() int { return q.per * q.stride * 8 }
@@ -37,10 +47,17 @@ func (q *queue) chunkBytes() int { return q.per * q.stride * 8 }
 func (q *queue) reserve(n int) bool {
 	for len(q.chunks)*q.per < n {
 		var c []byte
-		if p := *q.pool; len(p) > 0 {
+		for p := *q.pool; len(p) > 0 && c == nil; p = *q.pool {
 			c, *q.pool = p[len(p)-1], p[:len(p)-1]
-		} else if c = q.mem.alloc(q.chunkBytes()); c == nil {
-			return false
+			if len(c) != q.chunkBytes() { // a chunk of another layout's queue
+				q.mem.free(c)
+				c = nil
+			}
+		}
+		if c == nil {
+			if c = q.mem.alloc(q.chunkBytes()); c == nil {
+				return false
+			}
 		}
 		q.chunks = append(q.chunks, c)
 	}
@@ -88,9 +105,12 @@ func (q *queue) dropBefore(i int) {
 	}
 }
 
+// poolChunks is how many spare chunks the pool keeps.
+const poolChunks = 8
+
 // give returns a chunk to the pool, unmapping it when the pool is well stocked.
 func (q *queue) give(c []byte) {
-	if len(*q.pool) < 4 {
+	if len(*q.pool) < poolChunks {
 		*q.pool = append(*q.pool, c)
 		return
 	}
@@ -109,7 +129,7 @@ func (q *queue) reset() {
 
 func (q *queue) free() {
 	for _, c := range q.chunks {
-		q.mem.free(c)
+		q.mem.free(c) // nil for the dropped ones
 	}
 	q.chunks, q.n = nil, 0
 }

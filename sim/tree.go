@@ -11,7 +11,7 @@ type tree struct {
 }
 
 const (
-	treeChunkBits = 16
+	treeChunkBits = 14
 	treeChunkLen  = 1 << treeChunkBits
 	noParent      = ^uint32(0)
 )

@@ -95,7 +95,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	viz := fs.String("viz", "", "write porcupine's HTML view of the read-your-writes witness's history to this file")
 	shard := fs.String("shard", "", "i/n: explore part i of n of the space (random mode: of the runs); 'daxsim merge' joins the -format json reports")
 	search := fs.String("search", "bfs", "bfs (shortest counterexamples) or dfs (less memory)")
-	maxStates := fs.Int("max-states", 2_000_000, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit")
+	maxStates := fs.Int("max-states", 0, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit but -max-memory")
+	maxMemory := fs.String("max-memory", sim.FormatBytes(sim.DefaultMaxMemory()),
+		"stop when the search's states would take more memory than this (4G, 512M, bytes; verdict unknown, exit 3); default: half of what the machine or the process may use; 0 = no limit")
+	stopFirst := fs.Bool("stop-first", false, "stop at the first violation (for BFS still a shortest one); the verdicts not decided by then are unknown")
 	maxDepth := fs.Int("max-depth", 0, "do not explore beyond this many steps (verdict unknown, exit 3); 0 = no limit")
 	times := fs.Bool("times", false, "print the elapsed time (makes the output differ between runs)")
 	format := fs.String("format", "text", "text, json (read by 'daxsim replay') or html (one lane per thread)")
@@ -142,9 +145,14 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "daxsim check: -max-states and -max-depth must not be negative")
 		return checker.ExitBadInput
 	}
+	memBudget, err := sim.ParseBytes(*maxMemory)
+	if err != nil {
+		fmt.Fprintf(stderr, "daxsim check: -max-memory: %v\n", err)
+		return checker.ExitBadInput
+	}
 	opt := checker.Options{
 		Sim: sim.Options{DFS: *search == "dfs", MaxStates: *maxStates, MaxDepth: *maxDepth, Workers: *workers,
-			Shard: shardI, Shards: shardN},
+			Shard: shardI, Shards: shardN, MaxMemory: memBudget, StopFirst: *stopFirst},
 		Random:   *mode == "random",
 		Fallback: *mode == "exhaustive",
 		RandOpt:  sim.RandomOptions{Seed: *seed, Runs: *runs, First: *first, Workers: *workers},
