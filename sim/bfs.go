@@ -251,12 +251,13 @@ func (s *search) judgeEnd(x *expander, a *acc, level, i int, id uint64) {
 
 // sub is one sub-batch of a parallel batch.
 type sub struct {
-	lo, hi   int      // frontier states
-	cand     []uint64 // candidates: fingerprint, item<<8|thread<<1|new, parent, compact state
-	n        int      // candidates
-	relevant []uint16 // per state, the threads whose transition the traced checks need
-	news     int      // new states among the candidates
-	base     int      // number of the first new state
+	lo, hi   int       // frontier states
+	cand     []uint64  // candidates: fingerprint, item<<8|thread<<1|new, parent, compact state
+	n        int       // candidates
+	owned    [][]int32 // for each worker, its candidates (by the partition of their fingerprint)
+	relevant []uint16  // per state, the threads whose transition the traced checks need
+	news     int       // new states among the candidates
+	base     int       // number of the first new state
 }
 
 const candHead = 3
@@ -280,6 +281,12 @@ func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (stop bo
 				sb.cand = make([]uint64, need)
 			}
 			sb.cand, sb.n, sb.news = sb.cand[:cap(sb.cand)], 0, 0
+			for len(sb.owned) < s.workers {
+				sb.owned = append(sb.owned, nil)
+			}
+			for w := range sb.owned {
+				sb.owned[w] = sb.owned[w][:0]
+			}
 			if s.traced {
 				sb.relevant = append(sb.relevant[:0], make([]uint16, sb.hi-sb.lo)...)
 			}
@@ -311,9 +318,9 @@ func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (stop bo
 		cnt := make([]int32, nsub)
 		for k := range subs {
 			sb := &subs[k]
-			for c := 0; c < sb.n; c++ {
-				r := sb.cand[c*stride : (c+1)*stride]
-				if partOf(r[0])%s.workers != w || !s.seen.insert(r[0]) {
+			for _, c := range sb.owned[w] {
+				r := sb.cand[int(c)*stride : (int(c)+1)*stride]
+				if !s.seen.insert(r[0]) {
 					continue
 				}
 				r[1] |= 1
@@ -423,13 +430,15 @@ func (s *search) expandSub(w, level int, cur *queue, sb *sub) {
 					sb.relevant[i-sb.lo] |= 1 << t
 				}
 				x.canonical()
-				r := sb.cand[n*stride : (n+1)*stride]
-				s.lay.encode(r[candHead:], &x.w)
-				h := s.lay.fingerprint(r[candHead:])
+				h := s.lay.fingerprintState(&x.w)
 				if s.seen.contains(h) {
 					continue
 				}
+				r := sb.cand[n*stride : (n+1)*stride]
+				s.lay.encode(r[candHead:], &x.w)
 				r[0], r[1], r[2] = h, uint64(i)<<8|uint64(t)<<1, id
+				o := partOf(h) % s.workers
+				sb.owned[o] = append(sb.owned[o], int32(n))
 				n++
 			}
 			if x.moved != 0 {

@@ -122,7 +122,10 @@ type Result struct {
 	StateWords, Widened int
 	// Shard is "i/n" for a sharded search, with SplitDepth the level where the
 	// shards part (-1: the space ended before the frontier was wide enough, so
-	// this shard explored all of it).
+	// this shard explored all of it). Exhaustive shards overlap: each explores the
+	// levels above SplitDepth, and below it the states reachable from the parts
+	// of several shards are explored by each; together they do more work than one
+	// search (a split for memory or for a job array, not a speed-up).
 	Shard      string
 	SplitDepth int
 }
@@ -319,6 +322,9 @@ func (s *search) fitsTable(states, records, stride int) func(int64) bool {
 }
 
 func (s *search) memoryLimit() string {
+	if s.mem.refused.Load() {
+		return fmt.Sprintf("out of memory: the system refused more than %s", FormatBytes(s.mem.used.Load()))
+	}
 	return fmt.Sprintf("max-memory %s reached", FormatBytes(s.opt.MaxMemory))
 }
 

@@ -267,6 +267,11 @@ func checkFile(path string, bo scenarios.Options, opt checker.Options, format st
 	if r.Random != nil && !opt.Random {
 		fmt.Fprintf(stderr, "daxsim: %s: the exhaustive search was cut short; fell back to %s\n", path, r.Random.Describe())
 	}
+	if res := r.Result; res.Shard != "" && res.Search == "bfs" && res.SplitDepth >= 0 {
+		fmt.Fprintf(stderr, "daxsim: %s: exhaustive shard %s: the shards share the levels above %d and may meet the same states below it, "+
+			"so together they explore more than one run: a split for memory or a job array, not a speed-up (-mode random splits the runs exactly)\n",
+			path, res.Shard, res.SplitDepth)
+	}
 	if viz != "" {
 		if err := r.WriteViz(viz); err != nil {
 			fmt.Fprintf(stderr, "daxsim check: -viz: %v\n", err)
