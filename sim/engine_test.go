@@ -375,3 +375,52 @@ func TestRandomCoverageWorkers(t *testing.T) {
 }
 
 var _ = model.MaxThreads
+
+// countingReduction is the identity reduction, counting its calls.
+type countingReduction struct{ ample, canonical int }
+
+func (r *countingReduction) Ample(k *model.Kernel, s *model.State) uint16 {
+	r.ample++
+	return ^uint16(0)
+}
+
+func (r *countingReduction) Canonical(k *model.Kernel, s *model.State) { r.canonical++ }
+
+// firstThreadFirst explores only the lowest running thread while it can move.
+type firstThreadFirst struct{}
+
+func (firstThreadFirst) Ample(k *model.Kernel, s *model.State) uint16 {
+	for t := range k.Threads {
+		if k.Running(s, t) {
+			return 1 << t
+		}
+	}
+	return 0
+}
+
+func (firstThreadFirst) Canonical(*model.Kernel, *model.State) {}
+
+// TestReductionHooks: the identity reduction changes nothing and is asked about
+// every expanded state and every successor; an ample set of one thread is
+// explored alone while that thread moves, the others when it cannot.
+func TestReductionHooks(t *testing.T) {
+	for _, w := range allWorlds(t) {
+		want := summarize(sim.Explore(w.k, &w.init, allChecks(t), sim.Options{}))
+		r := &countingReduction{}
+		got := sim.Explore(w.k, &w.init, allChecks(t), sim.Options{Reduce: r})
+		if !reflect.DeepEqual(summarize(got), want) {
+			t.Errorf("%s: the identity reduction changes the result", w.name)
+		}
+		if r.ample != got.States || r.canonical != got.Transitions {
+			t.Errorf("%s: Ample called %d times for %d states, Canonical %d for %d transitions", w.name, r.ample,
+				got.States, r.canonical, got.Transitions)
+		}
+		for _, workers := range []int{1, 3} {
+			red := sim.Explore(w.k, &w.init, nil, sim.Options{Reduce: firstThreadFirst{}, Workers: workers})
+			if !red.Complete || red.States > got.States || red.Terminal == 0 && got.Terminal > 0 {
+				t.Errorf("%s: one-thread ample sets: %d states (full %d), %d terminal (full %d)", w.name, red.States,
+					got.States, red.Terminal, got.Terminal)
+			}
+		}
+	}
+}

@@ -109,34 +109,13 @@ func (l *layout) intact(s, ref *model.State) bool {
 	return bytes.Equal(stateBytesOf(ref), stateBytesOf(s))
 }
 
-// fingerprint is the 64-bit hash of a compact state: the sum over the state's
-// words of a per-word hash of (word index, value), minus the same sum over the
-// initial state. A word that holds the initial state's value adds nothing, so the
+// fingerprintState is the 64-bit hash of s (which holds init's words outside
+// the layout): the sum over the state's words of a per-word hash of (word index,
+// value), minus the same sum over the initial state. A word that holds the initial state's value adds nothing, so the
 // fingerprint of a state does not depend on the layout that stores it (as long as
 // the layout holds every word that differs from the initial state): widening the
 // layout in the middle of a search keeps every stored fingerprint valid. Never 0,
 // the empty slot of fpset.
-func (l *layout) fingerprint(c []uint64) uint64 {
-	c = c[:len(l.idx)]
-	keys := l.keys[:len(c)]
-	var h, g uint64
-	i := 0
-	for ; i+1 < len(c); i += 2 {
-		h += mum(c[i]^keys[i][0], c[i]^keys[i][1])
-		g += mum(c[i+1]^keys[i+1][0], c[i+1]^keys[i+1][1])
-	}
-	if i < len(c) {
-		h += mum(c[i]^keys[i][0], c[i]^keys[i][1])
-	}
-	h = mum((h+g)-l.base^fpSeed0, fpSeed1)
-	if h == 0 {
-		h = 1
-	}
-	return h
-}
-
-// fingerprintState is fingerprint of s's compact form (s holds init's words outside
-// the layout).
 func (l *layout) fingerprintState(s *model.State) uint64 {
 	w := stateWordsOf(s)
 	keys := l.keys[:len(l.idx)]
