@@ -19,11 +19,15 @@ import "fmt"
 //
 //  1. expand: workers take sub-batches of bfsSub states in turn, run every
 //     thread one step from each, run the transition and stuck checks, and keep
-//     the successors whose fingerprint was not in the visited set (candidates);
+//     the successors whose fingerprint was not in the visited set (candidates),
+//     on which they run the state checks (a candidate may turn out to be a
+//     state another candidate of the batch found first: its witnesses lose to
+//     that one's, which are the same with a smaller key, and its coverage is
+//     kept aside until step 2 says it is new);
 //  2. insert: worker w inserts the candidates of the partitions p of the
 //     visited set with p%workers == w, in search order, so that of two equal
-//     candidates the first in search order is the new one; it runs the state
-//     checks on the new states;
+//     candidates the first in search order is the new one, and counts the
+//     state checks' coverage of the new ones;
 //  3. place: the new states get their numbers in search order (a prefix sum over
 //     the sub-batches), and workers write the tree entries and the next
 //     frontier's records of their sub-batches;
@@ -252,15 +256,17 @@ func (s *search) judgeEnd(x *expander, a *acc, level, i int, id uint64) {
 // sub is one sub-batch of a parallel batch.
 type sub struct {
 	lo, hi   int       // frontier states
-	cand     []uint64  // candidates: fingerprint, item<<8|thread<<1|new, parent, compact state
+	cand     []uint64  // candidates: fingerprint, item<<8|thread<<1|new, parent, state checks' coverage, compact state
 	n        int       // candidates
 	owned    [][]int32 // for each worker, its candidates (by the partition of their fingerprint)
 	relevant []uint16  // per state, the threads whose transition the traced checks need
 	news     int       // new states among the candidates
 	base     int       // number of the first new state
+	_        [128 - 120]byte
 }
 
-const candHead = 3
+// candHead is the number of words of a candidate before its compact state.
+func (s *search) candHead() int { return 3 + len(s.xs[0].state) }
 
 // parallelBatch processes the frontier states [lo, hi) with every worker (see the
 // comment at the top of the file). It reports whether the search must stop (the
@@ -272,8 +278,9 @@ func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (stop bo
 		s.subs = append(s.subs, sub{})
 	}
 	subs := s.subs[:nsub]
+	head := s.candHead()
 	for {
-		stride := candHead + s.lay.size()
+		stride := head + s.lay.size()
 		for k := range subs {
 			sb := &subs[k]
 			sb.lo, sb.hi = lo+k*bfsSub, min(lo+(k+1)*bfsSub, hi)
@@ -290,6 +297,9 @@ func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (stop bo
 			if s.traced {
 				sb.relevant = append(sb.relevant[:0], make([]uint16, sb.hi-sb.lo)...)
 			}
+		}
+		for _, x := range s.xs {
+			x.batchSeen.reset((hi - lo) * nthreads)
 		}
 		parallelFor(s.workers, nsub, func(w, k int) { s.expandSub(w, level, cur, &subs[k]) })
 		broken := false
@@ -310,11 +320,11 @@ func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (stop bo
 		s.setLayout(l)
 	}
 	nw := s.lay.size()
-	stride := candHead + nw
+	stride := head + nw
 	// 2. insert, by partition.
 	news := make([][]int32, s.workers) // per worker, new states per sub-batch
 	runWorkers(s.workers, func(w int) {
-		x := s.xs[w]
+		x, a := s.xs[w], &s.accs[w]
 		cnt := make([]int32, nsub)
 		for k := range subs {
 			sb := &subs[k]
@@ -325,10 +335,9 @@ func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (stop bo
 				}
 				r[1] |= 1
 				cnt[k]++
-				item, t := int(r[1]>>8), int(r[1]>>1)&0x7f
-				s.lay.decode(&x.tmp, r[candHead:])
-				x.j.at(int64(r[2]), t)
-				x.judgeState(&x.tmp, bfsKey(level, item, t, phaseState))
+				for i, c := range x.state {
+					a.counts[c] += int64(r[3+i])
+				}
 			}
 		}
 		news[w] = cnt
@@ -353,7 +362,7 @@ func (s *search) parallelBatch(level int, cur, next *queue, lo, hi int) (stop bo
 			}
 			s.tree.set(id, uint32(r[2]), int(r[1]>>1)&0x7f)
 			q := next.at(nextBase + id - s.states)
-			copy(q, r[candHead:])
+			copy(q, r[head:])
 			q[nw] = uint64(id)
 			id++
 		}
@@ -396,11 +405,24 @@ func (s *search) expandSub(w, level int, cur *queue, sb *sub) {
 	a := &s.accs[w]
 	nw := s.lay.size()
 	nt := len(s.k.Threads)
-	stride := candHead + nw
+	head := s.candHead()
+	stride := head + nw
 	// Counted locally and stored at the end: sub-batches and accumulators of
 	// different workers share cache lines.
 	n, transitions := 0, 0
-	defer func() { sb.n = n; a.transitions += transitions }()
+	for o := range x.own {
+		x.own[o] = x.own[o][:0]
+	}
+	for len(x.own) < s.workers {
+		x.own = append(x.own, nil)
+	}
+	defer func() {
+		sb.n = n
+		a.transitions += transitions
+		for o := range sb.owned {
+			sb.owned[o] = append(sb.owned[o], x.own[o]...)
+		}
+	}()
 	for i := sb.lo; i < sb.hi; i++ {
 		rec := cur.at(i)
 		id := rec[nw]
@@ -431,14 +453,27 @@ func (s *search) expandSub(w, level int, cur *queue, sb *sub) {
 				}
 				x.canonical()
 				h := s.lay.fingerprintState(&x.w)
-				if s.seen.contains(h) {
+				// Not new if stored before the batch, or if this worker met it
+				// earlier in the batch (a worker takes its sub-batches in
+				// search order): two interleavings of commuting steps meet
+				// within a level all the time.
+				if s.seen.contains(h) || !x.batchSeen.add(h) {
 					continue
 				}
 				r := sb.cand[n*stride : (n+1)*stride]
-				s.lay.encode(r[candHead:], &x.w)
+				s.lay.encode(r[head:], &x.w)
 				r[0], r[1], r[2] = h, uint64(i)<<8|uint64(t)<<1, id
+				// The state checks, with their coverage kept in the candidate.
+				for k, c := range x.state {
+					x.saved[k] = x.j.counts[c]
+				}
+				x.judgeState(&x.w, bfsKey(level, i, t, phaseState))
+				for k, c := range x.state {
+					r[3+k] = uint64(x.j.counts[c] - x.saved[k])
+					x.j.counts[c] = x.saved[k]
+				}
 				o := partOf(h) % s.workers
-				sb.owned[o] = append(sb.owned[o], int32(n))
+				x.own[o] = append(x.own[o], int32(n))
 				n++
 			}
 			if x.moved != 0 {
@@ -483,4 +518,38 @@ func (s *search) leafLevel(level int, cur *queue) bool {
 }
 func (s *search) maxDepthLimit() string {
 	return fmt.Sprintf("max-depth %d reached", s.opt.MaxDepth)
+}
+
+// localSet is a worker's set of the fingerprints it met in the current batch: a
+// small open-addressing table cleared for each batch.
+type localSet struct {
+	slots []uint64
+	mask  uint64
+}
+
+// reset empties the set and sizes it for n fingerprints.
+func (l *localSet) reset(n int) {
+	size := 64
+	for size < 2*n {
+		size *= 2
+	}
+	if len(l.slots) != size {
+		l.slots = make([]uint64, size)
+	} else {
+		clear(l.slots)
+	}
+	l.mask = uint64(size - 1)
+}
+
+// add inserts h and reports whether it was not there.
+func (l *localSet) add(h uint64) bool {
+	for i := h & l.mask; ; i = (i + 1) & l.mask {
+		switch l.slots[i] {
+		case h:
+			return false
+		case 0:
+			l.slots[i] = h
+			return true
+		}
+	}
 }

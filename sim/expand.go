@@ -20,15 +20,18 @@ type expander struct {
 	reduce Reduction
 	j      Judge
 
-	cur     model.State // the state being expanded
-	w       model.State // the successor just made by try
-	ev      model.Event // its event
-	tmp     model.State // a decoded state to judge
-	ref     model.State // scratch for layout checks
-	moved   uint16      // threads that took a step from cur
-	running int         // scenario (not daemon) threads of cur that have not finished
-	blocked []model.Event
-	wide    *layout // the layout widened by the steps that broke it (parallel BFS)
+	cur       model.State // the state being expanded
+	w         model.State // the successor just made by try
+	ev        model.Event // its event
+	tmp       model.State // a decoded state to judge
+	ref       model.State // scratch for layout checks
+	moved     uint16      // threads that took a step from cur
+	running   int         // scenario (not daemon) threads of cur that have not finished
+	blocked   []model.Event
+	wide      *layout   // the layout widened by the steps that broke it (parallel BFS)
+	saved     []int64   // scratch for the counts of the state checks
+	own       [][]int32 // parallel BFS: a sub-batch's candidates, by the worker that owns them
+	batchSeen localSet  // parallel BFS: the candidates of this worker in the batch
 
 	state, step, stuck, traced []int // the checks with each function
 }
@@ -60,6 +63,7 @@ func (x *expander) setChecks(checks []Check) {
 		c := &checks[i]
 		if c.State != nil {
 			x.state = append(x.state, i)
+			x.saved = append(x.saved, 0)
 		}
 		if c.Step != nil {
 			x.step = append(x.step, i)
