@@ -4,10 +4,12 @@
 // reaches them.
 //
 // A transition is one atomic step of one thread ([model.Kernel.Exec]). States are
-// stored in a compact encoding (only the words of [model.State] the scenario can
-// change, see layout.go) and deduplicated by a 64-bit fingerprint in an
-// open-addressing set with no values (fpset.go); a search tree of 5 bytes a state
-// (the state it came from, the thread) rebuilds witnesses' schedules.
+// stored in a compact encoding (only the words of [model.State] that the
+// scenario's steps change, learnt as the search goes: layout.go) and deduplicated
+// by a 64-bit fingerprint in an open-addressing set with no values (fpset.go); a
+// search tree of 5 bytes a state (the state it came from, the thread) rebuilds
+// witnesses' schedules. These structures live outside the Go heap and are
+// bounded by a memory budget (mem.go).
 //
 // Exhaustive search is breadth-first by default, level by level and, within a level,
 // in the order states were found, trying threads in index order: so the first
@@ -52,9 +54,6 @@ type Options struct {
 	StopFirst bool
 	// StopWhenAllViolated ends the search once every check has a witness.
 	StopWhenAllViolated bool
-	// MeasureMemory is kept for callers of the older API: the byte counts of
-	// Result are always filled.
-	MeasureMemory bool
 	// Workers expand each BFS batch in parallel (the result does not depend on
 	// it); DFS is sequential.
 	Workers int
