@@ -154,7 +154,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		Sim: sim.Options{DFS: *search == "dfs", MaxStates: *maxStates, MaxDepth: *maxDepth, Workers: *workers,
 			Shard: shardI, Shards: shardN, MaxMemory: memBudget, StopFirst: *stopFirst},
 		Random:   *mode == "random",
-		Fallback: *mode == "exhaustive",
+		Fallback: *mode == "exhaustive" && !*stopFirst, // -stop-first ends the search on purpose
 		RandOpt:  sim.RandomOptions{Seed: *seed, Runs: *runs, First: *first, Workers: *workers},
 	}
 	if isTerminal(stderr) {
