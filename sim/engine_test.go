@@ -244,7 +244,15 @@ func TestInterrupt(t *testing.T) {
 func TestDFSNeverExceedsMaxStates(t *testing.T) {
 	for _, w := range allWorlds(t) {
 		full := sim.Explore(w.k, &w.init, nil, sim.Options{DFS: true})
-		for m := 1; m <= full.States+1; m++ {
+		n := full.States
+		ms := []int{n / 3, n / 2, n - 1, n, n + 1}
+		for m := 1; m <= min(n, 40); m++ {
+			ms = append(ms, m)
+		}
+		for _, m := range ms {
+			if m < 1 {
+				continue
+			}
 			for _, dfs := range []bool{true, false} {
 				r := sim.Explore(w.k, &w.init, allChecks(t), sim.Options{DFS: dfs, MaxStates: m})
 				if r.States > m || (m <= full.States && r.States != m) {
