@@ -17,13 +17,15 @@ import "fmt"
 // With one worker a batch is processed in order, state by state (inlineBatch).
 // With several (parallelBatch):
 //
-//  1. expand: workers take sub-batches of bfsSub states in turn, run every
-//     thread one step from each, run the transition and stuck checks, and keep
-//     the successors whose fingerprint was not in the visited set (candidates),
-//     on which they run the state checks (a candidate may turn out to be a
-//     state another candidate of the batch found first: its witnesses lose to
-//     that one's, which are the same with a smaller key, and its coverage is
-//     kept aside until step 2 says it is new);
+//  1. expand: workers take sub-batches of bfsSub states in turn (so each in
+//     search order), run every thread one step from each, run the transition
+//     and stuck checks, and keep the successors whose fingerprint was neither
+//     in the visited set nor met by the same worker earlier in the batch
+//     (candidates), on which they run the state checks (a candidate may turn
+//     out to be a state another worker's candidate found first: its witnesses
+//     lose to that one's, which are the same with a smaller key, and its
+//     coverage is kept aside until step 2 says it is new); a step that writes
+//     outside the layout makes the batch start over with a wider one;
 //  2. insert: worker w inserts the candidates of the partitions p of the
 //     visited set with p%workers == w, in search order, so that of two equal
 //     candidates the first in search order is the new one, and counts the
