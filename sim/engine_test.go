@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"runtime"
@@ -333,7 +334,7 @@ func TestFPSetAgainstMap(t *testing.T) {
 	}
 }
 
-// TestRandomStreams: random mode keeps nothing per run: a search of 2^40 runs
+// TestRandomStreams: random mode keeps nothing per run: a search of MaxInt runs
 // cancelled after a moment returns, its memory did not grow with the runs it
 // made, and it reports how many it made.
 func TestRandomStreams(t *testing.T) {
@@ -344,10 +345,10 @@ func TestRandomStreams(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	r := sim.RandomSearch(w.k, &w.init, mk, nil, sim.RandomOptions{Seed: 1, Runs: 1 << 40, MaxSteps: 3, Workers: 2, Context: ctx})
+	r := sim.RandomSearch(w.k, &w.init, mk, nil, sim.RandomOptions{Seed: 1, Runs: math.MaxInt, MaxSteps: 3, Workers: 2, Context: ctx})
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	if r.Limit != sim.Interrupted || r.Runs < 100 || r.Runs >= 1<<40 {
+	if r.Limit != sim.Interrupted || r.Runs < 100 || r.Runs == math.MaxInt {
 		t.Fatalf("Limit %q after %d runs", r.Limit, r.Runs)
 	}
 	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 1<<20 {

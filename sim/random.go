@@ -121,18 +121,19 @@ func RandomSearch(k *model.Kernel, init *model.State, checks func() []Check, his
 	runWorkers(workers, func(w int) {
 		r := runners[w]
 		for {
-			lo := int(nextRun.Add(chunk) - chunk)
-			if lo >= opt.Runs {
+			lo := nextRun.Add(chunk) - chunk
+			if lo >= int64(opt.Runs) {
 				return
 			}
-			for i := lo; i < min(lo+chunk, opt.Runs); i++ {
+			hi := min(lo+chunk, int64(opt.Runs))
+			for i := lo; i < hi; i++ {
 				if opt.Context != nil && opt.Context.Err() != nil {
 					stopped.Store(true)
 					return
 				}
-				r.run(opt.First + i)
+				r.run(opt.First + int(i))
 			}
-			d := done.Add(int64(min(lo+chunk, opt.Runs) - lo))
+			d := done.Add(hi - lo)
 			if opt.Progress != nil {
 				opt.Progress(int(d), opt.Runs)
 			}
