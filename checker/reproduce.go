@@ -85,22 +85,16 @@ func feed(b *scenarios.Built, c *sim.Check, trace []int, stuck bool) ([]finding,
 		return nil, err
 	}
 	var out []finding
-	add := func(class, msg, where string) {
-		if msg != "" {
-			out = append(out, finding{class, msg, where})
+	add := func(f sim.Finding, where string) {
+		if f.Failed {
+			out = append(out, finding{f.Class, f.Msg, where})
 		}
 	}
-	if c.State != nil {
-		class, msg := c.State(k, &b.Init)
-		add(class, msg, "the initial state")
-	}
+	add(c.JudgeState(k, &b.Init), "the initial state")
 	for i := range steps {
 		st := &steps[i]
 		where := fmt.Sprintf("step %d", i+1)
-		if c.Step != nil {
-			class, msg := c.Step(k, &st.Before, &st.After, &st.Event)
-			add(class, msg, where)
-		}
+		add(c.JudgeStep(k, &st.Before, &st.After, &st.Event), where)
 		if c.Traced != nil {
 			prefix := trace[:i+1]
 			// The engine keeps one finding per transition, made against everything
@@ -109,17 +103,14 @@ func feed(b *scenarios.Built, c *sim.Check, trace []int, stuck bool) ([]finding,
 			// finding. Asking again gives the next one: lock-order records each
 			// new edge before it reports it.
 			for n := 0; n < maxFindingsPerStep; n++ {
-				f := c.Traced(k, &st.Before, &st.After, &st.Event, func() []int { return append([]int(nil), prefix...) })
-				if f == nil {
+				f := c.JudgeTraced(k, &st.Before, &st.After, &st.Event, prefix)
+				if !f.Failed {
 					break
 				}
-				add(f.Class, f.Msg, where)
+				add(f, where)
 			}
 		}
-		if c.State != nil {
-			class, msg := c.State(k, &st.After)
-			add(class, msg, "the state after "+where)
-		}
+		add(c.JudgeState(k, &st.After), "the state after "+where)
 	}
 	if stuck && c.Stuck != nil {
 		final := &b.Init
@@ -127,8 +118,7 @@ func feed(b *scenarios.Built, c *sim.Check, trace []int, stuck bool) ([]finding,
 			final = &steps[len(steps)-1].After
 		}
 		if blocked, ok := Blocked(k, final); ok {
-			class, msg := c.Stuck(k, final, blocked)
-			add(class, msg, "the final state (every running thread blocked)")
+			add(c.JudgeStuck(k, final, blocked), "the final state (every running thread blocked)")
 		}
 	}
 	return out, nil

@@ -122,7 +122,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	viz := fs.String("viz", "", "write porcupine's HTML view of the read-your-writes witness's history to this file")
 	shard := fs.String("shard", "", "i/n: explore part i of n of the space (random mode: of the runs); 'daxsim merge' joins the -format json reports")
 	search := fs.String("search", "bfs", "bfs (shortest counterexamples) or dfs (less memory)")
-	maxStates := fs.Int("max-states", 2_000_000, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit")
+	maxStates := fs.Int("max-states", 0, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit but -max-memory")
+	maxMemory := fs.String("max-memory", sim.FormatBytes(sim.DefaultMaxMemory()),
+		"stop when the search's states would take more memory than this (4G, 512M, bytes; verdict unknown, exit 3); default: half of what the machine or the process may use; 0 = no limit")
+	stopFirst := fs.Bool("stop-first", false, "stop at the first violation (for BFS still a shortest one); the verdicts not decided by then are unknown")
 	maxDepth := fs.Int("max-depth", 0, "do not explore beyond this many steps (verdict unknown, exit 3); 0 = no limit")
 	times := fs.Bool("times", false, "print the elapsed time (makes the output differ between runs)")
 	outcomes := fs.Bool("outcomes", false, "print every reachable tuple of statement results (of executions that finish) instead of verdicts")
@@ -189,11 +192,16 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "daxsim check: -max-states and -max-depth must not be negative")
 		return checker.ExitBadInput
 	}
+	memBudget, err := sim.ParseBytes(*maxMemory)
+	if err != nil {
+		fmt.Fprintf(stderr, "daxsim check: -max-memory: %v\n", err)
+		return checker.ExitBadInput
+	}
 	opt := checker.Options{
 		Sim: sim.Options{DFS: *search == "dfs", MaxStates: *maxStates, MaxDepth: *maxDepth, Workers: *workers,
-			Shard: shardI, Shards: shardN},
+			Shard: shardI, Shards: shardN, MaxMemory: memBudget, StopFirst: *stopFirst},
 		Random:   *mode == "random",
-		Fallback: *mode == "exhaustive",
+		Fallback: *mode == "exhaustive" && !*stopFirst, // -stop-first ends the search on purpose
 		RandOpt:  sim.RandomOptions{Seed: *seed, Runs: *runs, First: *first, Workers: *workers},
 	}
 	if isTerminal(stderr) {
@@ -355,6 +363,11 @@ func checkFile(path string, bo scenarios.Options, opt checker.Options, format st
 	r := checker.RunMode(b, opt)
 	if r.Random != nil && !opt.Random {
 		fmt.Fprintf(stderr, "daxsim: %s: the exhaustive search was cut short; fell back to %s\n", path, r.Random.Describe())
+	}
+	if res := r.Result; res.Shard != "" && res.Search == "bfs" && res.SplitDepth >= 0 {
+		fmt.Fprintf(stderr, "daxsim: %s: exhaustive shard %s: the shards share the levels above %d and may meet the same states below it, "+
+			"so together they explore more than one run: a split for memory or a job array, not a speed-up (-mode random splits the runs exactly)\n",
+			path, res.Shard, res.SplitDepth)
 	}
 	if viz != "" {
 		if err := r.WriteViz(viz); err != nil {
