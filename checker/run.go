@@ -58,6 +58,8 @@ type Report struct {
 	Exit    int
 	// Opt is how the scenario was searched (for reproduce commands).
 	Opt Options
+	// Symmetry is the thread symmetry the exhaustive search used (nil: none).
+	Symmetry *model.Symmetry
 }
 
 // Run explores a built scenario and judges its properties and expect lines.
@@ -74,6 +76,9 @@ type Options struct {
 	// (SPEC.md: exhaustive "falls back to random with a warning").
 	Fallback bool
 	RandOpt  sim.RandomOptions
+	// NoSymmetry turns the thread symmetry reduction off (it is on wherever
+	// interchangeable threads exist; counterexamples are translated back).
+	NoSymmetry bool
 }
 
 // RunMode explores a built scenario as opt says and judges it.
@@ -99,7 +104,17 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 	checks, results := makeChecks()
 	var res *sim.Result
 	if !opt.Random {
-		res = sim.Explore(b.Kernel, &b.Init, checks, opt.Sim)
+		so := opt.Sim
+		if !opt.NoSymmetry && so.Reduce == nil {
+			if y := symmetryFor(b); y != nil {
+				r.Symmetry = y
+				so.Reduce = symmetryReduction{y}
+			}
+		}
+		res = sim.Explore(b.Kernel, &b.Init, checks, so)
+		if r.Symmetry != nil {
+			unreduce(b, cfg, r.Symmetry, res)
+		}
 	}
 	if opt.Random || (opt.Fallback && !res.Complete) {
 		var hist []sim.HistoryCheck

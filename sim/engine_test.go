@@ -399,7 +399,7 @@ func (r *countingReduction) Ample(k *model.Kernel, s *model.State) uint16 {
 	return ^uint16(0)
 }
 
-func (r *countingReduction) Canonical(k *model.Kernel, s *model.State) { r.canonical++ }
+func (r *countingReduction) Canonical(k *model.Kernel, s *model.State) bool { r.canonical++; return false }
 
 // firstThreadFirst explores only the lowest running thread while it can move.
 type firstThreadFirst struct{}
@@ -413,7 +413,7 @@ func (firstThreadFirst) Ample(k *model.Kernel, s *model.State) uint16 {
 	return 0
 }
 
-func (firstThreadFirst) Canonical(*model.Kernel, *model.State) {}
+func (firstThreadFirst) Canonical(*model.Kernel, *model.State) bool { return false }
 
 // TestReductionHooks: the identity reduction changes nothing and is asked about
 // every expanded state and every successor; an ample set of one thread is

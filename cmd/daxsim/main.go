@@ -125,6 +125,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	maxStates := fs.Int("max-states", 0, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit but -max-memory")
 	maxMemory := fs.String("max-memory", sim.FormatBytes(sim.DefaultMaxMemory()),
 		"stop when the search's states would take more memory than this (4G, 512M, bytes; verdict unknown, exit 3); default: half of what the machine or the process may use; 0 = no limit")
+	symmetry := fs.Bool("symmetry", true, "merge states that differ only by exchanging interchangeable threads (same process, same program); counterexamples are translated back")
 	stopFirst := fs.Bool("stop-first", false, "stop at the first violation (for BFS still a shortest one); the verdicts not decided by then are unknown")
 	maxDepth := fs.Int("max-depth", 0, "do not explore beyond this many steps (verdict unknown, exit 3); 0 = no limit")
 	times := fs.Bool("times", false, "print the elapsed time (makes the output differ between runs)")
@@ -200,9 +201,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	opt := checker.Options{
 		Sim: sim.Options{DFS: *search == "dfs", MaxStates: *maxStates, MaxDepth: *maxDepth, Workers: *workers,
 			Shard: shardI, Shards: shardN, MaxMemory: memBudget, StopFirst: *stopFirst},
-		Random:   *mode == "random",
-		Fallback: *mode == "exhaustive" && !*stopFirst, // -stop-first ends the search on purpose
-		RandOpt:  sim.RandomOptions{Seed: *seed, Runs: *runs, First: *first, Workers: *workers},
+		Random:     *mode == "random",
+		Fallback:   *mode == "exhaustive" && !*stopFirst, // -stop-first ends the search on purpose
+		NoSymmetry: !*symmetry,
+		RandOpt:    sim.RandomOptions{Seed: *seed, Runs: *runs, First: *first, Workers: *workers},
 	}
 	if isTerminal(stderr) {
 		var last time.Time
