@@ -308,7 +308,7 @@ func (m *Matrix) fold(pi int, p string) Row {
 		a := col
 		name := col.Property
 		qi := slices.Index(m.Properties, name)
-		checked := false
+		checked, judged := false, false
 		var unknown *Agg
 		for wi, wname := range m.Workloads {
 			if col.Usage != "" && m.Usages[wi] != col.Usage {
@@ -326,13 +326,16 @@ func (m *Matrix) fold(pi int, p string) Row {
 				}
 			}
 			checked = checked || cp.Checked()
+			judged = judged || cp.Verdict == Pass
 		}
 		switch {
 		case a.Verdict == Violation:
 		case unknown != nil:
 			a = *unknown
-		case checked:
+		case judged:
 			a.Verdict = Pass
+		case checked:
+			a.Verdict, a.Why = Vacuous, "no workload gave it anything to judge"
 		case col.Usage != "":
 			a.Verdict, a.Why = Unknown, "no "+col.Usage+" workload checks it"
 		default:

@@ -17,6 +17,10 @@ const (
 	Pass      Verdict = "pass"
 	Violation Verdict = "violation"
 	Unknown   Verdict = "unknown"
+	// Vacuous: the whole space was explored and the property judged nothing
+	// in it (no obligation, use or crash point of its kind): it holds, but the
+	// workload did not ask it anything. Never a pass.
+	Vacuous Verdict = "vacuous"
 )
 
 // Exit statuses (SPEC.md section 2).
@@ -36,6 +40,9 @@ type PropResult struct {
 	Why       string          // for unknown: which limit, or that it cannot be checked yet
 	Witnesses []sim.Violation // shortest first, one per class
 	Implicit  bool            // not asked for: listed by "check all" but not checkable yet
+	// Judged is the property's coverage: how many of what it judges (its
+	// Property.Judges) it judged over the search.
+	Judged int64
 }
 
 // ExpectResult is the outcome of one expect line.
@@ -209,7 +216,7 @@ func selectProperties(scn *scenarios.Scenario) ([]string, map[string]bool) {
 
 func judgeProperty(name string, implicit bool, cfg Config, res *sim.Result) PropResult {
 	p, _ := Lookup(name)
-	pr := PropResult{Name: name, Implicit: implicit}
+	pr := PropResult{Name: name, Implicit: implicit, Judged: res.Coverage[name]}
 	switch {
 	case !p.Checkable():
 		pr.Verdict, pr.Why = Unknown, fmt.Sprintf("not checkable yet (planned in issue %s)", p.Issue)
@@ -223,8 +230,10 @@ func judgeProperty(name string, implicit bool, cfg Config, res *sim.Result) Prop
 			}
 		}
 		sortByLength(pr.Witnesses)
+	case res.Complete && pr.Judged == 0:
+		pr.Verdict, pr.Why = Vacuous, "judged nothing: no "+p.Judges
 	case res.Complete:
-		pr.Verdict = Pass
+		pr.Verdict, pr.Why = Pass, fmt.Sprintf("judged %d %s", pr.Judged, p.Judges)
 	default:
 		pr.Verdict, pr.Why = Unknown, res.Limit
 	}
@@ -347,6 +356,9 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 			case Pass:
 				er.Holds, er.Why = Violation, n+" holds in every explored execution"
 				return er
+			case Vacuous:
+				er.Holds, er.Why = Violation, n+" is vacuous: "+p.Why
+				return er
 			case Unknown:
 				er.Holds, er.Why = Unknown, n+": "+p.Why
 			}
@@ -355,16 +367,29 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 		er.Holds = Pass
 		props := e.Props
 		if len(props) == 0 {
+			// The bare line: every property checked holds; one that judged
+			// nothing holds too (it is named nowhere, and the verdict table
+			// says vacuous), as long as one judged something.
+			judged := false
 			for _, p := range r.Props {
-				if !p.Implicit {
+				if !p.Implicit && p.Verdict != Vacuous {
 					props = append(props, p.Name)
+					judged = judged || p.Verdict == Pass || p.Verdict == Violation
 				}
+			}
+			if !judged && len(props) == 0 {
+				er.Holds, er.Why = Violation, "vacuous: no property judged anything"
+				return er
 			}
 		}
 		for _, n := range props {
 			switch p := r.judged(n); p.Verdict {
 			case Violation:
 				er.Holds, er.Why = Violation, n+" is violated"
+				return er
+			case Vacuous:
+				// A pass that judged nothing is no pass: the line could not fail.
+				er.Holds, er.Why = Violation, n+" is vacuous: "+p.Why
 				return er
 			case Unknown:
 				er.Holds, er.Why = Unknown, n+": "+p.Why
