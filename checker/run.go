@@ -21,6 +21,9 @@ const (
 	// in it (no obligation, use or crash point of its kind): it holds, but the
 	// workload did not ask it anything. Never a pass.
 	Vacuous Verdict = "vacuous"
+	// Partial: a shard (-shard i/n) found nothing against it in its part of
+	// the space; only 'daxsim merge' of every shard's report decides it.
+	Partial Verdict = "partial"
 )
 
 // Exit statuses (SPEC.md section 2).
@@ -53,6 +56,9 @@ type ExpectResult struct {
 	Why    string
 	// Witness is the execution that breaks an "expect result" line.
 	Witness *sim.Violation
+	// Judged is an expect result or reachable line's coverage: the results
+	// of its statement judged.
+	Judged int64
 }
 
 // Report is everything one check run found.
@@ -147,13 +153,28 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 	r.Result = res
 
 	for _, n := range names {
-		r.Props = append(r.Props, judgeProperty(n, implicit[n], cfg, res))
+		pr := judgeProperty(n, implicit[n], cfg, res)
+		if r.partialShard() && (pr.Verdict == Pass || pr.Verdict == Vacuous) {
+			pr.Verdict, pr.Why = Partial, r.partialWhy()
+		}
+		r.Props = append(r.Props, pr)
 	}
 	for i, e := range scn.Expects {
 		r.Expects = append(r.Expects, r.judgeExpect(e, i, results, res))
 	}
 	r.Exit = r.exitCode()
 	return r
+}
+
+// partialShard says the report is one shard's of an exhaustive search that
+// split before its end: its part of the space only.
+func (r *Report) partialShard() bool {
+	res := r.Result
+	return res != nil && res.Shard != "" && !(res.Search == "bfs" && res.SplitDepth < 0)
+}
+
+func (r *Report) partialWhy() string {
+	return fmt.Sprintf("shard %s covers part of the space: 'daxsim merge' the reports of every shard", r.Result.Shard)
 }
 
 // mergeRandom folds a random search into a result: the witnesses of checks the
@@ -348,53 +369,10 @@ func (r *Report) judged(name string) *PropResult {
 
 func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, res *sim.Result) ExpectResult {
 	er := ExpectResult{Expect: e, Text: expectText(e)}
+	partial := r.partialShard()
 	switch e.Kind {
-	case scenarios.ExpectViolation:
-		er.Holds = Pass
-		for _, n := range e.Props {
-			switch p := r.judged(n); p.Verdict {
-			case Pass:
-				er.Holds, er.Why = Violation, n+" holds in every explored execution"
-				return er
-			case Vacuous:
-				er.Holds, er.Why = Violation, n+" is vacuous: "+p.Why
-				return er
-			case Unknown:
-				er.Holds, er.Why = Unknown, n+": "+p.Why
-			}
-		}
-	case scenarios.ExpectPass:
-		er.Holds = Pass
-		props := e.Props
-		if len(props) == 0 {
-			// The bare line: every property checked holds; one that judged
-			// nothing holds too (it is named nowhere, and the verdict table
-			// says vacuous), as long as one judged something.
-			judged := false
-			for _, p := range r.Props {
-				if !p.Implicit && p.Verdict != Vacuous {
-					props = append(props, p.Name)
-					judged = judged || p.Verdict == Pass || p.Verdict == Violation
-				}
-			}
-			if !judged && len(props) == 0 {
-				er.Holds, er.Why = Violation, "vacuous: no property judged anything"
-				return er
-			}
-		}
-		for _, n := range props {
-			switch p := r.judged(n); p.Verdict {
-			case Violation:
-				er.Holds, er.Why = Violation, n+" is violated"
-				return er
-			case Vacuous:
-				// A pass that judged nothing is no pass: the line could not fail.
-				er.Holds, er.Why = Violation, n+" is vacuous: "+p.Why
-				return er
-			case Unknown:
-				er.Holds, er.Why = Unknown, n+": "+p.Why
-			}
-		}
+	case scenarios.ExpectViolation, scenarios.ExpectPass:
+		er.Holds, er.Why = expectProps(e.Kind == scenarios.ExpectViolation, e.Props, r.Props)
 	case scenarios.ExpectResult:
 		for _, rc := range results {
 			if rc.index != i {
@@ -404,10 +382,13 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 				er.Holds, er.Why, er.Witness = Violation, v.Msg, &v
 				return er
 			}
+			er.Judged = res.Coverage[rc.check.Name]
 			switch {
 			case !res.Complete:
 				er.Holds, er.Why = Unknown, res.Limit
-			case res.Coverage[rc.check.Name] == 0:
+			case partial:
+				er.Holds, er.Why = Partial, r.partialWhy()
+			case er.Judged == 0:
 				// Vacuous: nothing was judged, so the line says nothing.
 				er.Holds, er.Why = Violation, "vacuous: the statement never returned in any explored execution"
 			default:
@@ -420,11 +401,14 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 				continue
 			}
 			v, ok := res.First(rc.check.Name)
+			er.Judged = res.Coverage[rc.check.Name]
 			switch {
 			case ok:
 				er.Holds, er.Why = Pass, fmt.Sprintf("%s (%d steps)", v.Msg, len(v.Trace))
 			case !res.Complete:
 				er.Holds, er.Why = Unknown, res.Limit
+			case partial:
+				er.Holds, er.Why = Partial, r.partialWhy()
 			case res.Coverage[rc.check.Name] == 0:
 				er.Holds, er.Why = Violation, "the statement never returned in any explored execution"
 			default:
@@ -433,6 +417,53 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 		}
 	}
 	return er
+}
+
+// expectProps judges an "expect violation" (violation true) or "expect pass"
+// line naming props (none: the bare "expect pass") on the verdicts of all.
+// A vacuous property fails both; a partial one (a shard's) leaves the line
+// partial.
+func expectProps(violation bool, names []string, all []PropResult) (Verdict, string) {
+	find := func(n string) PropResult {
+		for _, p := range all {
+			if p.Name == n {
+				return p
+			}
+		}
+		return PropResult{Name: n, Verdict: Unknown, Why: "unknown property (see 'daxsim properties')"}
+	}
+	if !violation && len(names) == 0 {
+		// The bare line: every property checked holds; one that judged
+		// nothing holds too (it is named nowhere, and the verdict table says
+		// vacuous), as long as one judged something.
+		judged := false
+		for _, p := range all {
+			if !p.Implicit && p.Verdict != Vacuous {
+				names = append(names, p.Name)
+				judged = judged || p.Verdict != Unknown
+			}
+		}
+		if !judged && len(names) == 0 {
+			return Violation, "vacuous: no property judged anything"
+		}
+	}
+	holds, why := Pass, ""
+	for _, n := range names {
+		p := find(n)
+		switch {
+		case p.Verdict == Vacuous:
+			return Violation, n + " is vacuous: " + p.Why
+		case violation && p.Verdict == Pass:
+			return Violation, n + " holds in every explored execution"
+		case !violation && p.Verdict == Violation:
+			return Violation, n + " is violated"
+		case p.Verdict == Unknown:
+			holds, why = Unknown, n+": "+p.Why
+		case p.Verdict == Partial && holds == Pass:
+			holds, why = Partial, p.Why
+		}
+	}
+	return holds, why
 }
 
 func expectText(e scenarios.Expect) string {
@@ -472,7 +503,7 @@ func exitOf(expects []Verdict, props []PropResult) int {
 			switch v {
 			case Violation:
 				return ExitFail
-			case Unknown:
+			case Unknown, Partial:
 				code = ExitUnknown
 			}
 		}
@@ -482,7 +513,7 @@ func exitOf(expects []Verdict, props []PropResult) int {
 		switch {
 		case p.Verdict == Violation:
 			return ExitFail
-		case p.Verdict == Unknown && !p.Implicit:
+		case (p.Verdict == Unknown || p.Verdict == Partial) && !p.Implicit:
 			code = ExitUnknown
 		}
 	}
