@@ -129,7 +129,11 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 			unreduce(b, cfg, r.Symmetry, res)
 		}
 	}
-	if opt.Random || (opt.Fallback && !res.Complete) {
+	// The fallback to random runs after a limit on states or memory: not after
+	// an interrupt, nor after -max-depth (every execution up to the bound was
+	// explored; runs past it would deepen the search silently).
+	if opt.Random || (opt.Fallback && !res.Complete && res.Limit != sim.Interrupted &&
+		!strings.HasPrefix(res.Limit, "max-depth")) {
 		var hist []sim.HistoryCheck
 		for _, n := range names {
 			if n == "read-your-writes" {
@@ -137,6 +141,9 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 			}
 		}
 		ro := opt.RandOpt
+		if d := opt.Sim.MaxDepth; d > 0 && (ro.MaxSteps <= 0 || ro.MaxSteps > d) {
+			ro.MaxSteps = d // -max-depth bounds the random runs too: never deeper
+		}
 		if n := opt.Sim.Shards; n > 1 {
 			// A shard runs its part of the runs: the parts are disjoint and cover them.
 			total := max(ro.Runs, 1)

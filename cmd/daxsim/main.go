@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -19,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/term"
@@ -206,6 +209,13 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		NoSymmetry: !*symmetry,
 		RandOpt:    sim.RandomOptions{Seed: *seed, Runs: *runs, First: *first, Workers: *workers},
 	}
+	// SIGINT or SIGTERM stops the search at the next batch: the report of what
+	// was found is printed (verdicts unknown, "interrupted"), exit 3. A
+	// second signal kills the process at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() { <-ctx.Done(); stop() }()
+	opt.Sim.Context, opt.RandOpt.Context = ctx, ctx
 	if isTerminal(stderr) {
 		var last time.Time
 		opt.Sim.Progress = func(p sim.Progress) {
@@ -257,6 +267,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		width = *splatWidth
 	}
 	for i, path := range fs.Args() {
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "daxsim: interrupted: %s not checked\n", path)
+			codes = append(codes, checker.ExitUnknown)
+			continue
+		}
 		if i > 0 && (*format == "text" || *format == "splat") {
 			fmt.Fprintln(&buf)
 		}
