@@ -369,7 +369,19 @@ const serialStepLimit = 100_000
 // (the first step of a DAX fault, a page-cache fault or mkwrite, a COW fault),
 // journal commits, and stores that returned ok. init is not changed.
 func SerialRun(k *model.Kernel, init *model.State) SerialCounts {
+	c, _ := serialRun(k, init)
+	return c
+}
+
+// SerialTrace is the schedule of SerialRun.
+func SerialTrace(k *model.Kernel, init *model.State) []int {
+	_, trace := serialRun(k, init)
+	return trace
+}
+
+func serialRun(k *model.Kernel, init *model.State) (SerialCounts, []int) {
 	var c SerialCounts
+	var trace []int
 	s := *init
 	var ev model.Event
 	var scen, daemons []int
@@ -385,6 +397,7 @@ func SerialRun(k *model.Kernel, init *model.State) SerialCounts {
 		moved := false
 		for c.Steps < serialStepLimit && k.Exec(&s, t, &ev) {
 			moved = true
+			trace = append(trace, t)
 			c.Steps++
 			c.count(k, &ev)
 		}
@@ -408,7 +421,7 @@ func SerialRun(k *model.Kernel, init *model.State) SerialCounts {
 			break
 		}
 	}
-	return c
+	return c, trace
 }
 
 func allDone(k *model.Kernel, s *model.State, threads []int) bool {

@@ -387,8 +387,10 @@ func checkFile(path string, bo scenarios.Options, opt checker.Options, format st
 			path, res.Shard, res.SplitDepth)
 	}
 	if viz != "" {
-		if err := r.WriteViz(viz); err != nil {
-			fmt.Fprintf(stderr, "daxsim check: -viz: %v\n", err)
+		if what, err := r.WriteViz(viz); err != nil {
+			fmt.Fprintf(stderr, "daxsim check: -viz: nothing drawn: %v\n", err)
+		} else {
+			fmt.Fprintf(stderr, "daxsim check: -viz: %s: porcupine's view of %s\n", viz, what)
 		}
 	}
 	switch format {
