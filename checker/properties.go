@@ -25,7 +25,7 @@ type Property struct {
 // Config is what a property needs to know about the run.
 type Config struct {
 	// Crash is the scenario's crash line: "anywhere" (also for ""), "never" or
-	// "fences".
+	// "after".
 	Crash string
 }
 

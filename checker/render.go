@@ -58,8 +58,6 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 	switch b.Scn.Crash {
 	case "never":
 		fmt.Fprintln(w, "crashes  never: no crash image is checked")
-	case "fences":
-		fmt.Fprintln(w, "crashes  fences: every reachable state is checked as a crash point (a superset of the fence points)")
 	case "after":
 		fmt.Fprintf(w, "crashes  after %s: one power cut once it has returned (the journal may still commit)\n", b.Scn.CrashAfter)
 	default:

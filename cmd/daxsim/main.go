@@ -114,7 +114,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("check", "daxsim check [flags] FILE...", stderr)
 	proposal := fs.String("proposal", "", "run under this proposal instead of the file's proposal line")
-	crash := fs.String("crash", "", "anywhere|never|fences: replaces the file's crash line")
+	crash := fs.String("crash", "", "anywhere|never: replaces the file's crash line (fences is refused: it would miss crashes between fences)")
 	var mutants listFlag
 	fs.Var(&mutants, "mutant", "run with this seeded kernel bug too (repeatable; see 'daxsim mutants')")
 	mode := fs.String("mode", "exhaustive", "exhaustive (falls back to random runs when -max-states is hit) or random")
@@ -165,8 +165,12 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "daxsim check: -first %d -runs %d: the last run's index overflows\n", *first, *runs)
 		return checker.ExitBadInput
 	}
-	if *crash != "" && *crash != "anywhere" && *crash != "never" && *crash != "fences" {
-		fmt.Fprintf(stderr, "daxsim check: -crash must be anywhere, never or fences, not %q\n", *crash)
+	if *crash == "fences" {
+		fmt.Fprintf(stderr, "daxsim check: -crash: %s\n", scenarios.FencesRefused)
+		return checker.ExitBadInput
+	}
+	if *crash != "" && *crash != "anywhere" && *crash != "never" {
+		fmt.Fprintf(stderr, "daxsim check: -crash must be anywhere or never, not %q\n", *crash)
 		return checker.ExitBadInput
 	}
 	if *format != "text" && *format != "splat" && *format != "json" && *format != "html" {
