@@ -15,6 +15,7 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags invariants -run 'TestScenarioFiles|TestMutantsCaught|TestLinuxModelClean' ./cmd/daxsim
+	$(GO) test -count=1 -tags invariants ./sim
 	$(GO) test -race -count=1 -run 'Workers|Random|Shard|Matrix' ./sim ./cmd/daxsim ./checker
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 5s ./scenarios
 	$(GO) test -run '^$$' -fuzz FuzzPipeline -fuzztime 5s ./cmd/daxsim

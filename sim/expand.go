@@ -95,7 +95,13 @@ func (x *expander) try(t int) outcome {
 		return idle
 	}
 	x.lay.restore(&x.w, &x.cur)
+	if checkWork && x.w != x.cur {
+		panic("sim: the work state holds words outside the layout before a step")
+	}
 	if !k.Exec(&x.w, t, &x.ev) {
+		if checkWork && x.w != x.cur {
+			panic("sim: a step that cannot run changed the state: " + x.ev.Fn)
+		}
 		// A step that cannot run changes nothing (model.Kernel.Exec); a stray
 		// write it made anyway would show in the next successor made in w.
 		if !k.Threads[t].Daemon {
