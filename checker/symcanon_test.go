@@ -5,7 +5,6 @@ import (
 
 	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/scenarios"
-	"github.com/daxsim/daxsim/sim"
 )
 
 // TestCanonicalUnique: exchanging the threads of a class in a state never
@@ -22,11 +21,7 @@ func TestCanonicalUnique(t *testing.T) {
 	k := b.Kernel
 	y := symmetryFor(b)
 	var states []model.State
-	collect := sim.Check{Name: "collect", State: func(_ *sim.Judge, _ *model.Kernel, s *model.State) {}}
-	_ = collect
-	res := sim.Explore(k, &b.Init, nil, sim.Options{Workers: 1, MaxStates: 5000})
-	_ = res
-	// Walk states with a simple DFS of our own.
+	// The states: a depth-first walk of our own.
 	seen := map[model.State]bool{}
 	stack := []model.State{b.Init}
 	var ev model.Event
@@ -60,33 +55,8 @@ func TestCanonicalUnique(t *testing.T) {
 			y.Canonicalize(k, &x)
 			if x != c1 {
 				bad++
-				if bad < 2 {
+				if bad < 3 {
 					t.Errorf("exchanging %v changes the representative", class[:2])
-					for i := range x.Threads {
-						if x.Threads[i] != c1.Threads[i] {
-							t.Logf("thread %d: %+v vs %+v", i, x.Threads[i], c1.Threads[i])
-						}
-					}
-					for i := range x.Blocks {
-						if x.Blocks[i] != c1.Blocks[i] {
-							t.Logf("block %d: %+v vs %+v", i, x.Blocks[i], c1.Blocks[i])
-						}
-					}
-					for i := range x.Files {
-						if x.Files[i] != c1.Files[i] {
-							t.Logf("file %d: %+v vs %+v", i, x.Files[i], c1.Files[i])
-						}
-					}
-					for i := range x.Procs {
-						if x.Procs[i] != c1.Procs[i] {
-							t.Logf("proc %d: %+v\n vs %+v", i, x.Procs[i], c1.Procs[i])
-						}
-					}
-					for i := range x.Inodes {
-						if x.Inodes[i] != c1.Inodes[i] {
-							t.Logf("inode %d: %+v\n vs %+v", i, x.Inodes[i], c1.Inodes[i])
-						}
-					}
 				}
 			}
 		}
