@@ -35,6 +35,15 @@ type Program struct {
 	ReaderArgs []string
 	// Timeout for the program; 0: Job.ProgramTimeout.
 	Timeout time.Duration
+	// Label names the case in progress lines (default: Name).
+	Label string
+}
+
+func (p *Program) label() string {
+	if p.Label != "" {
+		return p.Label
+	}
+	return p.Name
 }
 
 // Job is what Run does in one or more boots.
@@ -573,13 +582,13 @@ func (r *runner) serial(ctx context.Context, img string, idx []int) {
 			}
 			if err != nil {
 				pr.Err = err
-				r.progress("kernel: case %s: %v", p.Name, firstLine(err))
+				r.progress("kernel: %s: %v", p.label(), firstLine(err))
 				v.kill()
 				r.endBoot(v, st)
 				rest = idx[k+1:]
 				break
 			}
-			r.progress("kernel: case %s: rc %d, %d lines, %.2fs", p.Name, rc, len(lines), d.Seconds())
+			r.progress("kernel: %s: rc %d, %d lines, %.2fs", p.label(), rc, len(lines), d.Seconds())
 		}
 		if rest == nil {
 			r.finish(ctx, v, st)
@@ -629,7 +638,7 @@ func (r *runner) powerCut(ctx context.Context, img string, i int) {
 	pr.Lines, pr.RC, pr.Cut, pr.Duration = lines, rc, cut, d
 	if err != nil {
 		pr.Err = err
-		r.progress("kernel: case %s: %v", p.Name, firstLine(err))
+		r.progress("kernel: %s: %v", p.label(), firstLine(err))
 		return
 	}
 	// Recovery boot: mount (journal replay / log recovery), read back.
@@ -654,5 +663,5 @@ func (r *runner) powerCut(ctx context.Context, img string, i int) {
 		return
 	}
 	r.finish(ctx, v, st)
-	r.progress("kernel: case %s: cut=%v after %d lines, %d readback lines, %.1fs", p.Name, cut, len(lines), len(back), time.Since(start).Seconds())
+	r.progress("kernel: %s: cut=%v after %d lines, %d readback lines, %.1fs", p.label(), cut, len(lines), len(back), time.Since(start).Seconds())
 }

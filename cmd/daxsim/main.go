@@ -84,6 +84,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdDiff(rest, stdout, stderr)
 	case "repro":
 		return cmdRepro(rest, stdout, stderr)
+	case "kernel":
+		return cmdKernel(rest, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "daxsim: unknown command %q\n\n%s", cmd, usage)
 	return checker.ExitBadInput
