@@ -47,7 +47,8 @@ const (
 
 // DiffOptions say how daxsim kernel runs the scenarios.
 type DiffOptions struct {
-	// FS overrides each scenario's fs line (ext4 or xfs); empty: the line.
+	// FS overrides each scenario's fs line: ext4, xfs, or a comma-separated
+	// list (every file runs on each); empty: the line.
 	FS string
 	// Mount overrides each scenario's mount line: inode, always or never (the
 	// scenario language's names; always is mounted -o dax); empty: the line.
@@ -253,8 +254,17 @@ func MountName(opt string) string {
 // linux model. The error is for a failure before any case could be judged
 // (options); the rest is in the report.
 func Diff(ctx context.Context, files []string, opt DiffOptions) (*DiffReport, error) {
-	if opt.FS != "" && opt.FS != "ext4" && opt.FS != "xfs" {
-		return nil, fmt.Errorf("filesystem %q: expected ext4 or xfs", opt.FS)
+	fsList := []string{""}
+	if opt.FS != "" {
+		fsList = nil
+		for _, f := range strings.Split(opt.FS, ",") {
+			if f != "ext4" && f != "xfs" {
+				return nil, fmt.Errorf("filesystem %q: expected ext4, xfs or ext4,xfs", f)
+			}
+			if !slices.Contains(fsList, f) {
+				fsList = append(fsList, f)
+			}
+		}
 	}
 	if opt.Mount != "" && MountName(opt.Mount) == "" {
 		return nil, fmt.Errorf("mount option %q: expected dax, dax=inode or dax=never", opt.Mount)
@@ -267,10 +277,14 @@ func Diff(ctx context.Context, files []string, opt DiffOptions) (*DiffReport, er
 	}
 	start := time.Now()
 	rep := &DiffReport{}
-	cases := make([]*dcase, len(files))
-	for i, path := range files {
-		progressf(opt.Progress, "model: scenario %d of %d: %s", i+1, len(files), path)
-		cases[i] = prepare(path, i, opt)
+	var cases []*dcase
+	for _, fs := range fsList {
+		for _, path := range files {
+			o := opt
+			o.FS = fs
+			progressf(opt.Progress, "model: scenario %d of %d: %s %s", len(cases)+1, len(files)*len(fsList), path, fs)
+			cases = append(cases, prepare(path, len(cases), o))
+		}
 	}
 	// One Run per (filesystem, mount), in the order of first appearance.
 	type group struct {

@@ -46,7 +46,7 @@ func KernelCommand(args []string, stdout, stderr io.Writer, parse scenarios.Pars
 		fmt.Fprint(stderr, kernelUsage+"\nflags:\n")
 		fs.PrintDefaults()
 	}
-	fsName := fs.String("fs", "", "ext4 or xfs: run every file on it (default: each file's fs line)")
+	fsName := fs.String("fs", "", "ext4, xfs or ext4,xfs: run every file on it (on each) (default: each file's fs line)")
 	mount := fs.String("mount", "", "dax, dax=inode or dax=never: mount with it and build the model with it (default: each file's mount line)")
 	runs := fs.Int("runs", 0, "run every file N times concurrently (-schedule concurrent -loop N) and compare the set of outcomes")
 	crash := fs.String("crash-after", "", "T:N: cut the power once that statement has returned, in every file")
