@@ -22,7 +22,7 @@ type Program struct {
 	// as /job/bin/NAME /mnt/NAME ARGS... (its directory is /mnt/NAME; a
 	// program from Repro deletes and makes it again).
 	Name string
-	// Source is C, compiled on the host with gcc -static -Wall -O2 -pthread.
+	// Source is C, compiled on the host with gcc -static -Wall -Werror -O2 -pthread.
 	Source []byte
 	Args   []string
 	// PowerCut: the program prints DAXSIM-CUT at its crash point (Repro with
@@ -243,7 +243,7 @@ func Compile(ctx context.Context, src []byte, out string) error {
 	}
 	// -s: no symbol table; every binary rides in the boot's archive, and a
 	// larger archive is a slower boot under TCG.
-	msg, err := exec.CommandContext(ctx, gcc, "-static", "-Wall", "-O2", "-pthread", "-s", "-o", out, c).CombinedOutput()
+	msg, err := exec.CommandContext(ctx, gcc, "-static", "-Wall", "-Werror", "-O2", "-pthread", "-s", "-o", out, c).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("compile %s: %v\n%s", c, err, tail(msg, 30))
 	}

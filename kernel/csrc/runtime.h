@@ -416,7 +416,12 @@ DX_FN void dx_store(const char *th, int n, const struct dx_map *m, int pg, const
 
 /* flush MAP PAGE: clflush of the page's first cache line (the one a store
  * writes), then sfence: libpmem's persist of that line. clflush rather than
- * clwb: QEMU's TCG implements clflush, and both write the line back. */
+ * clwb: QEMU's TCG implements clflush, and both write the line back.
+ * The hardware checks CLFLUSH's address as it checks a load's (SDM: "treated
+ * as a load for permission checking"): an unmapped address faults (SIGSEGV),
+ * a PTE not present takes a read fault. QEMU's TCG does no check at all (a
+ * clflush of address 0 returns), so a one-byte load of the line comes first:
+ * it faults exactly where the hardware's clflush would. */
 DX_FN void dx_flush(const char *th, int n, const struct dx_map *m, int pg)
 {
 	volatile unsigned char *a = dx_addr(m, pg);
@@ -426,6 +431,7 @@ DX_FN void dx_flush(const char *th, int n, const struct dx_map *m, int pg)
 		return;
 	}
 	dx_armed = 1;
+	(void)*a; /* the load-like access check of CLFLUSH (see above) */
 	__asm__ volatile("clflush %0" : "+m"(*a));
 	__asm__ volatile("sfence" ::: "memory");
 	dx_armed = 0;
