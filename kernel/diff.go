@@ -124,7 +124,10 @@ type CaseReport struct {
 	// Power cut.
 	CutAfter string    `json:"cut_after,omitempty"`
 	Files    []FileRow `json:"files,omitempty"`
-	Images   []string  `json:"images,omitempty"` // the model's crash images (sim.CrashImage.Key)
+	// AfterCrash: the statements of the after-crash block, run after the
+	// reboot, beside the results the model's block has at the crash points.
+	AfterCrash []StmtRow `json:"after_crash,omitempty"`
+	Images     []string  `json:"images,omitempty"` // the model's crash images (sim.CrashImage.Key)
 	// Concurrent.
 	Runs     int          `json:"runs,omitempty"`
 	Observed []TupleCount `json:"observed,omitempty"`
@@ -219,6 +222,10 @@ type dcase struct {
 	built  *scenarios.Built
 	outs   *sim.OutcomeSet
 	images *sim.CrashImageSet
+	// acSets: per distinct crash point, the results each statement of the
+	// after-crash block may have there; acDone: the search was complete.
+	acSets [][][]string
+	acDone bool
 	prog   Program
 	mount  string // the scenario language's name
 }
@@ -425,6 +432,9 @@ func prepare(path string, i int, opt DiffOptions) *dcase {
 	c.prog = Program{Name: fmt.Sprintf("c%03d-%s", i+1, base), Source: src}
 	if c.rep.Kind == KindPowerCut {
 		c.prog.PowerCut, c.prog.ReaderArgs = true, ReaderArgs(scn)
+		if c.prog.AfterCrash, err = AfterCrashProgram(scn, scn.FS); err != nil {
+			return refuse(err)
+		}
 	}
 	if opt.Runs > 0 {
 		c.prog.Timeout = 60*time.Second + time.Duration(opt.Runs)*time.Second
@@ -444,8 +454,113 @@ func prepare(path string, i int, opt DiffOptions) *dcase {
 	c.outs = sim.Outcomes(b.Kernel, &b.Init, opt.MaxStates)
 	if c.rep.Kind == KindPowerCut {
 		c.images = sim.CrashImages(b.Kernel, &b.Init, opt.MaxStates)
+		if b.AfterCrash != nil {
+			c.acSets, c.acDone = afterCrashSets(b, opt.MaxStates)
+		}
 	}
 	return c
+}
+
+// afterCrashSets explores every reachable state (at most maxStates) and
+// returns, for each distinct crash point, the results each statement of the
+// after-crash block may have on what recovery leaves there
+// (model.Kernel.AfterCrash: the durable and the newest image).
+func afterCrashSets(b *scenarios.Built, maxStates int) ([][][]string, bool) {
+	k := b.Kernel
+	var out [][][]string
+	found := map[string]bool{}
+	seen := map[uint64]bool{b.Init.Hash(): true}
+	stack := []model.State{b.Init}
+	var ev model.Event
+	states := 0
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if states++; maxStates > 0 && states > maxStates {
+			return out, false
+		}
+		if k.CrashPoint(&s) {
+			var set [][]string
+			for _, rs := range k.AfterCrash(&s, b.AfterCrash, b.AfterCrashProc) {
+				var names []string
+				for _, r := range rs {
+					names = append(names, k.ResultName(r))
+				}
+				sort.Strings(names)
+				set = append(set, names)
+			}
+			key := fmt.Sprint(set)
+			if !found[key] {
+				found[key] = true
+				out = append(out, set)
+			}
+		}
+		for t := range k.Threads {
+			next := s
+			if k.Exec(&next, t, &ev) {
+				if h := next.Hash(); !seen[h] {
+					seen[h] = true
+					stack = append(stack, next)
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return fmt.Sprint(out[i]) < fmt.Sprint(out[j]) })
+	return out, true
+}
+
+// judgeAfterCrash compares the after-crash block's real results with the
+// model's: one crash point must allow every one of them.
+func (c *dcase) judgeAfterCrash(lines []string) (bool, error) {
+	runs, err := ParseOutput(lines)
+	if err != nil {
+		return false, err
+	}
+	if len(runs) != 1 {
+		return false, fmt.Errorf("the after-crash program printed %d runs", len(runs))
+	}
+	th := c.scn.AfterCrash
+	real := make([]string, len(th.Stmts))
+	for i := range th.Stmts {
+		v, ok := runs[0].Results[StmtRef{scenarios.CrashThread, i + 1}]
+		if !ok {
+			v = "-"
+		}
+		real[i] = v
+	}
+	ok := false
+	for _, set := range c.acSets {
+		all := true
+		for i, v := range real {
+			if i >= len(set) || !slices.Contains(set[i], v) {
+				all = false
+				break
+			}
+		}
+		if all {
+			ok = true
+			break
+		}
+	}
+	for i, st := range th.Stmts {
+		row := StmtRow{Stmt: fmt.Sprintf("%s:%d", scenarios.CrashThread, i+1), Text: st.Text, Real: real[i]}
+		for _, set := range c.acSets {
+			if i < len(set) {
+				for _, v := range set[i] {
+					if !slices.Contains(row.Model, v) {
+						row.Model = append(row.Model, v)
+					}
+				}
+			}
+		}
+		sort.Strings(row.Model)
+		row.Agree = slices.Contains(row.Model, row.Real)
+		c.rep.AfterCrash = append(c.rep.AfterCrash, row)
+		if real[i] != "-" {
+			c.rep.Compared++
+		}
+	}
+	return ok, nil
 }
 
 // Serialize makes the model run the statements in order, one at a time: each
@@ -671,6 +786,20 @@ func judge(c *dcase, pr *ProgramResult, runErr error) {
 			}
 			incomplete += "the model's crash-image search was cut: its set may miss images"
 		}
+		if c.scn.AfterCrash != nil {
+			ok, err := c.judgeAfterCrash(pr.AfterCrash)
+			if err != nil {
+				unknown("after-crash block: %v", err)
+				return
+			}
+			okFiles = okFiles && ok
+			if !c.acDone && !ok {
+				if incomplete != "" {
+					incomplete += "; "
+				}
+				incomplete += "the model's search of the crash points was cut"
+			}
+		}
 	}
 	switch {
 	case okStmts && okFiles:
@@ -866,6 +995,24 @@ func (cr *CaseReport) writeText(w io.Writer) {
 					mark = "   <--"
 				}
 				fmt.Fprintf(w, "  %-10s %-12s %s%s\n", fmt.Sprintf("%s:%d", f.Name, p.Page), p.Real, strings.Join(p.Model, "|"), mark)
+			}
+		}
+		if len(cr.AfterCrash) > 0 {
+			if show {
+				fmt.Fprintf(w, "  the after-crash block (real | the model's results at the crash points):\n")
+				for _, s := range cr.AfterCrash {
+					mark := ""
+					if !s.Agree {
+						mark = "   <--"
+					}
+					fmt.Fprintf(w, "  %-10s %-24s %-12s %s%s\n", s.Stmt, s.Text, s.Real, strings.Join(s.Model, "|"), mark)
+				}
+			} else {
+				var parts []string
+				for _, s := range cr.AfterCrash {
+					parts = append(parts, s.Stmt+"="+s.Real)
+				}
+				fmt.Fprintf(w, "  after crash: %s\n", strings.Join(parts, " "))
 			}
 		}
 		fmt.Fprintf(w, "  the model's crash images after %s (file:size/page tokens):\n", cr.CutAfter)

@@ -233,3 +233,19 @@ func TestKernelCommandBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestDiffAfterCrash(t *testing.T) {
+	for _, c := range []struct {
+		read, want string
+	}{{"0", VerdictAgree}, {"A", VerdictAgree}, {"B", VerdictDisagree}} {
+		dc := prepare("../testdata/scenarios/language/after-crash-plain-flush.scn", 0, DiffOptions{})
+		if dc.prog.AfterCrash == nil || len(dc.acSets) == 0 {
+			t.Fatalf("no after-crash program or sets: %+v", dc.rep)
+		}
+		judge(dc, &ProgramResult{Lines: []string{"t1:1 ok", "t1:2 ok", "t1:3 ok", "t1:4 ok"}, Cut: true,
+			AfterCrash: []string{"crash:1 ok", "crash:2 " + c.read}, Readback: []string{"FILE f size=1", "f:0 0"}}, nil)
+		if dc.rep.Verdict != c.want || len(dc.rep.AfterCrash) != 2 {
+			t.Errorf("crash:2 %s: %s, want %s (%+v)", c.read, dc.rep.Verdict, c.want, dc.rep.AfterCrash)
+		}
+	}
+}

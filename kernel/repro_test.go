@@ -452,3 +452,29 @@ crash after t1:5
 		}
 	}
 }
+
+// TestAfterCrashProgram: the after-crash block becomes a program of its own,
+// with no setup, locating each file where recovery left it.
+func TestAfterCrashProgram(t *testing.T) {
+	scn := parse(t, "../testdata/scenarios/language/after-crash-plain-flush.scn")
+	src, err := AfterCrashProgram(scn, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"dx_locate(0, (const int[]){ 0, -1 }); /* file f */", "fd_1 = dx_open(\"crash\", 1, 0, O_RDONLY);", "dx_read(\"crash\", 2, fd_1, 0);"} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("no %q in\n%s", want, src)
+		}
+	}
+	if strings.Contains(string(src), "dx_fresh_root();") || strings.Contains(string(src), "dx_cut();") {
+		t.Error("the after-crash program sets up or cuts")
+	}
+	if gcc, err := exec.LookPath("gcc"); err == nil {
+		if err := gccCompile(gcc, t.TempDir(), "ac", src, false, false); err != nil {
+			t.Error(err)
+		}
+	}
+	if src, err := AfterCrashProgram(parse(t, "../testdata/kernel/flush-hole-sync.scn"), ""); src != nil || err != nil {
+		t.Errorf("no block: %v %v", src != nil, err)
+	}
+}

@@ -34,6 +34,10 @@ type Program struct {
 	// power-cut program (see runner.plan): n power cuts cost n+1 boots.
 	PowerCut   bool
 	ReaderArgs []string
+	// AfterCrash, for a PowerCut program: the program of the scenario's
+	// after-crash block (AfterCrashProgram), run in the program's directory
+	// after the reboot, before the reader; nil: none.
+	AfterCrash []byte
 	// Timeout for the program; 0: Job.ProgramTimeout.
 	Timeout time.Duration
 	// Label names the case in progress lines (default: Name).
@@ -81,6 +85,8 @@ type ProgramResult struct {
 	Cut   bool // the program printed DAXSIM-CUT and the power was cut there
 	// Readback: the reader's lines after the power cut and reboot (PowerCut).
 	Readback []string
+	// AfterCrash: the lines of the after-crash block's program (crash:N R).
+	AfterCrash []string
 	// Mount is the /proc/mounts line of the filesystem the program ran on;
 	// RecoveryMount the one after the power cut.
 	Mount         string
@@ -120,6 +126,9 @@ type JobResult struct {
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 const readerName = "daxsim-reader"
+
+// afterCrashName is the binary of a program's after-crash block.
+func afterCrashName(prog string) string { return prog + ".after-crash" }
 
 // Run boots the guest (QEMU, an emulated NVDIMM in fsdax mode), mounts the
 // filesystem and runs the job's programs, each in its own directory: every
@@ -256,6 +265,11 @@ func (r *runner) compile(ctx context.Context) error {
 		return err
 	}
 	progs := append([]Program{{Name: readerName, Source: Reader()}}, r.job.Programs...)
+	for _, p := range r.job.Programs {
+		if p.PowerCut && p.AfterCrash != nil {
+			progs = append(progs, Program{Name: afterCrashName(p.Name), Source: p.AfterCrash})
+		}
+	}
 	for _, p := range progs {
 		out := filepath.Join(dir, p.Name)
 		if err := Compile(ctx, p.Source, out); err != nil {
@@ -566,6 +580,10 @@ func (r *runner) plan(ctx context.Context, img string, serial, cuts []int) {
 		purpose := "serial"
 		if read >= 0 {
 			p := r.job.Programs[read]
+			if p.AfterCrash != nil {
+				script += runLine(afterCrashName(p.Name), "/mnt/"+p.Name, nil)
+				names = append(names, afterCrashName(p.Name))
+			}
 			script += runLine(readerName, "/mnt/"+p.Name, p.ReaderArgs)
 			names = append(names, readerName)
 			purpose = "recovery"
@@ -618,7 +636,21 @@ func (r *runner) plan(ctx context.Context, img string, serial, cuts []int) {
 		if read >= 0 {
 			pr := &r.res.Programs[read]
 			pr.RecoveryMount = mount
-			back, _, _, _, err := r.runProgram(ctx, v, readerName, 0)
+			var err, acErr error
+			if p := r.job.Programs[read]; p.AfterCrash != nil {
+				var rc int
+				pr.AfterCrash, rc, _, _, err = r.runProgram(ctx, v, afterCrashName(p.Name), p.Timeout)
+				if err == nil && rc != 0 {
+					acErr = fmt.Errorf("the after-crash program exited with %d", rc)
+				}
+			}
+			var back []string
+			if err == nil { // after a timeout the guest is not worth waiting for
+				back, _, _, _, err = r.runProgram(ctx, v, readerName, 0)
+			}
+			if err == nil {
+				err = acErr
+			}
 			pr.Readback = back
 			pr.CaseTime = time.Since(cutStart)
 			if err != nil {

@@ -841,6 +841,22 @@ DX_FN void dx_setup_donor(const char *name, int pages)
 	close(fd);
 }
 
+/* dx_locate, after a power cut: file i is in the first of the candidate
+ * directories (dir index + 1, 0 = the root; the list ends with -1) that holds
+ * it, else in the first. */
+DX_FN void dx_locate(int i, const int *cands)
+{
+	int k;
+	__atomic_store_n(&dx_sh->loc[i], cands[0], __ATOMIC_RELEASE);
+	for (k = 0; cands[k] >= 0; k++) {
+		struct stat st;
+		__atomic_store_n(&dx_sh->loc[i], cands[k], __ATOMIC_RELEASE);
+		if (stat(dx_path(i), &st) == 0)
+			return;
+	}
+	__atomic_store_n(&dx_sh->loc[i], cands[0], __ATOMIC_RELEASE);
+}
+
 /* dx_setup_done makes the setup durable (syncfs(2)) and drops the inode
  * cache, every setup descriptor being closed, so that each file's S_DAX is
  * computed from its flag at the next open under dax=inode. */
