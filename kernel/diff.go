@@ -43,6 +43,9 @@ const (
 	VerdictDisagree = "DISAGREE"
 	VerdictUnknown  = "unknown" // not run or not observed in full, or the model's search was cut
 	VerdictRefused  = "refused" // bad input: the file does not parse, build or generate
+	// VerdictSkipped: -fs asked for a filesystem the file cannot run on
+	// (defrag on XFS, shared extents on ext4) while it runs on its own fs line.
+	VerdictSkipped = "skipped"
 )
 
 // DiffOptions say how daxsim kernel runs the scenarios.
@@ -164,11 +167,11 @@ type DiffReport struct {
 
 // Counts sums the report.
 type Counts struct {
-	Scenarios, Agree, Disagree, Unknown, Refused int
-	Statements                                   int // statement results compared
-	PowerCuts                                    int // power-cut cases run
-	ConcurrentRuns                               int
-	DistinctOutcomes                             int // distinct tuples seen over the concurrent cases
+	Scenarios, Agree, Disagree, Unknown, Refused, Skipped int
+	Statements                                            int // statement results compared
+	PowerCuts                                             int // power-cut cases run
+	ConcurrentRuns                                        int
+	DistinctOutcomes                                      int // distinct tuples seen over the concurrent cases
 }
 
 // Counts sums the cases.
@@ -185,6 +188,8 @@ func (r *DiffReport) Counts() Counts {
 			c.Unknown++
 		case VerdictRefused:
 			c.Refused++
+		case VerdictSkipped:
+			c.Skipped++
 		}
 		c.Statements += cr.Compared
 		if cr.Kind == KindPowerCut && cr.Files != nil {
@@ -209,7 +214,7 @@ func (r *DiffReport) Exit() int {
 		return 2
 	case c.Disagree > 0:
 		return 1
-	case c.Unknown > 0 || c.Scenarios == 0:
+	case c.Unknown > 0 || c.Scenarios == c.Skipped:
 		return 3
 	}
 	return 0
@@ -390,6 +395,7 @@ func prepare(path string, i int, opt DiffOptions) *dcase {
 	// What the real machine is: the filesystem and mount asked for, a device
 	// far larger than the model's, no seeded bugs, a journal that commits on
 	// its own (jbd2's timer, the XFS log), the linux proposal.
+	ownFS := scn.FS
 	if opt.FS != "" {
 		scn.FS = opt.FS
 	}
@@ -426,6 +432,14 @@ func prepare(path string, i int, opt DiffOptions) *dcase {
 	}
 	src, err := Repro(scn, ropt)
 	if err != nil {
+		if ownFS != scn.FS {
+			own := ropt
+			own.FS = ownFS
+			if _, err2 := Repro(scn, own); err2 == nil {
+				c.rep.Verdict, c.rep.Note = VerdictSkipped, fmt.Sprintf("%v (the file's fs line says %s)", err, ownFS)
+				return c
+			}
+		}
 		return refuse(err)
 	}
 	base := progNameRE.ReplaceAllString(strings.TrimSuffix(filepath.Base(path), ".scn"), "_")
@@ -896,8 +910,8 @@ func (r *DiffReport) WriteText(w io.Writer) {
 		r.Cases[i].writeText(w)
 	}
 	c := r.Counts()
-	fmt.Fprintf(w, "\n%d scenario(s): %d agree, %d DISAGREE, %d unknown, %d refused; %d statement results compared, %d power cut(s), %d concurrent run(s) with %d distinct outcome(s)\n",
-		c.Scenarios, c.Agree, c.Disagree, c.Unknown, c.Refused, c.Statements, c.PowerCuts, c.ConcurrentRuns, c.DistinctOutcomes)
+	fmt.Fprintf(w, "\n%d case(s): %d agree, %d DISAGREE, %d unknown, %d refused, %d skipped; %d statement results compared, %d power cut(s), %d concurrent run(s) with %d distinct outcome(s)\n",
+		c.Scenarios, c.Agree, c.Disagree, c.Unknown, c.Refused, c.Skipped, c.Statements, c.PowerCuts, c.ConcurrentRuns, c.DistinctOutcomes)
 }
 
 func orNone(s string) string {
@@ -915,8 +929,8 @@ func (cr *CaseReport) writeText(w io.Writer) {
 	if cr.Kind == KindConcurrent {
 		what = fmt.Sprintf("concurrent, %d runs", cr.Runs)
 	}
-	if cr.Verdict == VerdictRefused {
-		fmt.Fprintf(w, "== %s: refused\n  %s\n", cr.File, cr.Note)
+	if cr.Verdict == VerdictRefused || cr.Verdict == VerdictSkipped {
+		fmt.Fprintf(w, "== %s [%s]: %s\n  %s\n", cr.File, cr.FS, cr.Verdict, cr.Note)
 		return
 	}
 	fmt.Fprintf(w, "== %s [%s -o %s, %s]: %s\n", cr.File, cr.FS, cr.Mount, what, cr.Verdict)

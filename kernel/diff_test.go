@@ -249,3 +249,19 @@ func TestDiffAfterCrash(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffSkipped: -fs naming a filesystem a file cannot run on, while it runs
+// on its own fs line, skips it (not bad input).
+func TestDiffSkipped(t *testing.T) {
+	dc := prepare("../testdata/scenarios/remap/shared-extent-write.scn", 0, DiffOptions{FS: "ext4"})
+	if dc.rep.Verdict != VerdictSkipped || !strings.Contains(dc.rep.Note, "fs line says xfs") {
+		t.Errorf("%+v", dc.rep)
+	}
+	rep := &DiffReport{Cases: []CaseReport{*dc.rep, {Verdict: VerdictAgree}}}
+	if rep.Exit() != 0 || rep.Counts().Skipped != 1 {
+		t.Errorf("exit %d %+v", rep.Exit(), rep.Counts())
+	}
+	if (&DiffReport{Cases: []CaseReport{*dc.rep}}).Exit() != 3 {
+		t.Error("only skipped cases pass")
+	}
+}
