@@ -66,15 +66,18 @@ conformance: build conformance-deps
 	echo "conformance: $$(( $$(date +%s) - start ))s, exit $$status"; exit $$status
 
 conformance-deps:
-	@missing=""; \
-	for t in qemu-system-x86_64 busybox ndctl mkfs.ext4 mkfs.xfs modprobe gcc xz; do \
-		command -v $$t >/dev/null 2>&1 || [ -x /usr/sbin/$$t ] || [ -x /sbin/$$t ] || missing="$$missing $$t"; \
-	done; \
-	ls /boot/vmlinuz-* >/dev/null 2>&1 || missing="$$missing linux-image"; \
+	@if command -v dpkg >/dev/null 2>&1; then \
+		missing=""; for p in $(CONFORMANCE_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	else \
+		missing=""; for t in qemu-system-x86_64 busybox ndctl mkfs.ext4 mkfs.xfs modprobe gcc; do \
+			command -v $$t >/dev/null 2>&1 || [ -x /usr/sbin/$$t ] || [ -x /sbin/$$t ] || missing="$$missing $$t"; \
+		done; \
+	fi; \
 	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" != 0 ]; then echo "conformance: missing$$missing: as root, apt-get install $(CONFORMANCE_PKGS)"; exit 1; fi; \
-		echo "conformance: installing $(CONFORMANCE_PKGS) (missing$$missing)"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(CONFORMANCE_PKGS); \
+		if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+			echo "conformance: missing$$missing; as root: apt-get install $(CONFORMANCE_PKGS)"; exit 1; fi; \
+		echo "conformance: installing$$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
 clean:
