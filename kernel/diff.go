@@ -450,7 +450,7 @@ func prepare(path string, i int, opt DiffOptions) *dcase {
 			return refuse(err)
 		}
 	}
-	if opt.Runs > 0 {
+	if opt.Runs > 0 && opt.ProgramTimeout == 0 {
 		c.prog.Timeout = 60*time.Second + time.Duration(opt.Runs)*time.Second
 	}
 	b, err := scenarios.Build(scn, bopt)

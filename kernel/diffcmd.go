@@ -55,6 +55,8 @@ func KernelCommand(args []string, stdout, stderr io.Writer, parse scenarios.Pars
 	maxStates := fs.Int("max-states", 2_000_000, "bound each model search (an incomplete set makes a difference unknown); 0 = no limit")
 	accel := fs.String("accel", "", "kvm or tcg (default: KVM when /dev/kvm works, TCG otherwise)")
 	work := fs.String("work", "", "keep the job's images, archives and consoles in this directory")
+	bootTimeout := fs.Duration("boot-timeout", 0, "bound each boot up to the mounted filesystem (default 180s)")
+	progTimeout := fs.Duration("timeout", 0, "bound each program (default 120s; concurrent: 60s + 1s a run)")
 	var files []string
 	rest := args
 	for {
@@ -79,7 +81,8 @@ func KernelCommand(args []string, stdout, stderr io.Writer, parse scenarios.Pars
 		return exitBadInput
 	}
 	opt := DiffOptions{FS: *fsName, Mount: *mount, Runs: *runs, Parse: parse, MaxStates: *maxStates,
-		Accel: *accel, WorkDir: *work, KeepWork: *work != "", Progress: stderr}
+		Accel: *accel, WorkDir: *work, KeepWork: *work != "", Progress: stderr,
+		BootTimeout: *bootTimeout, ProgramTimeout: *progTimeout}
 	if *crash != "" {
 		r, err := ParseStmtRef(*crash)
 		if err != nil {
@@ -87,6 +90,10 @@ func KernelCommand(args []string, stdout, stderr io.Writer, parse scenarios.Pars
 			return exitBadInput
 		}
 		opt.CrashAfter = &r
+	}
+	if *bootTimeout < 0 || *progTimeout < 0 {
+		fmt.Fprintln(stderr, "daxsim kernel: timeouts must not be negative")
+		return exitBadInput
 	}
 	if *maxStates < 0 {
 		fmt.Fprintln(stderr, "daxsim kernel: -max-states must not be negative")
