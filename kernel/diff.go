@@ -323,6 +323,11 @@ func Diff(ctx context.Context, files []string, opt DiffOptions) (*DiffReport, er
 	n := 0
 	for _, g := range groups {
 		n += len(g.cases)
+		// The runner's order (serial cases first, then the power cuts), so
+		// that "scenario i of n" counts up.
+		sort.SliceStable(g.cases, func(i, j int) bool {
+			return g.cases[i].rep.Kind != KindPowerCut && g.cases[j].rep.Kind == KindPowerCut
+		})
 	}
 	guest := opt.Guest
 	if guest == nil && len(groups) > 0 {
