@@ -483,9 +483,9 @@ func (g *gen) header() {
 		g.p(" * Run:   ./repro DIR  (as root, DIR on a DAX-capable %s; it is deleted and made again)\n", g.fs)
 	}
 	g.p(" *\n * Filesystem: %s. The scenario's proposal line (%s) does not apply: the kernel\n", g.fs, s.Proposal)
-	g.p(" * is what it is. persistence, commit, check, mutant, expect and after-crash\n")
-	g.p(" * lines are the model's and are ignored here (the reader reads every page of\n")
-	g.p(" * every file after a power cut).\n")
+	g.p(" * is what it is. persistence, commit, check, mutant and expect lines are the\n")
+	g.p(" * model's and are ignored here; an after-crash block is a program of its own\n")
+	g.p(" * (daxsim kernel runs it after the reboot, before the reader).\n")
 	g.p(" * Mount: dax=%s (the scenario's mount line): the runner mounts with it\n", s.Mount)
 	g.p(" * (dax=always is -o dax); the program itself does not depend on it.\n")
 	if s.Blocks > 0 {
