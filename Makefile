@@ -16,6 +16,8 @@ test:
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags invariants -run 'TestScenarioFiles|TestMutantsCaught|TestLinuxModelClean' ./cmd/daxsim
 	$(GO) test -race -count=1 -run 'Workers|Random|Shard|Matrix' ./sim ./cmd/daxsim ./checker
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 5s ./scenarios
+	$(GO) test -run '^$$' -fuzz FuzzPipeline -fuzztime 5s ./cmd/daxsim
 
 # The main job on the built-in suite: every workload under every proposal, the
 # proposal x property matrix with counterexample lengths and cost figures.
@@ -30,8 +32,11 @@ bench:
 
 # Random workloads with fresh seeds and more checks than 'make test' (which fixes
 # the seed). A failure is shrunk and saved under checker/testdata/rapid/; commit it.
+# The pipeline fuzzer (parse, build, search, every report format, replay) for
+# 10 minutes: a finding is saved under cmd/daxsim/testdata/fuzz/; commit it.
 fuzz:
 	RAPID_SEED=$$(date +%s) $(GO) test -count=1 -run 'TestRapid(LinuxContract|EveryProposal)' ./checker/ -rapid.checks=2000
+	$(GO) test -run '^$$' -fuzz FuzzPipeline -fuzztime 10m ./cmd/daxsim
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi

@@ -42,35 +42,44 @@ func init() {
 func aopsConsistent(Config) sim.Check {
 	return sim.Check{
 		Name: "aops-consistent",
-		Step: func(k *model.Kernel, before, after *model.State, ev *model.Event) (string, string) {
+		Step: func(j *sim.Judge, k *model.Kernel, before, after *model.State, ev *model.Event) {
 			if !ev.Use.Valid {
-				return "", ""
+				return
 			}
-			return useConsistent(k, &ev.Use)
+			j.Judged(1)
+			useConsistent(j, k, &ev.Use)
 		},
 		State: mixedEntries,
 	}
 }
 
-func useConsistent(k *model.Kernel, u *model.Use) (string, string) {
+// useConsistent judges one use (coverage: the uses judged).
+func useConsistent(j *sim.Judge, k *model.Kernel, u *model.Use) {
 	cur := model.KindOf(u.SDax)
-	where := fmt.Sprintf("%s on %s page %d", u.Call, k.FileName(u.Inode), u.Page)
+	where := func() string { return fmt.Sprintf("%s on %s page %d", u.Call, k.FileName(u.Inode), u.Page) }
 	switch {
 	case u.Started != model.KindNone && u.Started != u.Aops:
-		return "ops-swapped-under-fault", fmt.Sprintf(
-			"%s ran through %s vm_ops, but the a_ops were swapped from %s to %s while the fault was running (S_DAX=%d, entry %s)",
-			where, u.VMOps, u.Started, u.Aops, u.SDax, u.Entry)
+		if j.Fail("ops-swapped-under-fault") {
+			j.Explain(fmt.Sprintf(
+				"%s ran through %s vm_ops, but the a_ops were swapped from %s to %s while the fault was running (S_DAX=%d, entry %s)",
+				where(), u.VMOps, u.Started, u.Aops, u.SDax, u.Entry))
+		}
 	case u.VMOps != u.Aops || u.VMOps != cur:
-		return "stale-vm_ops", fmt.Sprintf(
-			"%s ran through %s vm_ops chosen at mmap time, but the inode's a_ops are %s (S_DAX=%d, entry %s)",
-			where, u.VMOps, u.Aops, u.SDax, u.Entry)
+		if j.Fail("stale-vm_ops") {
+			j.Explain(fmt.Sprintf(
+				"%s ran through %s vm_ops chosen at mmap time, but the inode's a_ops are %s (S_DAX=%d, entry %s)",
+				where(), u.VMOps, u.Aops, u.SDax, u.Entry))
+		}
 	case u.Entry.Kind() != model.KindNone && u.Entry.Kind() != cur:
-		return "entry-kind", fmt.Sprintf("%s found a %s entry in an inode with S_DAX=%d", where, u.Entry, u.SDax)
+		if j.Fail("entry-kind") {
+			j.Explain(fmt.Sprintf("%s found a %s entry in an inode with S_DAX=%d", where(), u.Entry, u.SDax))
+		}
 	}
-	return "", ""
 }
 
-func mixedEntries(k *model.Kernel, s *model.State) (string, string) {
+// mixedEntries judges every inode that holds xarray entries (coverage: those
+// inodes, over the states).
+func mixedEntries(j *sim.Judge, k *model.Kernel, s *model.State) {
 	for i := range k.Files {
 		var dax, pc bool
 		for _, e := range s.Inodes[i].XA {
@@ -81,9 +90,14 @@ func mixedEntries(k *model.Kernel, s *model.State) (string, string) {
 				pc = true
 			}
 		}
+		if dax || pc {
+			j.Judged(1)
+		}
 		if dax && pc {
-			return "mixed-entries", fmt.Sprintf("inode %s holds page-cache pages and DAX entries at once", k.FileName(i))
+			if j.Fail("mixed-entries") {
+				j.Explain(fmt.Sprintf("inode %s holds page-cache pages and DAX entries at once", k.FileName(i)))
+			}
+			return
 		}
 	}
-	return "", ""
 }

@@ -21,11 +21,11 @@ func crashStates(b *testing.B, path string) (*model.Kernel, []model.State) {
 		b.Fatal(err)
 	}
 	var states []model.State
-	collect := sim.Check{Name: "collect", State: func(_ *model.Kernel, s *model.State) (string, string) {
+	// One worker: the check is called in search order on one goroutine.
+	collect := sim.Check{Name: "collect", State: func(_ *sim.Judge, _ *model.Kernel, s *model.State) {
 		states = append(states, *s)
-		return "", ""
 	}}
-	sim.Explore(built.Kernel, &built.Init, []sim.Check{collect}, sim.Options{})
+	sim.Explore(built.Kernel, &built.Init, []sim.Check{collect}, sim.Options{Workers: 1})
 	return built.Kernel, states
 }
 
@@ -53,9 +53,7 @@ func BenchmarkCrashCheck(b *testing.B) {
 			for it := 0; it < b.N; it++ {
 				for i := range states {
 					for _, c := range checks {
-						if c.State != nil {
-							c.State(k, &states[i])
-						}
+						c.JudgeState(k, &states[i])
 					}
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/sim"
 )
 
 // Crash images (reference/crash-model.md 3.3-3.6). A crash in state s leaves:
@@ -21,10 +22,11 @@ import (
 // "relevant-line" reduction of 3.6, exact for this property).
 
 // obligation checks the promises prom (one version per page, 0 for none) of every
-// file against the image a crash in s leaves. what names the promise in messages.
-func obligation(k *model.Kernel, s *model.State, prom func(in *model.Inode) *[model.MaxPages]uint8, what string) (string, string) {
+// file against the image a crash in s leaves (coverage: the promises judged, over
+// the crash points). what names the promise in messages.
+func obligation(j *sim.Judge, k *model.Kernel, s *model.State, prom func(in *model.Inode) *[model.MaxPages]uint8, what string) {
 	if !k.CrashPoint(s) {
-		return "", "" // "crash after T:N": the power is cut only after that statement
+		return // "crash after T:N": the power is cut only after that statement
 	}
 	for i := range k.Files {
 		in := &s.Inodes[i]
@@ -33,15 +35,16 @@ func obligation(k *model.Kernel, s *model.State, prom func(in *model.Inode) *[mo
 			if p[pg] == 0 {
 				continue
 			}
-			if class, msg := checkPage(k, s, i, pg, p[pg], what); msg != "" {
-				return class, msg
+			j.Judged(1)
+			if checkPage(j, k, s, i, pg, p[pg], what) {
+				return
 			}
 		}
 	}
-	return "", ""
 }
 
-func checkPage(k *model.Kernel, s *model.State, i, pg int, ver uint8, what string) (string, string) {
+// checkPage judges one promise and reports whether it is broken.
+func checkPage(j *sim.Judge, k *model.Kernel, s *model.State, i, pg int, ver uint8, what string) bool {
 	in := &s.Inodes[i]
 	if in.PromZero&(1<<pg) != 0 {
 		// A truncate or punch of the page was issued after the promised
@@ -49,9 +52,37 @@ func checkPage(k *model.Kernel, s *model.State, i, pg int, ver uint8, what strin
 		// truncate is not durable yet, as data it dropped from the page cache
 		// before writeback. The obligation is released (crash-model 3.4's X,
 		// widened for a truncate that races the sync).
-		return "", ""
+		return false
 	}
 	b, ext, inSize := s.Recovered(i, pg)
+	var class string
+	w := -1
+	switch {
+	case !inSize || b < 0 || ext == model.ExtHole || ext == model.ExtUnwritten:
+		class = "lost-block"
+	default:
+		bl := &s.Blocks[b]
+		switch {
+		case bl.MTag == model.Tag(i, pg) && bl.MVer >= ver:
+			return false
+		case bl.MTag != 0 && bl.MTag == in.Origin[pg] && in.CloneVer[pg] >= ver:
+			return false // the data a reflink shared
+		}
+		class = "lost-write"
+		if x, ok := blockOfVersion(s, i, pg, ver); ok && x != b {
+			class, w = "misdirected", x
+		}
+	}
+	if j.Fail(class) {
+		j.Explain(pageMessage(k, s, i, pg, ver, what, b, ext, inSize, w))
+	}
+	return true
+}
+
+// pageMessage explains a broken promise (checkPage): w is the block the promised
+// data went to when it is not the recovered block b (-1: none).
+func pageMessage(k *model.Kernel, s *model.State, i, pg int, ver uint8, what string, b int, ext uint8, inSize bool, w int) string {
+	in := &s.Inodes[i]
 	name := fmt.Sprintf("%s page %d", k.FileName(i), pg)
 	promised := fmt.Sprintf("version %d", ver)
 	if v, ok := valueOfVersion(s, i, pg, ver); ok {
@@ -66,27 +97,21 @@ func checkPage(k *model.Kernel, s *model.State, i, pg int, ver uint8, what strin
 	head := fmt.Sprintf("a crash here loses %s of %s (%s): %s, and finds ", promised, name, what, replay)
 	switch {
 	case !inSize:
-		return "lost-block", head + fmt.Sprintf("i_size %d pages: the page is beyond the committed end of file", in.DSize)
+		return head + fmt.Sprintf("i_size %d pages: the page is beyond the committed end of file", in.DSize)
 	case b < 0 || ext == model.ExtHole || ext == model.ExtUnwritten:
 		state := "a hole"
 		if ext == model.ExtUnwritten {
 			state = "an unwritten extent"
 		}
-		return "lost-block", head + fmt.Sprintf("%s there: the block allocated for it is not in a committed transaction (in memory: %s)",
+		return head + fmt.Sprintf("%s there: the block allocated for it is not in a committed transaction (in memory: %s)",
 			state, extentText(in.Block[pg], in.Ext[pg]))
 	}
 	bl := &s.Blocks[b]
-	switch {
-	case bl.MTag == model.Tag(i, pg) && bl.MVer >= ver:
-		return "", ""
-	case bl.MTag != 0 && bl.MTag == in.Origin[pg] && in.CloneVer[pg] >= ver:
-		return "", "" // the data a reflink shared""
-	}
-	if w, ok := blockOfVersion(s, i, pg, ver); ok && w != b {
-		return "misdirected", head + fmt.Sprintf("block b%d (holding %s), while the promised data went to block b%d%s",
+	if w >= 0 {
+		return head + fmt.Sprintf("block b%d (holding %s), while the promised data went to block b%d%s",
 			b, contentText(k, bl.MTag, bl.MVer, bl.MVal), w, freedText(s, w))
 	}
-	return "lost-write", head + fmt.Sprintf("block b%d, whose content on media is %s, older than the promised data",
+	return head + fmt.Sprintf("block b%d, whose content on media is %s, older than the promised data",
 		b, contentText(k, bl.MTag, bl.MVer, bl.MVal))
 }
 

@@ -29,8 +29,8 @@ func init() {
 func flushIsDurable(cfg Config) sim.Check {
 	return sim.Check{
 		Name: "flush-is-durable",
-		State: func(k *model.Kernel, s *model.State) (string, string) {
-			return obligation(k, s, func(in *model.Inode) *[model.MaxPages]uint8 { return &in.FProm }, "flushed from user space")
+		State: func(j *sim.Judge, k *model.Kernel, s *model.State) {
+			obligation(j, k, s, func(in *model.Inode) *[model.MaxPages]uint8 { return &in.FProm }, "flushed from user space")
 		},
 	}
 }

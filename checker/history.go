@@ -139,15 +139,18 @@ func linearizable(k *model.Kernel, h *sim.History, timeout time.Duration) (porcu
 func historyCheck() sim.HistoryCheck {
 	return sim.HistoryCheck{
 		Name: "read-your-writes",
-		Check: func(k *model.Kernel, h *sim.History) (string, string) {
+		Check: func(j *sim.Judge, k *model.Kernel, h *sim.History) {
 			res, _ := linearizable(k, h, time.Second)
 			switch res {
 			case porcupine.Illegal:
-				return "not-linearizable", fmt.Sprintf("run %d: the history of reads, loads, writes and stores is not linearizable against a plain file (porcupine; -viz FILE draws it)", h.Run)
-			case porcupine.Unknown:
-				return "", "" // timed out: no verdict from this run
+				j.Judged(1) // coverage: the histories judged
+				if j.Fail("not-linearizable") {
+					j.Explain(fmt.Sprintf("run %d: the history of reads, loads, writes and stores is not linearizable against a plain file (porcupine; -viz FILE draws it)", h.Run))
+				}
+			case porcupine.Ok:
+				j.Judged(1)
 			}
-			return "", ""
+			// porcupine.Unknown: timed out, no verdict from this run.
 		},
 	}
 }

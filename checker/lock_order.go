@@ -42,11 +42,44 @@ type edgeInfo struct {
 	trace []int
 }
 
+// The graph is the check's memory: the engine calls Traced in search order on one
+// goroutine, and Relevant (which only reads the graph) elsewhere to skip the
+// transitions that can teach it nothing: those that take no lock of a new order
+// and do not wait for a commit holding an entry lock or a handle. Once a
+// transition is irrelevant it stays so (the graph only grows). Coverage (Step):
+// the lock acquisitions judged.
 func lockOrder(Config) sim.Check {
 	graph := map[edge]edgeInfo{}
 	return sim.Check{
 		Name: "lock-order",
-		Traced: func(k *model.Kernel, before, after *model.State, ev *model.Event, trace func() []int) *sim.Finding {
+		Step: countAcquisitions,
+		Relevant: func(k *model.Kernel, before, after *model.State, ev *model.Event) bool {
+			t := ev.Thread
+			held := before.Threads[t].Held
+			if ev.WaitsCommit {
+				waitHeld := after.Threads[t].Held
+				for h := waitHeld; h != 0; h &= h - 1 {
+					fc, _ := model.LockID(bits.TrailingZeros64(h)).Class()
+					if fc == model.ClassEntry || fc == model.ClassJournal {
+						return true // waitsCommit
+					}
+					if _, known := graph[edge{fc, model.ClassJournal}]; !known {
+						return true
+					}
+				}
+			}
+			for a := after.Threads[t].Held &^ held; a != 0; a &= a - 1 {
+				tc, _ := model.LockID(bits.TrailingZeros64(a)).Class()
+				for h := held; h != 0; h &= h - 1 {
+					fc, _ := model.LockID(bits.TrailingZeros64(h)).Class()
+					if _, known := graph[edge{fc, tc}]; fc != tc && !known {
+						return true
+					}
+				}
+			}
+			return false
+		},
+		Traced: func(j *sim.Judge, k *model.Kernel, before, after *model.State, ev *model.Event) {
 			t := ev.Thread
 			held := before.Threads[t].Held
 			acquired := after.Threads[t].Held &^ held
@@ -54,11 +87,8 @@ func lockOrder(Config) sim.Check {
 				// The thread waits in its next step, holding what it holds
 				// after this one.
 				waitHeld := after.Threads[t].Held
-				if f := waitsCommit(k, after, ev, waitHeld); f != nil {
-					return f
-				}
-				if edges := commitEdges(k, after, ev, waitHeld, graph, trace); edges != nil {
-					return edges
+				if waitsCommit(j, k, after, ev, waitHeld) || commitEdges(j, k, after, ev, waitHeld, graph) {
+					return
 				}
 			}
 			for a := acquired; a != 0; a &= a - 1 {
@@ -74,21 +104,22 @@ func lockOrder(Config) sim.Check {
 					if _, known := graph[e]; known {
 						continue
 					}
-					info := edgeInfo{desc: acquisition(k, before, ev, from, to), trace: trace()}
+					info := edgeInfo{desc: acquisition(k, before, ev, from, to), trace: j.Trace()}
 					graph[e] = info
 					if path := findPath(graph, tc, fc); path != nil {
-						return cycleReport(k, graph, e, path)
+						cycleReport(j, k, graph, e, path)
+						return
 					}
 				}
 			}
-			return nil
 		},
 	}
 }
 
 // commitEdges adds the edges of a wait for a journal commit: every lock held
-// while waiting is ordered before jbd2_handle.
-func commitEdges(k *model.Kernel, s *model.State, ev *model.Event, held uint64, graph map[edge]edgeInfo, trace func() []int) *sim.Finding {
+// while waiting is ordered before jbd2_handle. It reports whether one closed a
+// cycle.
+func commitEdges(j *sim.Judge, k *model.Kernel, s *model.State, ev *model.Event, held uint64, graph map[edge]edgeInfo) bool {
 	for h := held; h != 0; h &= h - 1 {
 		from := model.LockID(bits.TrailingZeros64(h))
 		fc, _ := from.Class()
@@ -99,29 +130,33 @@ func commitEdges(k *model.Kernel, s *model.State, ev *model.Event, held uint64, 
 		if _, known := graph[e]; known {
 			continue
 		}
-		graph[e] = edgeInfo{desc: acquisition(k, s, ev, from, model.LockJournal), trace: trace()}
+		graph[e] = edgeInfo{desc: acquisition(k, s, ev, from, model.LockJournal), trace: j.Trace()}
 		if path := findPath(graph, model.ClassJournal, fc); path != nil {
-			return cycleReport(k, graph, e, path)
+			cycleReport(j, k, graph, e, path)
+			return true
 		}
 	}
-	return nil
+	return false
 }
 
 // waitsCommit is the C.2 invariant: a thread that waits for a commit holds no DAX
-// entry lock and no journal handle.
-func waitsCommit(k *model.Kernel, s *model.State, ev *model.Event, held uint64) *sim.Finding {
+// entry lock and no journal handle. It reports whether the thread does.
+func waitsCommit(j *sim.Judge, k *model.Kernel, s *model.State, ev *model.Event, held uint64) bool {
 	for h := held; h != 0; h &= h - 1 {
 		l := model.LockID(bits.TrailingZeros64(h))
 		c, _ := l.Class()
 		if c != model.ClassEntry && c != model.ClassJournal {
 			continue
 		}
-		stmt := k.StmtAt(ev.Thread, ev.PC)
-		return &sim.Finding{Class: "waits-commit-holding-" + c.String(), Msg: fmt.Sprintf(
-			"%s (%s) waits for a journal commit at %s holding %s: the commit waits for every handle, and handle holders may wait for %s (reference/linux-dax.md C.2)",
-			k.ThreadName(ev.Thread), stmt.Text, ev.Fn, k.DescribeHeld(s, ev.Thread), k.LockName(l))}
+		if j.Fail("waits-commit-holding-" + c.String()) {
+			stmt := k.StmtAt(ev.Thread, ev.PC)
+			j.Explain(fmt.Sprintf(
+				"%s (%s) waits for a journal commit at %s holding %s: the commit waits for every handle, and handle holders may wait for %s (reference/linux-dax.md C.2)",
+				k.ThreadName(ev.Thread), stmt.Text, ev.Fn, k.DescribeHeld(s, ev.Thread), k.LockName(l)))
+		}
+		return true
 	}
-	return nil
+	return false
 }
 
 func acquisition(k *model.Kernel, s *model.State, ev *model.Event, from, to model.LockID) string {
@@ -163,21 +198,23 @@ func findPath(graph map[edge]edgeInfo, from, to model.LockClass) []edge {
 }
 
 // cycleReport is lockdep's "possible circular locking dependency detected".
-func cycleReport(k *model.Kernel, graph map[edge]edgeInfo, closing edge, path []edge) *sim.Finding {
+func cycleReport(j *sim.Judge, k *model.Kernel, graph map[edge]edgeInfo, closing edge, path []edge) {
 	var classes []string
 	classes = append(classes, closing.from.String(), closing.to.String())
 	for _, e := range path[:len(path)-1] {
 		classes = append(classes, e.to.String())
 	}
+	if !j.Fail("cycle " + strings.Join(classes, "->")) {
+		return
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "possible circular locking dependency detected: %s -> %s\n", strings.Join(classes, " -> "), closing.from)
 	fmt.Fprintf(&b, "  new order:      %s -> %s: %s\n", closing.from, closing.to, graph[closing].desc)
 	fmt.Fprintf(&b, "  existing order (replayed below):")
-	var related []sim.Related
 	for i, e := range path {
 		info := graph[e]
 		fmt.Fprintf(&b, "\n  -> #%d %s -> %s: %s", len(path)-1-i, e.from, e.to, info.desc)
-		related = append(related, sim.Related{Note: fmt.Sprintf("%s -> %s first taken here", e.from, e.to), Trace: info.trace})
+		j.Relate(fmt.Sprintf("%s -> %s first taken here", e.from, e.to), info.trace)
 	}
-	return &sim.Finding{Class: "cycle " + strings.Join(classes, "->"), Msg: b.String(), Related: related}
+	j.Explain(b.String())
 }

@@ -57,6 +57,9 @@ type CellProp struct {
 	Class    string  `json:"class,omitempty"`
 	Msg      string  `json:"message,omitempty"`
 	Why      string  `json:"why,omitempty"` // for unknown
+	// Witness is the counterexample of a violation, replayed, for the HTML
+	// page (not in the JSON: the matrix's JSON stays a summary).
+	Witness *WitnessData `json:"-"`
 }
 
 // Checked reports whether the workload asked for the property.
@@ -280,6 +283,8 @@ func runCell(cell *Cell, p string, w Workload, maxStates int, mutants []string) 
 			if pr.Verdict == Violation {
 				v := pr.Witnesses[0]
 				cp.Length, cp.Class, cp.Msg = len(v.Trace), v.Class, v.Msg
+				w := r.witnessData(0, v)
+				cp.Witness = &w
 			}
 		}
 		cell.Props = append(cell.Props, cp)

@@ -45,13 +45,7 @@ func fmtTime(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Mi
 // mutants), and the workload as 'builtin:W' or its file with the name replaced
 // by W when the files are named after the workloads.
 func (m *Matrix) replayPattern() string {
-	cmd := "daxsim check -proposal P"
-	for _, mu := range m.Mutants {
-		cmd += " -mutant " + mu
-	}
-	if m.MaxStates > 0 {
-		cmd += fmt.Sprintf(" -max-states %d", m.MaxStates)
-	}
+	cmd := m.checkArgs("P")
 	if len(m.Paths) == 0 {
 		return cmd + " FILE"
 	}
@@ -65,6 +59,19 @@ func (m *Matrix) replayPattern() string {
 		}
 	}
 	return cmd + " " + dir + "W.scn"
+}
+
+// checkArgs is 'daxsim check' under proposal p with every flag of the matrix
+// that changes the result (the mutants, the state limit), without the file.
+func (m *Matrix) checkArgs(p string) string {
+	cmd := "daxsim check -proposal " + p
+	for _, mu := range m.Mutants {
+		cmd += " -mutant " + mu
+	}
+	if m.MaxStates > 0 {
+		cmd += fmt.Sprintf(" -max-states %d", m.MaxStates)
+	}
+	return cmd
 }
 
 // header is the first line of the text and markdown reports.
@@ -270,10 +277,15 @@ type matrixRow struct {
 	Cells    []matrixCell
 	Cost     []string
 	Details  []htmlDetail
+	Unknowns []htmlFinding
+	Findings []htmlFinding // the violations, each with its counterexample
 }
 
+// matrixCell is a cell of a table; Href links a violation to its
+// counterexample further down the page, Workload names the workload it is in
+// (on a line of its own).
 type matrixCell struct {
-	Class, Text, Title string
+	Class, Text, Title, Href, Workload string
 }
 
 type htmlDetail struct {
@@ -283,7 +295,17 @@ type htmlDetail struct {
 	Serial   SerialCounts
 	Time     string
 	Cells    []matrixCell
-	Findings []CellProp // violations and unknowns
+}
+
+// htmlFinding is a violation or an unknown verdict of one workload under one
+// proposal; a violation has an anchor and, when the matrix kept it, its
+// counterexample as a timeline.
+type htmlFinding struct {
+	ID       string
+	Workload string
+	CellProp
+	Command  string
+	Timeline *htmlTimeline
 }
 
 func verdictClass(v Verdict) string {
@@ -298,51 +320,87 @@ func verdictClass(v Verdict) string {
 	return "none"
 }
 
-// WriteHTML writes a self-contained page: the matrix coloured by verdict, then per
-// proposal the verdict of every workload and the counterexamples' headlines.
+// findingID is the anchor of the counterexample of property prop in workload
+// w under proposal p: letters, digits, '.', '-' and '_' only.
+func findingID(p, w, prop string) string {
+	clean := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r < 0x80 && (r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+				return r
+			}
+			return '_'
+		}, s)
+	}
+	return "cx-" + clean(p) + "--" + clean(w) + "--" + clean(prop)
+}
+
+// WriteHTML writes a self-contained page: the matrix coloured by verdict, every
+// violation linked to its counterexample; then per proposal the verdict of every
+// workload; then every counterexample with its timeline.
 func (m *Matrix) WriteHTML(w io.Writer, withTimes bool) error {
 	p := matrixPage{M: m, Header: m.header(), Times: withTimes, Elapsed: fmtTime(m.Elapsed), Cost: m.costHeader(withTimes),
 		Unknown: m.unknowns(), Pattern: m.replayPattern()}
 	for pi := range m.Rows {
-		r := &m.Rows[pi]
-		hr := matrixRow{Proposal: r.Proposal, Cost: r.costCells(withTimes)}
-		for _, a := range r.Props {
-			title := a.Why
-			if a.Verdict == Violation {
-				title = fmt.Sprintf("%s: shortest counterexample %d steps in %s (%s)", a.Property, a.Length, a.Workload, a.Class)
-			} else if a.Verdict == Unknown && a.Workload != "" {
-				title = a.Workload + ": " + a.Why
-			}
-			hr.Cells = append(hr.Cells, matrixCell{Class: verdictClass(a.Verdict), Text: a.LongCell(), Title: title})
-		}
-		for wi, wname := range m.Workloads {
-			c := m.Cell(pi, wi)
-			d := htmlDetail{Workload: wname, Path: m.Paths[wi], States: c.States, Serial: c.Serial}
-			if withTimes {
-				d.Time = fmtTime(c.Elapsed)
-			}
-			for _, cp := range c.Props {
-				text := string(cp.Verdict)
-				switch cp.Verdict {
-				case "":
-					text = "-"
-				case Violation:
-					text = fmt.Sprintf("viol %d", cp.Length)
-				}
-				title := cp.Why
-				if cp.Verdict == Violation {
-					title = cp.Class + ": " + cp.Msg
-				}
-				d.Cells = append(d.Cells, matrixCell{Class: verdictClass(cp.Verdict), Text: text, Title: title})
-				if cp.Verdict == Violation || cp.Verdict == Unknown {
-					d.Findings = append(d.Findings, cp)
-				}
-			}
-			hr.Details = append(hr.Details, d)
-		}
-		p.Rows = append(p.Rows, hr)
+		p.Rows = append(p.Rows, m.htmlRow(pi, withTimes))
 	}
 	return matrixTemplate.Execute(w, p)
+}
+
+// htmlRow is proposal pi's row of the matrix, its table of workloads and its
+// findings.
+func (m *Matrix) htmlRow(pi int, withTimes bool) matrixRow {
+	r := &m.Rows[pi]
+	hr := matrixRow{Proposal: r.Proposal, Cost: r.costCells(withTimes)}
+	for _, a := range r.Props {
+		c := matrixCell{Class: verdictClass(a.Verdict), Text: a.LongCell(), Title: a.Why}
+		switch {
+		case a.Verdict == Violation:
+			c.Text, c.Workload = fmt.Sprintf("VIOLATION %d", a.Length), a.Workload
+			c.Title = fmt.Sprintf("%s: shortest counterexample %d steps in %s (%s)", a.Property, a.Length, a.Workload, a.Class)
+			c.Href = "#" + findingID(r.Proposal, a.Workload, a.Property)
+		case a.Verdict == Unknown && a.Workload != "":
+			c.Title = a.Workload + ": " + a.Why
+		}
+		hr.Cells = append(hr.Cells, c)
+	}
+	for wi, wname := range m.Workloads {
+		c := m.Cell(pi, wi)
+		d := htmlDetail{Workload: wname, Path: m.Paths[wi], States: c.States, Serial: c.Serial}
+		if withTimes {
+			d.Time = fmtTime(c.Elapsed)
+		}
+		for _, cp := range c.Props {
+			mc := matrixCell{Class: verdictClass(cp.Verdict), Text: string(cp.Verdict), Title: cp.Why}
+			switch cp.Verdict {
+			case "":
+				mc.Text = "-"
+			case Violation:
+				mc.Text = fmt.Sprintf("viol %d", cp.Length)
+				mc.Title = cp.Class + ": " + cp.Msg
+				mc.Href = "#" + findingID(r.Proposal, wname, cp.Property)
+				hr.Findings = append(hr.Findings, m.finding(r.Proposal, wi, cp))
+			case Unknown:
+				hr.Unknowns = append(hr.Unknowns, htmlFinding{Workload: wname, CellProp: cp})
+			}
+			d.Cells = append(d.Cells, mc)
+		}
+		hr.Details = append(hr.Details, d)
+	}
+	return hr
+}
+
+// finding is the violation cp of workload wi under proposal p: its anchor, the
+// command that prints it, and its timeline when the cell kept the trace.
+func (m *Matrix) finding(p string, wi int, cp CellProp) htmlFinding {
+	f := htmlFinding{ID: findingID(p, m.Workloads[wi], cp.Property), Workload: m.Workloads[wi], CellProp: cp}
+	if cp.Witness == nil {
+		f.Command = m.checkArgs(p) + " " + m.Paths[wi]
+		return f
+	}
+	f.Command = cp.Witness.Reproduce
+	tl := witnessTimeline(cp.Witness)
+	f.Timeline = &tl
+	return f
 }
 
 var matrixTemplate = template.Must(template.New("matrix").Parse(`<!DOCTYPE html>
@@ -358,37 +416,55 @@ th { background: #eee; }
 td.num { text-align: right; font-family: monospace; }
 td.pass { background: #d4f4d4; }
 td.viol { background: #f8c8c8; font-weight: bold; }
+td.viol a { color: #800; }
+td.viol a { white-space: nowrap; }
+td.viol .in { font-weight: normal; font-size: 0.85em; }
+table.matrix th, table.matrix td { font-size: 0.85em; padding: 0.25em 0.4em; }
 td.unknown { background: #f4e8b0; }
 td.none { background: #f4f4f4; color: #888; }
 code, pre { font-family: monospace; }
 details { margin: 0.3em 0; }
 summary { cursor: pointer; font-weight: bold; }
 .msg { font-size: 0.85em; }
-</style>
+section.cx { margin: 1.5em 0 2.5em 0; }
+section.cx h3 { font-size: 1em; border-top: 2px solid #b00; padding-top: 0.4em; }
+section.cx:target h3 { background: #ffe8e8; }
+pre.msg { background: #fff4f4; border-left: 4px solid #b00; padding: 0.5em; white-space: pre-wrap; font-size: 12px; }
+table.timeline th, table.timeline td { border: 1px solid #ccc; padding: 3px 6px; font-size: 12px; text-align: left; vertical-align: top; }
+` + timelineCSS + `</style>
 </head>
 <body>
 <h1>daxsim compare</h1>
 <p>{{.Header}}{{if .Times}}, {{.Elapsed}}{{end}}</p>
-<table>
+<table class="matrix">
 <tr><th>proposal</th>{{range .M.Columns}}<th>{{.}}</th>{{end}}{{range .Cost}}<th>{{.}}</th>{{end}}</tr>
-{{range .Rows}}<tr><th><a href="#p-{{.Proposal}}">{{.Proposal}}</a></th>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Text}}</td>{{end}}{{range .Cost}}<td class="num">{{.}}</td>{{end}}</tr>
+{{range .Rows}}<tr><th><a href="#p-{{.Proposal}}">{{.Proposal}}</a></th>{{range .Cells}}{{template "cell" .}}{{end}}{{range .Cost}}<td class="num">{{.}}</td>{{end}}</tr>
 {{end}}</table>
 <p>A cell is <code>pass</code> when the property holds in every explored execution of every workload that checks it,
 <code>VIOLATION N (W)</code> when some workload violates it (N steps in the shortest counterexample, workload W;
-<code>{{.Pattern}}</code> prints it), <code>unknown</code> when a limit was hit or
+the cell links to it below, <code>{{.Pattern}}</code> prints it), <code>unknown</code> when a limit was hit or
 the property could not be checked. faults/store and commits/store come from a serial run of each workload (threads
 in turn, the journal when no thread can move), over the suite.</p>
 {{if .Unknown}}<h2>Unknown cells</h2>
 <ul>{{range .Unknown}}<li>{{.}}</li>{{end}}</ul>
 {{end}}<h2>Per proposal and workload</h2>
-{{range .Rows}}{{$row := .}}<details id="p-{{.Proposal}}">
+{{range .Rows}}<details id="p-{{.Proposal}}">
 <summary>{{.Proposal}}</summary>
 <table>
 <tr><th>workload</th>{{range $.M.Properties}}<th>{{.}}</th>{{end}}<th>states</th>{{if $.Times}}<th>time</th>{{end}}<th>faults</th><th>commits</th><th>stores</th></tr>
-{{range .Details}}<tr><th>{{.Workload}}</th>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Text}}</td>{{end}}<td class="num">{{.States}}</td>{{if $.Times}}<td class="num">{{.Time}}</td>{{end}}<td class="num">{{.Serial.Faults}}</td><td class="num">{{.Serial.Commits}}</td><td class="num">{{.Serial.Stores}}</td></tr>
+{{range .Details}}<tr><th>{{.Workload}}</th>{{range .Cells}}{{template "cell" .}}{{end}}<td class="num">{{.States}}</td>{{if $.Times}}<td class="num">{{.Time}}</td>{{end}}<td class="num">{{.Serial.Faults}}</td><td class="num">{{.Serial.Commits}}</td><td class="num">{{.Serial.Stores}}</td></tr>
 {{end}}</table>
-{{range .Details}}{{$w := .Workload}}{{$path := .Path}}{{range .Findings}}<p class="msg"><b>{{.Property}}</b> on <b>{{$w}}</b>: {{if eq .Verdict "violation"}}{{.Verdict}}, {{.Length}} steps ({{.Class}}): {{.Msg}}<br><code>daxsim check -proposal {{$row.Proposal}} {{$path}}</code>{{else}}{{.Verdict}}: {{.Why}}{{end}}</p>
-{{end}}{{end}}</details>
-{{end}}</body>
+{{range .Findings}}<p class="msg"><a href="#{{.ID}}"><b>{{.Property}}</b> on <b>{{.Workload}}</b></a>: violation, {{.Length}} steps ({{.Class}})</p>
+{{end}}{{range .Unknowns}}<p class="msg"><b>{{.Property}}</b> on <b>{{.Workload}}</b>: unknown: {{.Why}}</p>
+{{end}}</details>
+{{end}}{{if .Rows}}<h2>Counterexamples</h2>
+{{range .Rows}}{{$p := .Proposal}}{{range .Findings}}<section class="cx" id="{{.ID}}">
+<h3>{{$p}} &times; {{.Property}} on {{.Workload}}: violation, {{.Length}} steps ({{.Class}})</h3>
+<pre class="msg">{{.Msg}}</pre>
+{{with .Timeline}}{{template "timeline" .}}{{end}}
+<p class="msg">reproduce: <code>{{.Command}}</code> &middot; <a href="#p-{{$p}}">{{$p}}'s workloads</a></p>
+</section>
+{{end}}{{end}}{{end}}</body>
 </html>
-`))
+{{define "cell"}}<td class="{{.Class}}" title="{{.Title}}">{{if .Href}}<a href="{{.Href}}">{{.Text}}</a>{{else}}{{.Text}}{{end}}{{with .Workload}}<div class="in">{{.}}</div>{{end}}</td>{{end}}` +
+	timelineTemplates))

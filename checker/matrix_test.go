@@ -2,6 +2,7 @@ package checker
 
 import (
 	"bytes"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -330,5 +331,36 @@ func TestMatrixLimitIsUnknown(t *testing.T) {
 		if a := agg(t, m, "flip-dontcache", name); a.Verdict != Unknown || a.Why != "max-states 10 reached" {
 			t.Errorf("%s: %+v, want unknown (max-states 10 reached)", name, a)
 		}
+	}
+}
+
+// TestMatrixHTMLLinks: in the compare page every violation, in the matrix and
+// in the per-workload tables, links to an anchor on the page; the anchor holds
+// the counterexample's timeline and the command that prints it.
+func TestMatrixHTMLLinks(t *testing.T) {
+	m := full(t)
+	var out bytes.Buffer
+	if err := m.WriteHTML(&out, false); err != nil {
+		t.Fatal(err)
+	}
+	page := out.String()
+	links := regexp.MustCompile(`<td class="viol"[^>]*><a href="#(cx-[^"]*)"`).FindAllStringSubmatch(page, -1)
+	viols := strings.Count(page, `<td class="viol"`)
+	if len(links) != viols || viols == 0 {
+		t.Errorf("%d links to counterexamples for %d violation cells", len(links), viols)
+	}
+	for _, l := range links {
+		i := strings.Index(page, `<section class="cx" id="`+l[1]+`">`)
+		if i < 0 {
+			t.Fatalf("link to #%s: no such anchor", l[1])
+		}
+		sec := page[i : i+strings.Index(page[i:], "</section>")]
+		if !strings.Contains(sec, `<table class="timeline">`) || !strings.Contains(sec, "reproduce: <code>daxsim check -proposal ") {
+			t.Errorf("counterexample %s has no timeline or no command:\n%s", l[1], sec)
+		}
+	}
+	aops := `<section class="cx" id="cx-flip-xarray-check--aops-swap--aops-consistent">`
+	if !strings.Contains(page, `href="#cx-flip-xarray-check--aops-swap--aops-consistent"`) || !strings.Contains(page, aops) {
+		t.Errorf("flip-xarray-check x aops-consistent does not link to its aops-swap counterexample")
 	}
 }

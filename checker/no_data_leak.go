@@ -26,20 +26,25 @@ func init() {
 func noDataLeak(cfg Config) sim.Check {
 	c := sim.Check{
 		Name: "no-data-leak",
-		Step: func(k *model.Kernel, _, _ *model.State, ev *model.Event) (string, string) {
+		Step: func(j *sim.Judge, k *model.Kernel, _, _ *model.State, ev *model.Event) {
 			d := &ev.Data
 			if !d.Valid {
-				return "", ""
+				return
 			}
-			stmt := k.StmtAt(ev.Thread, ev.PC)
+			j.Judged(1) // coverage: the reads and loads judged (and the crash images below)
 			switch {
 			case d.Tag != 0 && model.TagInode(d.Tag) != d.Inode && !d.Cloned:
-				return "leak", fmt.Sprintf("%s (%s) returned data of %s page %d", k.ThreadName(ev.Thread), stmt.Text,
-					k.FileName(model.TagInode(d.Tag)), model.TagPage(d.Tag))
+				if j.Fail("leak") {
+					stmt := k.StmtAt(ev.Thread, ev.PC)
+					j.Explain(fmt.Sprintf("%s (%s) returned data of %s page %d", k.ThreadName(ev.Thread), stmt.Text,
+						k.FileName(model.TagInode(d.Tag)), model.TagPage(d.Tag)))
+				}
 			case d.Freed:
-				return "freed-block", fmt.Sprintf("%s (%s) read a freed block", k.ThreadName(ev.Thread), stmt.Text)
+				if j.Fail("freed-block") {
+					stmt := k.StmtAt(ev.Thread, ev.PC)
+					j.Explain(fmt.Sprintf("%s (%s) read a freed block", k.ThreadName(ev.Thread), stmt.Text))
+				}
 			}
-			return "", ""
 		},
 	}
 	if cfg.Crashes() {
@@ -48,9 +53,9 @@ func noDataLeak(cfg Config) sim.Check {
 	return c
 }
 
-func crashLeak(k *model.Kernel, s *model.State) (string, string) {
+func crashLeak(j *sim.Judge, k *model.Kernel, s *model.State) {
 	if !k.CrashPoint(s) {
-		return "", ""
+		return
 	}
 	for i := range k.Files {
 		for pg := 0; pg < model.MaxPages; pg++ {
@@ -58,14 +63,17 @@ func crashLeak(k *model.Kernel, s *model.State) (string, string) {
 			if !inSize || b < 0 || (ext != model.ExtWritten && ext != model.ExtShared) {
 				continue
 			}
+			j.Judged(1)
 			bl := &s.Blocks[b]
-			for _, tag := range []uint8{bl.MTag, bl.Tag} {
+			for _, tag := range [2]uint8{bl.MTag, bl.Tag} {
 				if tag != 0 && model.TagInode(tag) != i && tag != s.Inodes[i].Origin[pg] {
-					return "crash-leak", fmt.Sprintf("after a crash here %s page %d maps block b%d, which may hold %s",
-						k.FileName(i), pg, b, contentText(k, tag, bl.Ver, bl.Val))
+					if j.Fail("crash-leak") {
+						j.Explain(fmt.Sprintf("after a crash here %s page %d maps block b%d, which may hold %s",
+							k.FileName(i), pg, b, contentText(k, tag, bl.Ver, bl.Val)))
+					}
+					return
 				}
 			}
 		}
 	}
-	return "", ""
 }

@@ -23,10 +23,17 @@ func init() {
 	})
 }
 
+// Coverage: the lock acquisitions judged (a deadlock needs a thread that waits
+// holding a lock), and the stuck states.
 func noDeadlock(Config) sim.Check {
 	return sim.Check{
 		Name: "no-deadlock",
-		Stuck: func(k *model.Kernel, s *model.State, blocked []model.Event) (string, string) {
+		Step: countAcquisitions,
+		Stuck: func(j *sim.Judge, k *model.Kernel, s *model.State, blocked []model.Event) {
+			j.Judged(1)
+			if !j.Fail("deadlock") {
+				return
+			}
 			var b strings.Builder
 			b.WriteString("every running thread is blocked:")
 			for _, ev := range blocked {
@@ -37,7 +44,16 @@ func noDeadlock(Config) sim.Check {
 				fmt.Fprintf(&b, " %s waits for %s in %s holding %s;", k.ThreadName(ev.Thread), what, ev.Fn,
 					k.DescribeHeld(s, ev.Thread))
 			}
-			return "deadlock", strings.TrimSuffix(b.String(), ";")
+			j.Explain(strings.TrimSuffix(b.String(), ";"))
 		},
+	}
+}
+
+// countAcquisitions counts a transition that takes a lock (coverage of
+// no-deadlock and lock-order).
+func countAcquisitions(j *sim.Judge, _ *model.Kernel, before, after *model.State, ev *model.Event) {
+	t := ev.Thread
+	if after.Threads[t].Held&^before.Threads[t].Held != 0 || ev.WaitsCommit {
+		j.Judged(1)
 	}
 }

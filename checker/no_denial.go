@@ -27,14 +27,18 @@ func init() {
 func noDenial(Config) sim.Check {
 	return sim.Check{
 		Name: "no-denial",
-		Step: func(k *model.Kernel, _, _ *model.State, ev *model.Event) (string, string) {
+		Step: func(j *sim.Judge, k *model.Kernel, _, _ *model.State, ev *model.Event) {
 			d := &ev.Denial
-			if !d.Valid || d.Rightful || d.By < 0 || d.By == k.Threads[ev.Thread].Proc {
-				return "", ""
+			if !d.Valid {
+				return
+			}
+			j.Judged(1) // coverage: the calls that failed because of a pin or flag
+			if d.Rightful || d.By < 0 || d.By == k.Threads[ev.Thread].Proc || !j.Fail("denial") {
+				return
 			}
 			stmt := k.StmtAt(ev.Thread, ev.PC)
-			return "denial", fmt.Sprintf("%s (%s) failed with %s because of a pin held by %s, which has no write access or capability for it",
-				k.ThreadName(ev.Thread), stmt.Text, k.ResultName(ev.Result), k.ProcName(d.By))
+			j.Explain(fmt.Sprintf("%s (%s) failed with %s because of a pin held by %s, which has no write access or capability for it",
+				k.ThreadName(ev.Thread), stmt.Text, k.ResultName(ev.Result), k.ProcName(d.By)))
 		},
 	}
 }

@@ -34,8 +34,8 @@ func init() {
 func noLostBlock(cfg Config) sim.Check {
 	return sim.Check{
 		Name: "no-lost-block",
-		State: func(k *model.Kernel, s *model.State) (string, string) {
-			return obligation(k, s, func(in *model.Inode) *[model.MaxPages]uint8 { return &in.Prom }, "promised by the kernel")
+		State: func(j *sim.Judge, k *model.Kernel, s *model.State) {
+			obligation(j, k, s, func(in *model.Inode) *[model.MaxPages]uint8 { return &in.Prom }, "promised by the kernel")
 		},
 	}
 }

@@ -28,7 +28,9 @@ func noStalePTE(Config) sim.Check {
 	return sim.Check{Name: "no-stale-pte", State: stalePTE}
 }
 
-func stalePTE(k *model.Kernel, s *model.State) (string, string) {
+// stalePTE judges every PTE of a file mapping (coverage: the PTEs that map
+// something, over the states).
+func stalePTE(j *sim.Judge, k *model.Kernel, s *model.State) {
 	for p := range k.Procs {
 		pr := &s.Procs[p]
 		for v := range pr.VMA {
@@ -40,18 +42,29 @@ func stalePTE(k *model.Kernel, s *model.State) (string, string) {
 			in := &s.Inodes[i]
 			for pg := int(vma.Lo); pg <= int(vma.Hi); pg++ {
 				pte := pr.PTE[v][pg]
-				where := fmt.Sprintf("%s: the PTE of %s page %d (mapping %s)", k.ProcName(p), k.FileName(i), pg, k.VMAName(p, v))
+				if pte.Kind != model.PTENone {
+					j.Judged(1)
+				}
+				where := func() string {
+					return fmt.Sprintf("%s: the PTE of %s page %d (mapping %s)", k.ProcName(p), k.FileName(i), pg, k.VMAName(p, v))
+				}
 				switch pte.Kind {
 				case model.PTEDAX:
 					b := int(pte.Val) - 1
 					mapped := in.Block[pg] == pte.Val && (in.Ext[pg] == model.ExtWritten || in.Ext[pg] == model.ExtShared)
 					if !mapped || s.Blocks[b].Used == 0 {
-						return "stale-block", fmt.Sprintf("%s maps block b%d, but the page is now %s%s", where, b,
-							extentText(in.Block[pg], in.Ext[pg]), freedText(s, b))
+						if j.Fail("stale-block") {
+							j.Explain(fmt.Sprintf("%s maps block b%d, but the page is now %s%s", where(), b,
+								extentText(in.Block[pg], in.Ext[pg]), freedText(s, b)))
+						}
+						return
 					}
 				case model.PTEPage:
 					if in.XA[pg].Kind != model.EntryPage {
-						return "stale-page", fmt.Sprintf("%s maps a page-cache page the file no longer holds (xarray: %s)", where, in.XA[pg].Kind)
+						if j.Fail("stale-page") {
+							j.Explain(fmt.Sprintf("%s maps a page-cache page the file no longer holds (xarray: %s)", where(), in.XA[pg].Kind))
+						}
+						return
 					}
 				case model.PTEZero:
 					// A fault allocates the block (zeroed) before dax_insert_entry
@@ -59,14 +72,16 @@ func stalePTE(k *model.Kernel, s *model.State) (string, string) {
 					// block holds data.
 					written := in.Ext[pg] == model.ExtWritten || in.Ext[pg] == model.ExtShared
 					if written && s.Blocks[in.Block[pg]-1].Tag != 0 {
-						return "stale-zero-page", fmt.Sprintf("%s maps the zero page over %s, which holds data",
-							where, extentText(in.Block[pg], in.Ext[pg]))
+						if j.Fail("stale-zero-page") {
+							j.Explain(fmt.Sprintf("%s maps the zero page over %s, which holds data",
+								where(), extentText(in.Block[pg], in.Ext[pg])))
+						}
+						return
 					}
 				}
 			}
 		}
 	}
-	return "", ""
 }
 
 func freedText(s *model.State, b int) string {

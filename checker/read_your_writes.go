@@ -34,18 +34,19 @@ func init() {
 func readYourWrites(Config) sim.Check {
 	return sim.Check{
 		Name: "read-your-writes",
-		Step: func(k *model.Kernel, before, _ *model.State, ev *model.Event) (string, string) {
+		Step: func(j *sim.Judge, k *model.Kernel, before, _ *model.State, ev *model.Event) {
 			d := &ev.Data
 			if !d.Valid || !d.VerKnown {
-				return "", ""
+				return
 			}
+			j.Judged(1) // coverage: the reads and loads judged
 			done := before.Inodes[d.Inode].DoneVer[d.Page]
-			if d.Ver >= done {
-				return "", ""
+			if d.Ver >= done || !j.Fail("stale-read") {
+				return
 			}
 			stmt := k.StmtAt(ev.Thread, ev.PC)
-			return "stale-read", fmt.Sprintf("%s (%s) returned version %d of %s page %d (%s), but version %d had been written and completed before",
-				k.ThreadName(ev.Thread), stmt.Text, d.Ver, k.FileName(d.Inode), d.Page, k.ResultName(ev.Result), done)
+			j.Explain(fmt.Sprintf("%s (%s) returned version %d of %s page %d (%s), but version %d had been written and completed before",
+				k.ThreadName(ev.Thread), stmt.Text, d.Ver, k.FileName(d.Inode), d.Page, k.ResultName(ev.Result), done))
 		},
 	}
 }

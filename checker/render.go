@@ -12,12 +12,28 @@ import (
 )
 
 // WriteText prints the report as text: the header, the verdict table, the expect
-// lines, then every counterexample. The output depends only on the report (no
-// times unless withTimes), so it is deterministic for a given input.
-func (r *Report) WriteText(w io.Writer, withTimes bool) {
+// lines, then every counterexample as a table of steps. The output depends only
+// on the report (no times unless withTimes), so it is deterministic for a
+// given input.
+func (r *Report) WriteText(w io.Writer, withTimes bool) { r.writeText(w, withTimes, 0) }
+
+// WriteSplat prints the report as WriteText does, with every counterexample as
+// a splat at most width columns wide (SplatWidth when width is 0).
+func (r *Report) WriteSplat(w io.Writer, withTimes bool, width int) {
+	if width <= 0 {
+		width = SplatWidth
+	}
+	r.writeText(w, withTimes, width)
+}
+
+// writeText writes the text report; splat > 0 draws the counterexamples as
+// splats of that width (and wraps the verdicts' details to it).
+func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 	b := r.Built
 	k := b.Kernel
 	res := r.Result
+	var head bytes.Buffer
+	w := io.Writer(&head)
 	fmt.Fprintf(w, "scenario %s  proposal %s  fs %s  threads %d\n", b.Scn.Name, k.Proposal, k.FS, len(k.Threads))
 	coverage := "exhaustive"
 	if !res.Complete {
@@ -33,6 +49,9 @@ func (r *Report) WriteText(w io.Writer, withTimes bool) {
 		fmt.Fprintf(w, ", %v", res.Elapsed.Round(1000))
 	}
 	fmt.Fprintln(w)
+	if note := symmetryNote(k, r.Symmetry); note != "" {
+		fmt.Fprintf(w, "symmetry %s\n", note)
+	}
 	switch b.Scn.Crash {
 	case "never":
 		fmt.Fprintln(w, "crashes  never: no crash image is checked")
@@ -42,6 +61,17 @@ func (r *Report) WriteText(w io.Writer, withTimes bool) {
 		fmt.Fprintf(w, "crashes  after %s: one power cut once it has returned (the journal may still commit)\n", b.Scn.CrashAfter)
 	default:
 		fmt.Fprintln(w, "crashes  anywhere: every reachable state is checked as a crash point")
+	}
+	w = out
+	if splat > 0 {
+		// The header's lines hang after their label.
+		p := &splatter{w: w, width: splat}
+		for _, l := range strings.Split(strings.TrimSuffix(head.String(), "\n"), "\n") {
+			label, rest, _ := strings.Cut(l, " ")
+			p.hang(label+strings.Repeat(" ", len("scenario")-len(label)+1), strings.TrimLeft(rest, " "))
+		}
+	} else {
+		w.Write(head.Bytes())
 	}
 	fmt.Fprintln(w)
 
@@ -56,10 +86,29 @@ func (r *Report) WriteText(w io.Writer, withTimes bool) {
 		if p.Verdict == Violation {
 			detail = violationDetail(len(p.Witnesses[0].Trace), p.Witnesses[0].Class, len(p.Witnesses))
 		}
+		if splat > 0 {
+			// The detail column starts after the widest name and verdict.
+			lines := wrapWords(detail, max(splat-detailColumn(r.Props), 20), max(splat-detailColumn(r.Props)-2, 18))
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, verdict, lines[0])
+			for _, l := range lines[1:] {
+				fmt.Fprintf(tw, "\t\t  %s\n", l)
+			}
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, verdict, detail)
 	}
 	tw.Flush()
-	if len(r.Expects) > 0 {
+	if len(r.Expects) > 0 && splat > 0 {
+		fmt.Fprintln(w)
+		p := &splatter{w: w, width: splat}
+		for _, e := range r.Expects {
+			word := map[Verdict]string{Pass: "holds", Violation: "FAILS", Unknown: "unknown"}[e.Holds]
+			p.hang(fmt.Sprintf("%-8s", word), e.Text)
+			if e.Why != "" {
+				p.wrap(10, e.Why)
+			}
+		}
+	} else if len(r.Expects) > 0 {
 		fmt.Fprintln(w)
 		tw = newTable(w)
 		for _, e := range r.Expects {
@@ -68,16 +117,32 @@ func (r *Report) WriteText(w io.Writer, withTimes bool) {
 		}
 		tw.Flush()
 	}
+	cx := r.writeCounterexample
+	if splat > 0 {
+		cx = func(w io.Writer, v sim.Violation) {
+			fmt.Fprintln(w)
+			r.writeSplat(w, v, splat)
+		}
+	}
 	for _, p := range r.Props {
 		for _, v := range p.Witnesses {
-			r.writeCounterexample(w, v)
+			cx(w, v)
 		}
 	}
 	for _, e := range r.Expects {
 		if e.Witness != nil {
-			r.writeCounterexample(w, *e.Witness)
+			cx(w, *e.Witness)
 		}
 	}
+}
+
+// detailColumn is where the verdict table's detail column starts.
+func detailColumn(props []PropResult) int {
+	name, verdict := len("property"), len("verdict")
+	for _, p := range props {
+		name, verdict = max(name, len(p.Name)), max(verdict, len(p.Verdict))
+	}
+	return name + 2 + verdict + 2
 }
 
 // violationDetail is the detail column of a violated property.
@@ -116,19 +181,13 @@ func (t *table) Flush() {
 const rule = "======================================================================"
 
 func (r *Report) writeCounterexample(w io.Writer, v sim.Violation) {
-	b := r.Built
-	k := b.Kernel
 	fmt.Fprintf(w, "\n%s\nBUG: %s violated (%s)\n%s\n%s\n\n", rule, v.Check, v.Class, strings.Repeat("-", len(rule)), v.Msg)
 	r.writeTrace(w, v.Trace, true)
 	for _, rel := range v.Related {
 		fmt.Fprintf(w, "\n-- %s:\n\n", rel.Note)
 		r.writeTrace(w, rel.Trace, false)
 	}
-	replay := fmt.Sprintf("daxsim check -proposal %s", k.Proposal)
-	if v.Run >= 0 && r.Random != nil {
-		replay += fmt.Sprintf(" -mode random -seed %d -first %d -runs 1", r.Random.Seed, v.Run)
-	}
-	fmt.Fprintf(w, "%s\nreplay: %s %s\n", strings.Repeat("-", len(rule)), replay, b.Scn.Path)
+	fmt.Fprintf(w, "%s\nreplay: %s\n", strings.Repeat("-", len(rule)), r.ReproduceCommand(&v))
 }
 
 // writeTrace replays a schedule and prints it one step a line; the last step is

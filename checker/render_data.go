@@ -18,7 +18,9 @@ const SchemaVersion = 1
 // ReportData is a report as data: what '-format json' writes and 'daxsim replay'
 // reads. It holds no maps and no times, so it encodes deterministically.
 type ReportData struct {
-	Schema   int          `json:"schema"`
+	Schema int `json:"schema"`
+	// Daxsim is the version that wrote the report.
+	Daxsim   string       `json:"daxsim,omitempty"`
 	Scenario ScenarioData `json:"scenario"`
 	Proposal string       `json:"proposal"`
 	FS       string       `json:"fs"`
@@ -35,10 +37,13 @@ type ReportData struct {
 	Exit       int          `json:"exit"`
 }
 
-// ScenarioData names the scenario file.
+// ScenarioData names the scenario file and holds its text, so that a report
+// replays anywhere ('daxsim replay' warns when the file has changed since).
 type ScenarioData struct {
-	Path string `json:"path"` // as given on the command line
-	Name string `json:"name"`
+	Path   string `json:"path"` // as given on the command line
+	Name   string `json:"name"`
+	Source string `json:"source,omitempty"`
+	SHA256 string `json:"sha256,omitempty"` // of Source
 }
 
 // SearchData is the search statistics (no times: they differ between runs).
@@ -54,6 +59,8 @@ type SearchData struct {
 	// says the space ended before the shards parted, so this shard covered it all.
 	Shard string `json:"shard,omitempty"`
 	Whole bool   `json:"whole,omitempty"`
+	// Symmetry names the interchangeable threads the search merged.
+	Symmetry string `json:"symmetry,omitempty"`
 }
 
 // PropData is the verdict on one property.
@@ -82,12 +89,29 @@ type WitnessData struct {
 	Class   string `json:"class"`
 	Message string `json:"message"`
 	// Trace is the schedule from the initial state: the thread index of each step.
-	Trace   []int         `json:"trace"`
-	Run     int           `json:"run"` // the random run that found it; -1 in an exhaustive search
-	Related []RelatedData `json:"related"`
-	Steps   []StepView    `json:"steps"`
+	Trace []int `json:"trace"`
+	// Reproduce is the command that prints it again (ReproduceCommand).
+	Reproduce string        `json:"reproduce"`
+	Run       int           `json:"run"` // the random run that found it; -1 in an exhaustive search
+	Related   []RelatedData `json:"related"`
+	Steps     []StepView    `json:"steps"`
 	// ReplayError is set when the trace did not replay (a bug of daxsim).
 	ReplayError string `json:"replay_error,omitempty"`
+	// CrashImage, for a counterexample that ends at a crash point, is the crash
+	// point and the image recovery finds there, as the splat prints it.
+	CrashImage string `json:"crash_image,omitempty"`
+	// Blocked, for a deadlock, is every scenario thread left waiting at the end.
+	Blocked []BlockedData `json:"blocked,omitempty"`
+}
+
+// BlockedData is a thread waiting at the end of a deadlock: what for, where,
+// and what it holds meanwhile (as the no-deadlock message says).
+type BlockedData struct {
+	Thread   int    `json:"thread"`
+	Name     string `json:"thread_name"`
+	WaitsFor string `json:"waits_for"` // a lock, or "a condition"
+	Fn       string `json:"fn"`        // the step it cannot take
+	Held     string `json:"held"`
 }
 
 // RelatedData is an earlier schedule a witness refers to.
@@ -104,12 +128,13 @@ func (r *Report) Data() *ReportData {
 	k := b.Kernel
 	res := r.Result
 	d := &ReportData{
-		Schema:   SchemaVersion,
-		Scenario: ScenarioData{Path: b.Scn.Path, Name: b.Scn.Name},
+		Schema: SchemaVersion, Daxsim: Version,
+		Scenario: ScenarioData{Path: b.Scn.Path, Name: b.Scn.Name, Source: string(b.Scn.Source),
+			SHA256: SourceHash(b.Scn.Source)},
 		Proposal: k.Proposal, FS: k.FS.Name, Mutants: MutantsOf(k), Crash: b.Scn.Crash,
 		Search: SearchData{Order: res.Search, States: res.States, Transitions: res.Transitions, Depth: res.Depth,
 			Terminal: res.Terminal, Complete: res.Complete, Limit: res.Limit, Shard: res.Shard,
-			Whole: res.Shard != "" && res.Search == "bfs" && res.SplitDepth < 0},
+			Whole: res.Shard != "" && res.Search == "bfs" && res.SplitDepth < 0, Symmetry: symmetryNote(k, r.Symmetry)},
 		Properties: []PropData{}, Expects: []ExpectData{}, Exit: r.Exit,
 	}
 	if d.Crash == "" {
@@ -145,11 +170,19 @@ func MutantsOf(k *model.Kernel) []string { return append([]string{}, k.Mutants..
 
 func (r *Report) witnessData(n int, v sim.Violation) WitnessData {
 	w := WitnessData{Index: n, Check: v.Check, Class: v.Class, Message: v.Msg, Trace: nonNil(v.Trace),
-		Run: v.Run, Related: []RelatedData{}}
-	var err error
-	_, w.Steps, err = ReplaySteps(r.Built, v.Trace)
+		Reproduce: r.ReproduceCommand(&v), Run: v.Run, Related: []RelatedData{}}
+	steps, views, err := ReplaySteps(r.Built, v.Trace)
+	w.Steps = views
 	if err != nil {
 		w.ReplayError = err.Error()
+	} else if len(steps) > 0 {
+		end := &steps[len(steps)-1].After
+		if isCrashWitness(v.Check, v.Class) {
+			w.CrashImage = crashImageText(r.Built.Kernel, end, len(views))
+		}
+		if v.Check == "no-deadlock" {
+			w.Blocked = blockedThreads(r.Built.Kernel, end)
+		}
 	}
 	for _, rel := range v.Related {
 		rd := RelatedData{Note: rel.Note, Trace: nonNil(rel.Trace)}
@@ -160,6 +193,39 @@ func (r *Report) witnessData(n int, v sim.Violation) WitnessData {
 		w.Related = append(w.Related, rd)
 	}
 	return w
+}
+
+// crashImageText is the splat's crash point and recovered image after step n
+// of a trace ending in state s.
+func crashImageText(k *model.Kernel, s *model.State, n int) string {
+	var b bytes.Buffer
+	p := &splatter{w: &b, width: SplatWidth}
+	p.crashImage(k, s, n)
+	return b.String()
+}
+
+// blockedThreads describes every scenario thread still running in s and unable
+// to move: the lock or condition it waits for (its step is tried on a copy of
+// s), the step, and the locks it holds.
+func blockedThreads(k *model.Kernel, s *model.State) []BlockedData {
+	var out []BlockedData
+	for t := range k.Threads {
+		if !k.Running(s, t) || k.Threads[t].Daemon {
+			continue
+		}
+		try := *s
+		var ev model.Event
+		if k.Exec(&try, t, &ev) || !ev.Blocked {
+			continue // it can move, or waits for nothing
+		}
+		what := "a condition"
+		if ev.WaitOn != model.NoLock {
+			what = k.LockName(ev.WaitOn)
+		}
+		out = append(out, BlockedData{Thread: t, Name: k.ThreadName(t), WaitsFor: what, Fn: ev.Fn,
+			Held: k.DescribeHeld(s, t)})
+	}
+	return out
 }
 
 func nonNil(t []int) []int {

@@ -2,7 +2,6 @@ package checker
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/daxsim/daxsim/model"
@@ -19,24 +18,14 @@ import (
 // to: the check learns from them), then the trace: State on every state, Step and
 // Traced on every transition (Traced gets the schedule up to the transition), and
 // Stuck on the final state when every running thread is blocked there. It
-// reproduces when the check reports class on the trace. For an expect result
-// check it reproduces when the statement returns something else than R on the
-// trace.
+// reproduces when the check reports class on the trace. An "expect result" or
+// "expect reachable" check is the one the run made of that line of the
+// scenario.
 func Reproduce(b *scenarios.Built, cfg Config, check, class string, trace []int, related [][]int) (bool, string) {
-	if strings.HasPrefix(check, "expect result ") {
-		return reproduceResult(b, check, trace)
+	c, err := checkByName(b, cfg, check)
+	if err != nil {
+		return false, err.Error()
 	}
-	p, ok := Lookup(check)
-	if !ok {
-		return false, fmt.Sprintf("unknown property %q", check)
-	}
-	if !p.Checkable() {
-		return false, fmt.Sprintf("property %s cannot be checked (issue %s)", check, p.Issue)
-	}
-	if p.Crash && !cfg.Crashes() {
-		return false, fmt.Sprintf("property %s is not checked under crash never", check)
-	}
-	c := p.Check(cfg)
 	for i, rel := range related {
 		if _, err := feed(b, &c, rel, false); err != nil {
 			return false, fmt.Sprintf("related trace %d does not replay: %v", i+1, err)
@@ -59,6 +48,29 @@ func Reproduce(b *scenarios.Built, cfg Config, check, class string, trace []int,
 	return false, fmt.Sprintf("%s reports %s, not %s", check, strings.Join(others, ", "), class)
 }
 
+// checkByName makes a fresh engine check: a property's, or the one a run
+// makes of an expect result or reachable line of the scenario.
+func checkByName(b *scenarios.Built, cfg Config, check string) (sim.Check, error) {
+	if strings.HasPrefix(check, "expect ") {
+		for _, rc := range expectResultChecks(b) {
+			if rc.check.Name == check {
+				return rc.check, nil
+			}
+		}
+		return sim.Check{}, fmt.Errorf("the scenario has no line %q", check)
+	}
+	p, ok := Lookup(check)
+	switch {
+	case !ok:
+		return sim.Check{}, fmt.Errorf("unknown property %q", check)
+	case !p.Checkable():
+		return sim.Check{}, fmt.Errorf("property %s cannot be checked (issue %s)", check, p.Issue)
+	case p.Crash && !cfg.Crashes():
+		return sim.Check{}, fmt.Errorf("property %s is not checked under crash never", check)
+	}
+	return p.Check(cfg), nil
+}
+
 // maxFindingsPerStep bounds how often a Traced check is asked about one transition.
 const maxFindingsPerStep = 16
 
@@ -75,22 +87,16 @@ func feed(b *scenarios.Built, c *sim.Check, trace []int, stuck bool) ([]finding,
 		return nil, err
 	}
 	var out []finding
-	add := func(class, msg, where string) {
-		if msg != "" {
-			out = append(out, finding{class, msg, where})
+	add := func(f sim.Finding, where string) {
+		if f.Failed {
+			out = append(out, finding{f.Class, f.Msg, where})
 		}
 	}
-	if c.State != nil {
-		class, msg := c.State(k, &b.Init)
-		add(class, msg, "the initial state")
-	}
+	add(c.JudgeState(k, &b.Init), "the initial state")
 	for i := range steps {
 		st := &steps[i]
 		where := fmt.Sprintf("step %d", i+1)
-		if c.Step != nil {
-			class, msg := c.Step(k, &st.Before, &st.After, &st.Event)
-			add(class, msg, where)
-		}
+		add(c.JudgeStep(k, &st.Before, &st.After, &st.Event), where)
 		if c.Traced != nil {
 			prefix := trace[:i+1]
 			// The engine keeps one finding per transition, made against everything
@@ -99,17 +105,14 @@ func feed(b *scenarios.Built, c *sim.Check, trace []int, stuck bool) ([]finding,
 			// finding. Asking again gives the next one: lock-order records each
 			// new edge before it reports it.
 			for n := 0; n < maxFindingsPerStep; n++ {
-				f := c.Traced(k, &st.Before, &st.After, &st.Event, func() []int { return append([]int(nil), prefix...) })
-				if f == nil {
+				f := c.JudgeTraced(k, &st.Before, &st.After, &st.Event, prefix)
+				if !f.Failed {
 					break
 				}
-				add(f.Class, f.Msg, where)
+				add(f, where)
 			}
 		}
-		if c.State != nil {
-			class, msg := c.State(k, &st.After)
-			add(class, msg, "the state after "+where)
-		}
+		add(c.JudgeState(k, &st.After), "the state after "+where)
 	}
 	if stuck && c.Stuck != nil {
 		final := &b.Init
@@ -117,8 +120,7 @@ func feed(b *scenarios.Built, c *sim.Check, trace []int, stuck bool) ([]finding,
 			final = &steps[len(steps)-1].After
 		}
 		if blocked, ok := Blocked(k, final); ok {
-			class, msg := c.Stuck(k, final, blocked)
-			add(class, msg, "the final state (every running thread blocked)")
+			add(c.JudgeStuck(k, final, blocked), "the final state (every running thread blocked)")
 		}
 	}
 	return out, nil
@@ -145,52 +147,6 @@ func Blocked(k *model.Kernel, s *model.State) ([]model.Event, bool) {
 		}
 	}
 	return evs, running
-}
-
-// reproduceResult replays trace and looks for the statement of an "expect result
-// T:N R" check returning something else than R.
-func reproduceResult(b *scenarios.Built, check string, trace []int) (bool, string) {
-	f := strings.Fields(strings.TrimPrefix(check, "expect result "))
-	var thread string
-	var index int
-	ok := len(f) == 2
-	if ok {
-		var n string
-		thread, n, ok = strings.Cut(f[0], ":")
-		var err error
-		index, err = strconv.Atoi(n)
-		ok = ok && err == nil && index >= 1
-	}
-	if !ok {
-		return false, fmt.Sprintf("malformed expect result check %q", check)
-	}
-	k := b.Kernel
-	t := -1
-	for j := range k.Threads {
-		if k.Threads[j].Name == thread {
-			t = j
-		}
-	}
-	if t < 0 || index > len(k.Threads[t].Prog) {
-		return false, fmt.Sprintf("the scenario has no statement %s:%d", thread, index)
-	}
-	steps, err := sim.Replay(k, &b.Init, trace)
-	if err != nil {
-		return false, fmt.Sprintf("the trace does not replay: %v", err)
-	}
-	text := fmt.Sprintf("%s:%d (%s)", thread, index, k.Threads[t].Prog[index-1].Text)
-	for i := range steps {
-		ev := &steps[i].Event
-		if !ev.Returned || ev.Thread != t || ev.PC != index-1 {
-			continue
-		}
-		if k.ResultName(ev.Result) == f[1] {
-			return false, fmt.Sprintf("%s returns %s as expected at step %d", text, f[1], i+1)
-		}
-		return true, fmt.Sprintf("%s reproduced at step %d: returned %s, expected %s", check, i+1,
-			k.ResultName(ev.Result), f[1])
-	}
-	return false, fmt.Sprintf("%s does not return on this trace of %d steps", text, len(trace))
 }
 
 func firstLine(s string) string {

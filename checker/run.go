@@ -25,6 +25,8 @@ const (
 	ExitFail     = 1
 	ExitBadInput = 2
 	ExitUnknown  = 3
+	// ExitInternal is a bug of daxsim (a recovered panic), never bad input.
+	ExitInternal = 4
 )
 
 // PropResult is the verdict on one property.
@@ -54,6 +56,10 @@ type Report struct {
 	Props   []PropResult
 	Expects []ExpectResult
 	Exit    int
+	// Opt is how the scenario was searched (for reproduce commands).
+	Opt Options
+	// Symmetry is the thread symmetry the exhaustive search used (nil: none).
+	Symmetry *model.Symmetry
 }
 
 // Run explores a built scenario and judges its properties and expect lines.
@@ -70,12 +76,15 @@ type Options struct {
 	// (SPEC.md: exhaustive "falls back to random with a warning").
 	Fallback bool
 	RandOpt  sim.RandomOptions
+	// NoSymmetry turns the thread symmetry reduction off (it is on wherever
+	// interchangeable threads exist; counterexamples are translated back).
+	NoSymmetry bool
 }
 
 // RunMode explores a built scenario as opt says and judges it.
 func RunMode(b *scenarios.Built, opt Options) *Report {
 	scn := b.Scn
-	r := &Report{Built: b}
+	r := &Report{Built: b, Opt: opt}
 	cfg := Config{Crash: scn.Crash}
 	names, implicit := selectProperties(scn)
 	makeChecks := func() ([]sim.Check, []resultCheck) {
@@ -95,7 +104,17 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 	checks, results := makeChecks()
 	var res *sim.Result
 	if !opt.Random {
-		res = sim.Explore(b.Kernel, &b.Init, checks, opt.Sim)
+		so := opt.Sim
+		if !opt.NoSymmetry && so.Reduce == nil {
+			if y := symmetryFor(b); y != nil {
+				r.Symmetry = y
+				so.Reduce = symmetryReduction{y}
+			}
+		}
+		res = sim.Explore(b.Kernel, &b.Init, checks, so)
+		if r.Symmetry != nil {
+			unreduce(b, cfg, r.Symmetry, res)
+		}
 	}
 	if opt.Random || (opt.Fallback && !res.Complete) {
 		var hist []sim.HistoryCheck
@@ -135,11 +154,15 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 // verdicts are not proofs.
 func mergeRandom(res *sim.Result, rr *sim.RandomResult) *sim.Result {
 	if res == nil {
-		res = &sim.Result{Search: "random", States: rr.States, Transitions: rr.Steps, SplitDepth: -1}
+		res = &sim.Result{Search: "random", States: rr.States, Transitions: rr.Steps, SplitDepth: -1,
+			Coverage: map[string]int64{}}
 		res.Limit = "random search"
 	} else {
 		res.Limit += "; then " + rr.Describe()
 		res.Search += "+random"
+	}
+	for name, n := range rr.Coverage {
+		res.Coverage[name] += n
 	}
 	res.Complete = false
 	have := map[string]bool{}
@@ -217,11 +240,11 @@ func sortByLength(vs []sim.Violation) {
 }
 
 // resultCheck is the engine check behind one "expect result" or "expect
-// reachable" line.
+// reachable" line. Its coverage is the number of results judged: how often
+// the statement returned (after a crash: the results at each crash point).
 type resultCheck struct {
 	index int // in Scenario.Expects
 	check sim.Check
-	ran   *int // how often the statement returned (result: how often it was judged)
 }
 
 func expectResultChecks(b *scenarios.Built) []resultCheck {
@@ -238,39 +261,43 @@ func expectResultChecks(b *scenarios.Built) []resultCheck {
 		}
 		allowed := func(r model.Result) bool { return slices.Contains(wants, r) }
 		pc := e.Stmt.Index - 1
-		ran := new(int)
 		text := e.Stmt.String()
 		results := strings.Join(e.Results, "|")
 		name := fmt.Sprintf("expect result %s %s", text, results)
 		if e.Kind == scenarios.ExpectReachable {
 			name = fmt.Sprintf("expect reachable %s %s", text, results)
 		}
-		// judge reports a returned result r of the statement: a result line
+		// judge judges a returned result r of the statement: a result line
 		// fails on a result it does not allow, a reachable line is met by its
-		// result.
-		judge := func(k *model.Kernel, r model.Result, how string) (string, string) {
-			*ran++
+		// result. It reports whether it stopped at a failure.
+		judge := func(j *sim.Judge, k *model.Kernel, r model.Result, how string) bool {
+			j.Judged(1)
+			var class, msg string
 			switch {
 			case e.Kind == scenarios.ExpectReachable && allowed(r):
-				return "reached", fmt.Sprintf("%s %s %s", text, how, k.ResultName(r))
+				class, msg = "reached", fmt.Sprintf("%s %s %s", text, how, k.ResultName(r))
 			case e.Kind == scenarios.ExpectResult && !allowed(r):
-				return "result", fmt.Sprintf("%s %s %s, expected %s", text, how, k.ResultName(r), results)
+				class, msg = "result", fmt.Sprintf("%s %s %s, expected %s", text, how, k.ResultName(r), results)
+			default:
+				return false
 			}
-			return "", ""
+			if j.Fail(class) {
+				j.Explain(msg)
+			}
+			return true
 		}
 		c := sim.Check{Name: name}
 		if e.Stmt.Thread == scenarios.CrashThread {
 			stmt := b.AfterCrash[pc].Text
-			c.State = func(k *model.Kernel, s *model.State) (string, string) {
+			c.State = func(j *sim.Judge, k *model.Kernel, s *model.State) {
 				if b.Scn.Crash == "never" || !k.CrashPoint(s) {
-					return "", ""
+					return
 				}
 				for _, r := range k.AfterCrash(s, b.AfterCrash, b.AfterCrashProc)[pc] {
-					if class, msg := judge(k, r, "("+stmt+") after a crash here may return"); class != "" {
-						return class, msg
+					if judge(j, k, r, "("+stmt+") after a crash here may return") {
+						return
 					}
 				}
-				return "", ""
 			}
 		} else {
 			t := -1
@@ -279,14 +306,14 @@ func expectResultChecks(b *scenarios.Built) []resultCheck {
 					t = j
 				}
 			}
-			c.Step = func(k *model.Kernel, _, _ *model.State, ev *model.Event) (string, string) {
+			c.Step = func(j *sim.Judge, k *model.Kernel, _, _ *model.State, ev *model.Event) {
 				if !ev.Returned || ev.Thread != t || ev.PC != pc {
-					return "", ""
+					return
 				}
-				return judge(k, ev.Result, "("+k.Threads[t].Prog[pc].Text+") returned")
+				judge(j, k, ev.Result, "("+k.Threads[t].Prog[pc].Text+") returned")
 			}
 		}
-		out = append(out, resultCheck{index: i, ran: ran, check: c})
+		out = append(out, resultCheck{index: i, check: c})
 	}
 	return out
 }
@@ -355,8 +382,9 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 			switch {
 			case !res.Complete:
 				er.Holds, er.Why = Unknown, res.Limit
-			case *rc.ran == 0:
-				er.Holds, er.Why = Pass, "the statement never ran in any explored execution"
+			case res.Coverage[rc.check.Name] == 0:
+				// Vacuous: nothing was judged, so the line says nothing.
+				er.Holds, er.Why = Violation, "vacuous: the statement never returned in any explored execution"
 			default:
 				er.Holds = Pass
 			}
@@ -372,8 +400,8 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 				er.Holds, er.Why = Pass, fmt.Sprintf("%s (%d steps)", v.Msg, len(v.Trace))
 			case !res.Complete:
 				er.Holds, er.Why = Unknown, res.Limit
-			case *rc.ran == 0:
-				er.Holds, er.Why = Violation, "the statement never ran in any explored execution"
+			case res.Coverage[rc.check.Name] == 0:
+				er.Holds, er.Why = Violation, "the statement never returned in any explored execution"
 			default:
 				er.Holds, er.Why = Violation, "no explored execution returns it"
 			}

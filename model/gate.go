@@ -125,6 +125,22 @@ func (c *Ctx) HasCap() bool { return c.K.hasCap(c.ProcIndex()) }
 
 func (k *Kernel) hasCap(p int) bool { return p >= 0 && p < len(k.ProcCaps) && k.ProcCaps[p] }
 
+// uid is process p's uid (0 when the kernel was built without uids).
+func (k *Kernel) uid(p int) uint32 {
+	if p >= 0 && p < len(k.ProcUIDs) {
+		return k.ProcUIDs[p]
+	}
+	return 0
+}
+
+// OwnerOrCapable is inode_owner_or_capable (fs/inode.c) for an inode or
+// directory owned by owner (process + 1, 0 for root): the running thread's
+// process has the owner's uid, or is root (CAP_FOWNER).
+func (c *Ctx) OwnerOrCapable(owner uint8) bool {
+	uid := c.K.uid(c.ProcIndex())
+	return uid == 0 || owner != 0 && c.K.uid(int(owner)-1) == uid
+}
+
 // gatePaths are the statements of the unmerged proposals as a kernel without
 // them answers.
 func gatePaths(k *Kernel) {

@@ -479,7 +479,12 @@ func userCopyLoad(c *Ctx) Outcome {
 	if locked {
 		c.UpRead(mmapLockOf(c))
 	}
-	if v.File == 0 || pg < int(v.Lo) || pg > int(v.Hi) {
+	src := int(v.Inode) - 1
+	if v.File == 0 || pg < int(v.Lo) || pg > int(v.Hi) ||
+		p.PTE[c.St.VMA][pg].Kind == PTENone && pg >= int(c.S.Inodes[src].Size) {
+		// Outside any mapping, or a page beyond the mapped file's EOF, whose
+		// fault is SIGBUS: copy_from_user copies nothing, the write fails
+		// (dax_iomap_iter, generic_perform_write: -EFAULT).
 		c.UpWrite(IRwsemOf(c))
 		return c.Return(ResEFAULT)
 	}

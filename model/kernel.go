@@ -23,9 +23,16 @@ type Kernel struct {
 
 	// ProcCaps says which processes have CAP_LINUX_IMMUTABLE.
 	ProcCaps []bool
+	// ProcUIDs are the processes' uids. uid 0 is root with every capability
+	// (CAP_FOWNER: inode_owner_or_capable holds for any inode).
+	ProcUIDs []uint32
 	// Background lets the journal thread commit at any step ("commit
 	// background"); otherwise it commits only when asked ("fsync-only").
 	Background bool
+	// ThreadOrdered says steps depend on thread numbers (a wait queue that
+	// wakes the lowest-numbered waiter): threads are not interchangeable, so
+	// Symmetry finds none.
+	ThreadOrdered bool
 	// EADR puts the CPU caches in the persistence domain.
 	EADR bool
 	// Mount is the DAX mount option (MountInode, MountAlways, MountNever).

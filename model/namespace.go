@@ -50,6 +50,7 @@ func createStep(c *Ctx) Outcome {
 		in.DiskDax = c.S.DirDax[in.Parent-1]
 	}
 	in.Nlink = 1
+	in.Owner = uint8(c.ProcIndex() + 1)
 	c.S.setSize(st.Inode, 0) // the new inode is metadata of the running transaction
 	c.S.instantiate(c.K, st.Inode)
 	in.Refs++
@@ -122,7 +123,18 @@ func (s *State) iput(k *Kernel, i int) {
 
 // setflagDir is FS_IOC_FSSETXATTR on a directory: its FS_XFLAG_DAX, which the
 // files created in it inherit.
+// Directories are root's (the model has no mkdir): only root may change it.
+// The change is in the running transaction.
 func (c *Ctx) setflagDir() Outcome {
-	c.S.DirDax[c.St.Dir] = b2u(c.St.On)
+	if !c.OwnerOrCapable(0) {
+		return c.Return(ResEPERM) // vfs_fileattr_set: inode_owner_or_capable
+	}
+	if c.S.Journal.Locked != 0 {
+		return c.Block(LockJournal)
+	}
+	if d := &c.S.DirDax[c.St.Dir]; *d != b2u(c.St.On) {
+		*d = b2u(c.St.On)
+		c.S.Journal.Dirty = 1
+	}
 	return c.Return(ResOK)
 }

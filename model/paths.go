@@ -107,13 +107,14 @@ func b2u(b bool) uint8 {
 // DownWrite returns the two steps of down_write with writer preference, labelled
 // label and label-wait: the first takes the rwsem if it is free, else registers
 // as a waiting writer (which blocks new readers); the second waits for it. lock
-// selects the rwsem.
+// selects the rwsem; NoLock means there is nothing to take (the second lock of
+// lock_two_nondirectories on one inode).
 func DownWrite(label, fn string, lock func(c *Ctx) LockID) []Step {
 	wait := label + "-wait"
 	return []Step{
 		{Label: label, Fn: fn, Jumps: []Target{Past(PathSelf, wait)}, Do: func(c *Ctx) Outcome {
 			l := lock(c)
-			if c.S.tryDownWrite(c.T, l, false) {
+			if l == NoLock || c.S.tryDownWrite(c.T, l, false) {
 				return c.JumpPast(PathSelf, wait)
 			}
 			c.S.rwsem(l).WWait++
@@ -278,6 +279,9 @@ func evictStep(c *Ctx) Outcome {
 }
 
 func renameStep(c *Ctx) Outcome {
+	if c.S.Inodes[c.St.Inode].Nlink == 0 {
+		return c.Return(ResENOENT) // do_renameat2: the source name is gone
+	}
 	c.S.Inodes[c.St.Inode].Parent = uint8(c.St.Dir + 1)
 	return c.Return(ResOK)
 }
@@ -931,8 +935,13 @@ func cowFault(c *Ctx) Outcome {
 // --- the flag ioctl --------------------------------------------------------------
 
 // SetflagPath builds the FS_IOC_FSSETXATTR path for FS_XFLAG_DAX: the fd check,
-// inode_lock (vfs_fileattr_set), then body, whose last step must end with
-// [Ctx.SetflagDone]. Its own steps are labelled ioctl, inode-lock and
+// the owner check and inode_lock (vfs_fileattr_set), then body, whose last
+// step must end with [Ctx.SetflagDone]. That last step is the filesystem's
+// transaction (ext4_ioctl_setflags: ext4_journal_start .. ext4_journal_stop;
+// xfs_fileattr_set: xfs_trans_alloc_ichange .. xfs_trans_commit, which is
+// asynchronous without -o wsync): it waits while the running transaction is
+// locked for commit, and [Ctx.SetDiskDax] changes the flag in the running
+// transaction. Its own steps are labelled ioctl, inode-lock and
 // inode-lock-wait.
 func SetflagPath(body ...Step) Path {
 	steps := []Step{{Label: "ioctl", Fn: "ioctl(FS_IOC_FSSETXATTR)", Do: func(c *Ctx) Outcome {
@@ -942,6 +951,9 @@ func SetflagPath(body ...Step) Path {
 		if c.St.Inode < 0 {
 			return c.setflagDir()
 		}
+		if !c.OwnerOrCapable(c.S.Inodes[c.St.Inode].Owner) {
+			return c.Return(ResEPERM) // vfs_fileattr_set: inode_owner_or_capable
+		}
 		if r := c.gate(GateSetflagDax, c.St.Inode, 0, MaxPages-1); r != ResOK {
 			return c.Return(r)
 		}
@@ -949,6 +961,17 @@ func SetflagPath(body ...Step) Path {
 		return c.Next()
 	}}}
 	steps = append(steps, DownWrite("inode-lock", "vfs_fileattr_set: inode_lock", IRwsemOf)...)
+	if len(body) > 0 {
+		last := body[len(body)-1]
+		do := last.Do
+		last.Do = func(c *Ctx) Outcome {
+			if c.S.Journal.Locked != 0 {
+				return c.Block(LockJournal)
+			}
+			return do(c)
+		}
+		body = append(body[:len(body)-1:len(body)-1], last)
+	}
 	return Path{Name: "setflag-dax", Steps: append(steps, body...), Regs: RegsProposal}
 }
 
@@ -964,6 +987,9 @@ func (c *Ctx) SetDiskDax() bool {
 	in := &c.S.Inodes[c.St.Inode]
 	changed := in.DiskDax != b2u(c.St.On)
 	in.DiskDax = b2u(c.St.On)
+	if changed {
+		c.S.Journal.Dirty = 1
+	}
 	return changed
 }
 

@@ -147,7 +147,12 @@ func (s *State) Dirty(i int, datasync bool) bool {
 	if datasync {
 		return in.DSync != 0
 	}
-	return in.DSync != 0 || in.MDirty != 0 || in.SizeDirty != 0
+	// An inode flag change moves only ext4's i_sync_tid
+	// (ext4_update_inode_fsync_trans(handle, inode, 0) in ext4_do_update_inode):
+	// fsync commits it, fdatasync does not. (XFS logs it as XFS_ILOG_CORE,
+	// which xfs_fsync_seq counts for fdatasync too: there the model allows a
+	// crash after fdatasync to lose a flag change XFS keeps.)
+	return in.DSync != 0 || in.MDirty != 0 || in.SizeDirty != 0 || in.DiskDax != in.DDiskDax
 }
 
 // CommitTransaction writes the running transaction's commit record: the
@@ -165,8 +170,10 @@ func (s *State) CommitTransaction() {
 			in.DSize = in.Size
 		}
 		in.DNlink = in.Nlink
+		in.DDiskDax = in.DiskDax
 		in.MDirty, in.SizeDirty, in.DSync = 0, 0, 0
 	}
+	s.DDirDax = s.DirDax
 	for b := range s.Blocks {
 		s.Blocks[b].DUsed = s.Blocks[b].Used
 	}

@@ -19,10 +19,10 @@ package model
 func (k *Kernel) Recover(s *State, upper bool) State {
 	var r State
 	r.Journal.Tid = 1
-	r.DirDax = s.DirDax
+	r.DirDax, r.DDirDax = s.DDirDax, s.DDirDax
 	for i := range s.Inodes {
 		in, out := &s.Inodes[i], &r.Inodes[i]
-		out.DiskDax, out.Parent, out.Immutable = in.DiskDax, in.Parent, in.Immutable
+		out.DiskDax, out.DDiskDax, out.Parent, out.Owner, out.Immutable = in.DDiskDax, in.DDiskDax, in.Parent, in.Owner, in.Immutable
 		out.Nlink, out.DNlink = in.DNlink, in.DNlink
 		out.Size, out.DSize = in.DSize, in.DSize
 		out.Block, out.DBlock = in.DBlock, in.DBlock

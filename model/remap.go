@@ -43,16 +43,20 @@ func RemapCheck(c *Ctx) Outcome {
 		if c.S.Files[st.File].FdOpen == 0 {
 			return c.Return(ResEBADF)
 		}
-		if st.Inode == st.Inode2 {
-			return c.Return(ResEINVAL) // the model does not clone within one file
-		}
 	}
 	f := &c.S.Files[dst]
 	if f.FdOpen == 0 || f.Write == 0 {
 		return c.Return(ResEBADF)
 	}
 	if r := c.K.RemapSupported(c); r != ResOK {
-		return c.Return(r)
+		return c.Return(r) // do_clone_file_range: no ->remap_file_range first
+	}
+	if st.Op == OpReflink {
+		// generic_remap_checks: the source range must lie below EOF, and a
+		// range of one file may not overlap itself.
+		if st.Page >= int(c.S.Inodes[st.Inode].Size) || st.Inode == st.Inode2 && st.Page == st.Page2 {
+			return c.Return(ResEINVAL)
+		}
 	}
 	if r := c.gate(GateRemap, st.Inode, st.Page, st.Page); r != ResOK {
 		return c.Return(r)
@@ -90,12 +94,18 @@ func RemapKara(k *Kernel) {
 	)
 	k.Paths[PathDefrag] = Path{Name: "defrag", Steps: defrag, Regs: RegsSync}
 	lo := func(c *Ctx) int { return min(c.St.Inode, c.St.Inode2) }
-	hi := func(c *Ctx) int { return max(c.St.Inode, c.St.Inode2) }
+	// hi is the second inode to lock; within one file there is none.
+	hi := func(c *Ctx, lock func(int) LockID) LockID {
+		if c.St.Inode == c.St.Inode2 {
+			return NoLock
+		}
+		return lock(max(c.St.Inode, c.St.Inode2))
+	}
 	reflink := []Step{{Label: "check", Fn: "ioctl(FICLONERANGE)", Do: RemapCheck}}
 	reflink = append(reflink, DownWrite("inode-lock", "lock_two_nondirectories: inode_lock", func(c *Ctx) LockID { return LockIRwsem(lo(c)) })...)
-	reflink = append(reflink, DownWrite("inode-lock-2", "lock_two_nondirectories: inode_lock (2nd)", func(c *Ctx) LockID { return LockIRwsem(hi(c)) })...)
+	reflink = append(reflink, DownWrite("inode-lock-2", "lock_two_nondirectories: inode_lock (2nd)", func(c *Ctx) LockID { return hi(c, LockIRwsem) })...)
 	reflink = append(reflink, DownWrite("invalidate-lock", "filemap_invalidate_lock_two", func(c *Ctx) LockID { return LockInvalidate(lo(c)) })...)
-	reflink = append(reflink, DownWrite("invalidate-lock-2", "filemap_invalidate_lock_two (2nd)", func(c *Ctx) LockID { return LockInvalidate(hi(c)) })...)
+	reflink = append(reflink, DownWrite("invalidate-lock-2", "filemap_invalidate_lock_two (2nd)", func(c *Ctx) LockID { return hi(c, LockInvalidate) })...)
 	reflink = append(reflink,
 		Step{Label: "sync", Fn: "remap prep: write back the source page", Do: remapSyncStart},
 		Step{Label: "writeback", Fn: "remap prep: dax_writeback_one (write-protect the source)", Do: writebackOne},
@@ -105,9 +115,13 @@ func RemapKara(k *Kernel) {
 				return c.Block(LockJournal)
 			}
 			i, j := c.St.Inode, c.St.Inode2
-			c.UpWrite(LockInvalidate(max(i, j)))
+			if i != j {
+				c.UpWrite(LockInvalidate(max(i, j)))
+			}
 			c.UpWrite(LockInvalidate(min(i, j)))
-			c.UpWrite(LockIRwsem(max(i, j)))
+			if i != j {
+				c.UpWrite(LockIRwsem(max(i, j)))
+			}
 			c.UpWrite(LockIRwsem(min(i, j)))
 			return c.Return(ResOK)
 		}},

@@ -234,9 +234,16 @@ func ExtentByName(name string) (uint8, bool) {
 // Invariant: !InCore implies Refs == 0, every XA entry is EntryNone and no VMA
 // references the inode.
 type Inode struct {
-	// On disk, outside the journal model: flags set by ioctls are written at once.
-	DiskDax uint8 // FS_XFLAG_DAX
-	Parent  uint8 // directory index + 1; 0 = the root (no DAX flag)
+	// FS_XFLAG_DAX: DiskDax is the inode's flag as the filesystem holds it in
+	// memory (an ioctl changes it in the running transaction, as i_flags /
+	// i_diflags), DDiskDax what the last committed transaction wrote (what
+	// recovery finds).
+	DiskDax  uint8
+	DDiskDax uint8
+	Parent   uint8 // directory index + 1; 0 = the root (no DAX flag)
+	// Owner is i_uid: the process that created the file + 1; 0 for the
+	// scenario's declared files, which are root's.
+	Owner uint8
 	// Immutable is PMEM_IMMUTABLE / S_IOMAP_IMMUTABLE / S_DAXFILE, as the
 	// proposal calls it: the process that set it + 1, 0 when clear.
 	Immutable uint8
@@ -415,9 +422,11 @@ type Block struct {
 type State struct {
 	Threads [MaxThreads]Thread
 	Inodes  [MaxFiles]Inode
-	DirDax  [MaxDirs]uint8 // FS_XFLAG_DAX of each directory
+	DirDax  [MaxDirs]uint8 // FS_XFLAG_DAX of each directory (running transaction)
+	DDirDax [MaxDirs]uint8 // ... as committed
 	Files   [MaxOpen]File
 	Procs   [MaxProcs]Proc
 	Blocks  [MaxBlocks]Block
 	Journal Journal
+	_       [4]uint8 // no trailing padding (TestStateHasNoPadding)
 }

@@ -158,7 +158,10 @@ const SetupThread = "setup"
 
 // Scenario is a whole parsed file.
 type Scenario struct {
-	Path        string
+	Path string
+	// Source is the text the scenario was parsed from (reports embed it, so
+	// that a trace replays without the file).
+	Source      []byte
 	Name        string
 	Proposal    string
 	ProposalPos Pos

@@ -18,6 +18,10 @@ type Built struct {
 	// leaves at each crash point (nil: none). Its process is AfterCrashProc.
 	AfterCrash     []model.Stmt
 	AfterCrashProc int
+	// Opt is what the scenario was built with beyond its file (the command
+	// line's -proposal, -mutant and -crash): a command that reproduces a
+	// verdict repeats it.
+	Opt Options
 
 	// The setup block's bindings, which the threads of its process inherit.
 	setupFDs, setupInodes, setupMaps map[string]int
@@ -63,7 +67,7 @@ func Build(scn *Scenario, opt Options) (*Built, error) {
 	if opt.Crash != "" {
 		scn.Crash = opt.Crash // a crash line of its own replaces "crash after T:N" too
 	}
-	b := &Built{Scn: scn, Kernel: k}
+	b := &Built{Scn: scn, Kernel: k, Opt: opt}
 	k.Values = []string{"0"}
 	k.Background = scn.Commit != "fsync-only"
 	k.EADR = scn.Persistence == "eadr"
@@ -74,10 +78,12 @@ func Build(scn *Scenario, opt Options) (*Built, error) {
 	}
 	for i, d := range scn.Dirs {
 		b.Init.DirDax[i] = b2u(d.DAX)
+		b.Init.DDirDax[i] = b2u(d.DAX)
 	}
 	for _, p := range scn.Procs {
 		k.Procs = append(k.Procs, p.Name)
 		k.ProcCaps = append(k.ProcCaps, contains(p.Caps, "cap_linux_immutable"))
+		k.ProcUIDs = append(k.ProcUIDs, uint32(p.UID))
 	}
 	if n := scn.Blocks; n > 0 {
 		// A smaller device: the blocks past its end are allocated for good.
@@ -163,7 +169,7 @@ func (b *Built) addFile(i int) error {
 	k := b.Kernel
 	k.Files = append(k.Files, f.Name)
 	in := &b.Init.Inodes[i]
-	in.DiskDax = b2u(f.DAX)
+	in.DiskDax, in.DDiskDax = b2u(f.DAX), b2u(f.DAX)
 	in.Size, in.DSize = uint8(f.Pages), uint8(f.Pages)
 	if f.In != "" {
 		in.Parent = uint8(indexOf(k.Dirs, f.In) + 1)

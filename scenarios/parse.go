@@ -47,6 +47,7 @@ func Parse(path string, src []byte, opt ParseOptions) (*Scenario, error) {
 	if err := p.finish(); err != nil {
 		return nil, err
 	}
+	p.sc.Source = append([]byte(nil), src...)
 	return p.sc, nil
 }
 

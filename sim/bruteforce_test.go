@@ -113,10 +113,11 @@ type naiveWitness struct {
 // of g.
 func naiveViolations(k *model.Kernel, g *graph, checks []sim.Check) map[witnessKey]*naiveWitness {
 	out := map[witnessKey]*naiveWitness{}
-	note := func(check, class, msg string, steps int) {
-		if msg == "" {
+	note := func(check string, f sim.Finding, steps int) {
+		if !f.Failed {
 			return
 		}
+		class, msg := f.Class, f.Msg
 		key := witnessKey{check, class}
 		w := out[key]
 		switch {
@@ -130,20 +131,17 @@ func naiveViolations(k *model.Kernel, g *graph, checks []sim.Check) map[witnessK
 		s := &g.states[i]
 		for _, c := range checks {
 			if c.State != nil {
-				class, msg := c.State(k, s)
-				note(c.Name, class, msg, g.dist[i])
+				note(c.Name, c.JudgeState(k, s), g.dist[i])
 			}
 			if c.Step != nil {
 				for _, e := range g.edges[i] {
 					ev := e.ev
-					class, msg := c.Step(k, s, &g.states[e.to], &ev)
-					note(c.Name, class, msg, g.dist[i]+1)
+					note(c.Name, c.JudgeStep(k, s, &g.states[e.to], &ev), g.dist[i]+1)
 				}
 			}
 			if c.Stuck != nil && g.stuck[i] {
 				evs := append([]model.Event(nil), g.blocked[i]...)
-				class, msg := c.Stuck(k, s, evs)
-				note(c.Name, class, msg, g.dist[i])
+				note(c.Name, c.JudgeStuck(k, s, evs), g.dist[i])
 			}
 		}
 	}

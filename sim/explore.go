@@ -4,20 +4,34 @@
 // reaches them.
 //
 // A transition is one atomic step of one thread ([model.Kernel.Exec]). States are
-// deduplicated by their 64-bit fingerprint ([model.State.Hash]).
+// stored in a compact encoding (only the words of [model.State] that the
+// scenario's steps change, learnt as the search goes: layout.go) and deduplicated
+// by a 64-bit fingerprint in an open-addressing set with no values (fpset.go); a
+// search tree of 5 bytes a state (the state it came from, the thread) rebuilds
+// witnesses' schedules. These structures live outside the Go heap and are
+// bounded by a memory budget (mem.go).
 //
 // Exhaustive search is breadth-first by default, level by level and, within a level,
 // in the order states were found, trying threads in index order: so the first
 // violation found for a check is one with the fewest steps (a shortest
-// counterexample), and the whole run is deterministic. Depth-first search is an
+// counterexample), and the whole run is deterministic. A level is processed in
+// batches; with several workers, each batch is expanded in parallel, then the
+// workers insert the new fingerprints into disjoint partitions of the set, and the
+// witnesses, state numbers and the next frontier are put in search order, so the
+// result is the same for every number of workers (bfs.go). Depth-first search is an
 // option for when the frontier does not fit in memory; its counterexamples are not
-// shortest. Both honour MaxStates and MaxDepth and then report the run incomplete,
-// never a pass.
+// shortest. Both honour MaxStates, MaxDepth, MaxMemory and cancellation and then
+// report the run incomplete, never a pass.
+//
+// One successor-and-check loop (expand.go) serves BFS, DFS and random mode, and one
+// witness set (check.go) keeps, for each check and class, the first witness in
+// search order.
 package sim
 
 import (
+	"context"
 	"fmt"
-	"runtime"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -25,54 +39,39 @@ import (
 	"github.com/daxsim/daxsim/model"
 )
 
-// Check is one property as the engine sees it: functions called on every reached
-// state, every transition, and every state where all unfinished threads are
-// blocked. Each returns a class ("" when the property holds there) and a message.
-// The class distinguishes different ways of breaking the property; the engine
-// keeps the first (shortest) witness of each class.
-type Check struct {
-	Name  string
-	State func(k *model.Kernel, s *model.State) (class, msg string)
-	Step  func(k *model.Kernel, before, after *model.State, ev *model.Event) (class, msg string)
-	// Stuck gets the stuck state and the blocked event of every running thread.
-	Stuck func(k *model.Kernel, s *model.State, blocked []model.Event) (class, msg string)
-	// Traced is a transition check for properties over the whole explored graph
-	// (lock-order): it may ask for the schedule that reaches the transition, to
-	// keep it as evidence, and may return a finding with related schedules.
-	Traced func(k *model.Kernel, before, after *model.State, ev *model.Event, trace func() []int) *Finding
-}
-
-// Finding is what a Traced check reports.
-type Finding struct {
-	Class, Msg string
-	Related    []Related
-}
-
-// Related is an earlier schedule a finding refers to (lockdep's "the existing
-// dependency chain").
-type Related struct {
-	Note  string
-	Trace []int
-}
-
 // Options bound the search.
 type Options struct {
 	DFS       bool // depth-first instead of breadth-first
-	MaxStates int  // stop after this many distinct states (0: no limit)
+	MaxStates int  // stop when this many distinct states are stored (0: no limit)
 	MaxDepth  int  // do not expand states this many steps from the start (0: no limit)
+	// MaxMemory bounds the bytes of the search's structures (visited set, search
+	// tree, frontier or stack): the search stops, incomplete, before a batch that
+	// would not fit. 0: no bound (see DefaultMaxMemory for the command line's).
+	MaxMemory int64
+	// StopFirst ends the search at the first violation of any check (SPIN's and
+	// TLC's default): the witnesses found by then are kept (for BFS shortest ones),
+	// and the run is incomplete.
+	StopFirst bool
 	// StopWhenAllViolated ends the search once every check has a witness.
 	StopWhenAllViolated bool
-	// MeasureMemory fills Result.StoredBytes (it runs the garbage collector twice).
-	MeasureMemory bool
-	// Workers expand each BFS level in parallel (the result does not depend on
+	// Workers expand each BFS batch in parallel (the result does not depend on
 	// it); DFS is sequential.
 	Workers int
-	// Progress, when set, is called after every BFS level.
+	// Progress, when set, is called after every BFS level, and every 100 ms or so
+	// within a long one.
 	Progress func(Progress)
 	// Shard, with Shards > 1, explores part Shard of Shards of the space (see
 	// bfsShard); the parts together cover it. BFS only.
 	Shard, Shards int
+	// Context, when set, stops the search at the next batch boundary once it is
+	// done (SIGINT): the run is incomplete with Limit Interrupted.
+	Context context.Context
+	// Reduce, when set, plugs a state-space reduction into successor generation.
+	Reduce Reduction
 }
+
+// Interrupted is the Limit of a search stopped by its Context.
+const Interrupted = "interrupted"
 
 // Progress is what a search reports while it runs.
 type Progress struct {
@@ -108,12 +107,24 @@ type Result struct {
 	Violations  []Violation
 	Elapsed     time.Duration
 	Search      string // "bfs" or "dfs"
-	// StoredBytes is the heap the search keeps per run (visited set and search
-	// tree, not the frontier), when Options.MeasureMemory is set.
+	// Coverage counts, for each check (by name), what it judged (Judge.Judged):
+	// the same for every number of workers.
+	Coverage map[string]int64
+	// StoredBytes is the memory kept per run for the states found (visited set
+	// and search tree) at the end; PeakBytes the most the search structures
+	// (with the frontier or stack) took at once; MaxMemory the budget (0: none).
 	StoredBytes uint64
+	PeakBytes   int64
+	MaxMemory   int64
+	// StateWords is the size of the compact encoding in 8-byte words, and
+	// Widened how often a step wrote outside it and the search had to widen it.
+	StateWords, Widened int
 	// Shard is "i/n" for a sharded search, with SplitDepth the level where the
 	// shards part (-1: the space ended before the frontier was wide enough, so
-	// this shard explored all of it).
+	// this shard explored all of it). Exhaustive shards overlap: each explores the
+	// levels above SplitDepth, and below it the states reachable from the parts
+	// of several shards are explored by each; together they do more work than one
+	// search (a split for memory or for a job array, not a speed-up).
 	Shard      string
 	SplitDepth int
 }
@@ -139,497 +150,333 @@ func (r *Result) First(name string) (Violation, bool) {
 	return best, ok
 }
 
-// node is a visited state's place in the search tree.
-type node struct {
-	parent int32 // node index, -1 for the root
-	thread int8  // thread whose step led here
-	depth  int32
-}
-
-type explorer struct {
-	k       *model.Kernel
-	checks  []Check
-	opt     Options
-	start   time.Time
-	visited map[uint64]int32
-	nodes   []node
-	res     *Result
-	seen    map[string]bool // check + "\x00" + class already witnessed
-	checked map[string]bool // checks with any witness
-	events  []model.Event
-	succBuf []succ      // successors of a BFS batch, reused
-	exps    []expansion // their expansions, reused
-}
-
 // Explore searches the state graph of k from init.
 func Explore(k *model.Kernel, init *model.State, checks []Check, opt Options) *Result {
-	e := &explorer{
-		k: k, checks: checks, opt: opt, start: time.Now(),
-		visited: make(map[uint64]int32, 1<<12),
-		res:     &Result{Search: "bfs"},
-		seen:    map[string]bool{},
-		checked: map[string]bool{},
-		events:  make([]model.Event, len(k.Threads)),
-	}
+	s := newSearch(k, init, checks, opt)
+	defer s.free()
 	if opt.DFS {
-		e.res.Search = "dfs"
-	}
-	e.res.SplitDepth = -1
-	if opt.Shards > 1 {
-		e.res.Shard = fmt.Sprintf("%d/%d", opt.Shard, opt.Shards)
-	}
-	var base uint64
-	if opt.MeasureMemory {
-		base = heapAlloc()
-	}
-	root := e.add(init, -1, -1, 0)
-	e.checkState(init, root)
-	if opt.DFS {
-		e.dfs(init, root)
+		s.res.Search = "dfs"
+		s.dfs()
 	} else {
-		e.bfs(init, root)
+		s.bfs()
 	}
-	e.res.States = len(e.nodes)
-	e.res.Elapsed = time.Since(e.start)
-	e.succBuf, e.exps = nil, nil // working buffers, not stored states
-	if opt.MeasureMemory {
-		if h := heapAlloc(); h > base {
-			e.res.StoredBytes = h - base
+	return s.finish()
+}
+
+// search is the state of one exhaustive search.
+type search struct {
+	k        *model.Kernel
+	init     *model.State
+	checks   []Check
+	opt      Options
+	lay      *layout
+	mem      *budget
+	seen     *fpset
+	tree     tree
+	pool     [][]byte
+	ws       *witnessSet
+	res      *Result
+	coverage []int64 // per check
+	start    time.Time
+	states   int
+
+	workers  int
+	xs       []*expander
+	sinks    []*sink
+	accs     []acc
+	subs     []sub // the sub-batches of a parallel batch, reused
+	traced   bool  // some check is Traced
+	progress time.Time
+}
+
+// acc is what a worker counted in the current batch (committed at its end).
+type acc struct {
+	transitions, terminal int
+	depthCut              bool
+	counts                []int64
+	_                     [128 - 56]byte // workers' accumulators on their own cache lines
+}
+
+func newSearch(k *model.Kernel, init *model.State, checks []Check, opt Options) *search {
+	s := &search{k: k, init: init, checks: checks, opt: opt, start: time.Now(),
+		mem: &budget{}, ws: newWitnessSet(checks),
+		res:      &Result{Search: "bfs", SplitDepth: -1, MaxMemory: opt.MaxMemory, Coverage: map[string]int64{}},
+		coverage: make([]int64, len(checks))}
+	if opt.Shards > 1 {
+		s.res.Shard = fmt.Sprintf("%d/%d", opt.Shard, opt.Shards)
+	}
+	s.tree.mem = s.mem
+	s.lay = newLayout(init, make([]bool, stateWords))
+	s.workers = max(opt.Workers, 1)
+	if opt.DFS {
+		s.workers = 1
+	}
+	for w := 0; w < s.workers; w++ {
+		// The counters, written at every judgement, on cache lines of their own.
+		a := acc{counts: make([]int64, len(checks)+16)[8 : 8+len(checks)]}
+		s.accs = append(s.accs, a)
+		sk := newSink(s.ws)
+		x := newExpander(k, s.lay, checks, opt.Reduce, a.counts)
+		x.j.sink, x.j.tree = sk, &s.tree
+		s.xs = append(s.xs, x)
+		s.sinks = append(s.sinks, sk)
+	}
+	for i := range checks {
+		if checks[i].Traced != nil {
+			s.traced = true
 		}
-		runtime.KeepAlive(e)
 	}
-	return e.res
+	return s
 }
 
-func heapAlloc() uint64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
-
-func (e *explorer) add(s *model.State, parent int32, thread int, depth int) int32 {
-	return e.addHashed(s.Hash(), parent, thread, depth)
-}
-
-func (e *explorer) addHashed(h uint64, parent int32, thread int, depth int) int32 {
-	id := int32(len(e.nodes))
-	e.nodes = append(e.nodes, node{parent: parent, thread: int8(thread), depth: int32(depth)})
-	e.visited[h] = id
-	return id
-}
-
-// trace rebuilds the schedule that reaches node id.
-func (e *explorer) trace(id int32) []int {
-	var rev []int
-	for n := id; e.nodes[n].parent >= 0; n = e.nodes[n].parent {
-		rev = append(rev, int(e.nodes[n].thread))
+func (s *search) free() {
+	if s.seen != nil {
+		s.seen.free()
 	}
-	out := make([]int, len(rev))
-	for i, t := range rev {
-		out[len(rev)-1-i] = t
-	}
-	return out
+	s.tree.free()
+	freePool(s.mem, &s.pool)
 }
 
-// report records a witness unless one of the same check and class is known; the
-// trace leads to node id, then takes a step of thread (-1: none).
-func (e *explorer) report(check, class, msg string, id int32, thread int) bool {
-	key := check + "\x00" + class
-	if e.seen[key] {
+// finish fills the result's totals.
+func (s *search) finish() *Result {
+	r := s.res
+	r.States = s.states
+	r.Violations = s.ws.violations()
+	for i, c := range s.coverage {
+		r.Coverage[s.checks[i].Name] += c
+	}
+	r.Elapsed = time.Since(s.start)
+	if s.seen != nil {
+		r.StoredBytes = uint64(s.seen.bytes() + s.tree.bytes())
+	}
+	r.PeakBytes = s.mem.peak.Load()
+	r.StateWords = s.lay.size()
+	return r
+}
+
+// commit adds the workers' batch counts to the result.
+func (s *search) commit() {
+	for w := range s.accs {
+		a := &s.accs[w]
+		s.res.Transitions += a.transitions
+		s.res.Terminal += a.terminal
+		for i, c := range a.counts {
+			s.coverage[i] += c
+			a.counts[i] = 0
+		}
+		a.transitions, a.terminal = 0, 0
+	}
+}
+
+// discard forgets the workers' batch counts and candidates (the batch is redone).
+func (s *search) discard() {
+	for w := range s.accs {
+		a := &s.accs[w]
+		clear(a.counts)
+		a.transitions, a.terminal, a.depthCut = 0, 0, false
+		s.sinks[w].reset()
+	}
+}
+
+// merge moves the batch's witnesses into the witness set.
+func (s *search) merge() {
+	s.ws.merge(s.sinks, &s.tree, s.states, time.Since(s.start))
+}
+
+// stopAfterBatch says whether the search ends after a batch (and why).
+func (s *search) stopAfterBatch() bool {
+	switch {
+	case s.opt.StopFirst && s.ws.nhit > 0:
+		s.res.Limit = "stopped at the first violation"
+	case s.opt.StopWhenAllViolated && len(s.checks) > 0 && s.ws.nhit == len(s.checks):
+		s.res.Limit = "stopped at the first witness of every check"
+	case s.opt.MaxStates > 0 && s.states >= s.opt.MaxStates:
+		s.res.Limit = s.maxStatesLimit()
+	default:
 		return false
 	}
-	e.seen[key] = true
-	e.checked[check] = true
-	trace := e.trace(id)
-	if thread >= 0 {
-		trace = append(trace, thread)
-	}
-	e.res.Violations = append(e.res.Violations, Violation{Check: check, Class: class, Msg: msg, Trace: trace,
-		Found: len(e.nodes), At: time.Since(e.start), Run: -1})
 	return true
 }
 
-func (e *explorer) done() bool {
-	return e.opt.StopWhenAllViolated && len(e.checked) == len(e.checks)
+func (s *search) maxStatesLimit() string {
+	return fmt.Sprintf("max-states %d reached", s.opt.MaxStates)
 }
 
-func (e *explorer) checkState(s *model.State, id int32) {
-	for i := range e.checks {
-		c := &e.checks[i]
-		if c.State == nil {
-			continue
-		}
-		if class, msg := c.State(e.k, s); msg != "" {
-			e.report(c.Name, class, msg, id, -1)
-		}
-	}
-}
-
-func (e *explorer) checkStep(before, after *model.State, ev *model.Event, from int32, thread int) {
-	for i := range e.checks {
-		c := &e.checks[i]
-		if c.Step == nil {
-			continue
-		}
-		if class, msg := c.Step(e.k, before, after, ev); msg != "" {
-			e.report(c.Name, class, msg, from, thread)
-		}
-	}
-	for i := range e.checks {
-		c := &e.checks[i]
-		if c.Traced == nil {
-			continue
-		}
-		trace := func() []int { return append(e.trace(from), thread) }
-		if f := c.Traced(e.k, before, after, ev, trace); f != nil {
-			if e.report(c.Name, f.Class, f.Msg, from, thread) {
-				e.res.Violations[len(e.res.Violations)-1].Related = f.Related
-			}
-		}
-	}
-}
-
-// expand runs every thread one step from s. For each successor it calls visit
-// with the new state and the thread; it returns whether s is a terminal state
-// (all done) or stuck (all unfinished threads blocked).
-func (e *explorer) expand(s *model.State, id int32, visit func(next *model.State, thread int)) (terminal, stuck bool) {
-	terminal, stuck, _ = e.step(s, id, visit)
-	return terminal, stuck
-}
-
-// step runs every thread one step from s; with visit nil it only finds out
-// whether any can move (a state at the depth bound: no transition is taken or
-// checked).
-func (e *explorer) step(s *model.State, id int32, visit func(next *model.State, thread int)) (terminal, stuck, moved bool) {
-	running := 0
-	var next model.State
-	for t := range e.k.Threads {
-		if !e.k.Running(s, t) {
-			continue
-		}
-		if !e.k.Threads[t].Daemon {
-			running++
-		}
-		next = *s
-		ev := &e.events[t]
-		if !e.k.Exec(&next, t, ev) {
-			continue
-		}
-		moved = true
-		if visit == nil {
-			continue
-		}
-		e.res.Transitions++
-		e.checkStep(s, &next, ev, id, t)
-		visit(&next, t)
-	}
-	terminal, stuck = e.judge(s, id, running, moved)
-	return terminal, stuck, moved
-}
-
-// judge counts a state where nothing can move as terminal (every scenario thread
-// finished; daemons may idle) or runs the Stuck checks on it.
-func (e *explorer) judge(s *model.State, id int32, running int, moved bool) (terminal, stuck bool) {
-	switch {
-	case moved:
-		return false, false
-	case running == 0:
-		e.res.Terminal++
-		return true, false
-	}
-	e.stuck(s, id)
-	return false, true
-}
-
-func (e *explorer) limitHit() bool {
-	if e.opt.MaxStates > 0 && len(e.nodes) >= e.opt.MaxStates {
-		e.res.Limit = fmt.Sprintf("max-states %d reached", e.opt.MaxStates)
+// fits is the memory projection of the search (see mem.go): the visited set's
+// table of tableBytes, states in the tree and records of stride words in the
+// frontier or stack, with the rounding of their chunks.
+func (s *search) fits(tableBytes int64, states, records, stride int) bool {
+	if s.opt.MaxMemory <= 0 {
 		return true
 	}
-	return false
+	chunk := int64(1) << chunkShift(stride) * int64(stride) * 8
+	rounding := int64(treeChunkLen*5) + 4*chunk + poolChunks*chunk
+	return tableBytes+int64(states)*5+int64(records)*int64(stride)*8+rounding <= s.opt.MaxMemory
 }
 
-type item struct {
-	s  model.State
-	id int32
+// fitsTable is fits for a table of tableBytes, with the rest as now plus what
+// the next batch may add.
+func (s *search) fitsTable(states, records, stride int) func(int64) bool {
+	return func(tableBytes int64) bool { return s.fits(tableBytes, states, records, stride) }
 }
 
-// shardWidth is how many frontier states per shard the level where shards part
-// must have.
-const shardWidth = 8
+func (s *search) memoryLimit() string {
+	if s.mem.refused.Load() {
+		return fmt.Sprintf("out of memory: the system refused more than %s", FormatBytes(s.mem.used.Load()))
+	}
+	return fmt.Sprintf("max-memory %s reached", FormatBytes(s.opt.MaxMemory))
+}
 
-// bfsShard keeps the frontier states of this shard: every shard explores the same
-// levels up to the first one with at least shardWidth states per shard, then the
-// states of that level whose index modulo Shards is Shard. Every search below the
-// level starts from one of its states, so the shards together cover the space;
-// shortest witnesses stay shortest (a shorter one would have been found by every
-// shard before the split).
-func (e *explorer) bfsShard(level []item, depth int) []item {
-	e.res.SplitDepth = depth
-	var keep []item
-	for i := range level {
-		if i%e.opt.Shards == e.opt.Shard {
-			keep = append(keep, level[i])
+// interrupted says whether the Context is done.
+func (s *search) interrupted() bool {
+	if s.opt.Context == nil || s.opt.Context.Err() == nil {
+		return false
+	}
+	s.res.Limit = Interrupted
+	return true
+}
+
+// addRoot stores the initial state and runs the state checks on it.
+func (s *search) addRoot() bool {
+	if s.seen = newFPSet(s.mem); s.seen == nil || !s.tree.reserve(1) || !s.fits(s.seen.bytes(), 1, 1, s.lay.size()+2) {
+		s.res.Limit = s.memoryLimit()
+		return false
+	}
+	s.seen.insert(s.lay.fingerprintState(s.init))
+	s.tree.set(0, noParent, 0)
+	s.states = 1
+	x := s.xs[0]
+	x.j.at(0, -1)
+	x.judgeState(s.init, wkey{})
+	s.commit()
+	s.merge()
+	return true
+}
+
+// setLayout makes every worker use lay.
+func (s *search) setLayout(lay *layout) {
+	s.lay = lay
+	s.res.Widened++
+	for _, x := range s.xs {
+		x.lay, x.wide = lay, nil
+	}
+}
+
+// widened is the layout that also holds every word the workers' breaking steps
+// wrote.
+func (s *search) widened() *layout {
+	l := s.lay
+	for _, x := range s.xs {
+		if x.wide != nil {
+			l = l.union(x.wide)
 		}
 	}
-	return keep
+	return l
 }
 
-func (e *explorer) bfs(init *model.State, root int32) {
-	// Two level buffers, swapped at each level, so that the frontier is allocated
-	// once at its widest and not per level.
-	level := []item{{*init, root}}
-	var nextLevel []item
-	depthCut := false
-	workers := max(e.opt.Workers, 1)
-	for depth := 0; len(level) > 0; depth++ {
-		if e.opt.MaxDepth > 0 && depth >= e.opt.MaxDepth {
-			// States at the bound are not expanded, but they are still judged
-			// stuck or terminal; any thread that can move means the space goes
-			// on past the bound.
-			for i := range level {
-				if e.leaf(&level[i].s, level[i].id) {
-					depthCut = true
+// reencode re-encodes the records [from[i], n) of each queue qs[i] from layout
+// old to layout l (record tails, the state number and depth, are copied), in
+// place, chunk by chunk (an old chunk is unmapped as soon as its records are
+// moved, so the copy costs a chunk or two, not a second queue). It reports false
+// when the system refuses a mapping (the search stops; the queues are then
+// inconsistent and only to be freed).
+func (s *search) reencode(old, l *layout, qs []*queue, from []int) bool {
+	for i, q := range qs {
+		extra := q.stride - old.size()
+		nq := newQueue(s.mem, l.size()+extra, &s.pool)
+		room := len(q.chunks) * q.per // as much room as q had
+		nq.n = q.n
+		tmp := old.init
+		for r := from[i]; r < q.n; r++ {
+			for len(nq.chunks) <= r>>nq.shift {
+				if len(nq.chunks) < from[i]>>nq.shift {
+					nq.chunks = append(nq.chunks, nil) // dropped records
+					continue
 				}
+				c := s.mem.alloc(nq.chunkBytes())
+				if c == nil {
+					return false
+				}
+				nq.chunks = append(nq.chunks, c)
 			}
-			break
-		}
-		e.res.Depth = depth
-		if e.opt.Shards > 1 && e.res.SplitDepth < 0 && len(level) >= shardWidth*e.opt.Shards {
-			level = e.bfsShard(level, depth)
-		}
-		nextLevel = nextLevel[:0]
-		size := bfsBatch
-		if workers > 1 {
-			size = bfsBatch * 8 // fewer synchronisations between the workers
-		}
-		for lo := 0; lo < len(level); lo += size {
-			batch := level[lo:min(lo+size, len(level))]
-			var stop bool
-			nextLevel, stop = e.bfsBatch(batch, depth, workers, nextLevel)
-			if stop {
-				return
+			src, dst := q.at(r), nq.at(r)
+			old.decode(&tmp, src)
+			l.encode(dst, &tmp)
+			copy(dst[l.size():], src[old.size():])
+			if c := r >> q.shift; r == q.n-1 || (r+1)>>q.shift != c {
+				s.mem.free(q.chunks[c])
+				q.chunks[c] = nil
 			}
 		}
-		level, nextLevel = nextLevel, level
-		if e.opt.Progress != nil {
-			e.opt.Progress(Progress{States: len(e.nodes), Depth: depth + 1, Frontier: len(level), Elapsed: time.Since(e.start)})
+		q.free()
+		for len(nq.chunks) < from[i]>>nq.shift {
+			nq.chunks = append(nq.chunks, nil)
 		}
+		if !nq.reserve(room) {
+			return false
+		}
+		*q = *nq
 	}
-	if depthCut {
-		e.res.Limit = fmt.Sprintf("max-depth %d reached", e.opt.MaxDepth)
+	return true
+}
+
+// progressNow reports progress when it is due (always when force).
+func (s *search) progressNow(force bool, depth, frontier int) {
+	if s.opt.Progress == nil {
 		return
 	}
-	e.res.Complete = true
+	if !force && time.Since(s.progress) < 100*time.Millisecond {
+		return
+	}
+	s.progress = time.Now()
+	s.opt.Progress(Progress{States: s.states, Depth: depth, Frontier: frontier, Elapsed: time.Since(s.start)})
 }
 
-// bfsBatch is the number of frontier states expanded together.
-const bfsBatch = 64
-
-// succ is one successor computed by a worker.
-type succ struct {
-	thread int
-	hash   uint64
-	s      model.State
-	ev     model.Event
-}
-
-// expansion is what a worker found from one frontier state. Its successors are
-// a window of the explorer's successor buffer, reused from batch to batch.
-type expansion struct {
-	succs   []succ
-	blocked []model.Event // blocked events of the running scenario threads
-	running int
-}
-
-// bfsBatch expands a batch of one level. Workers compute the successors and
-// their fingerprints in parallel; the merge that follows is sequential and in
-// frontier order (transition checks, deduplication, numbering), then the state
-// checks of the new states run in parallel and are reported in order. So the
-// result is the same for every number of workers. It returns the next level and
-// whether the search must stop.
-func (e *explorer) bfsBatch(batch []item, depth, workers int, nextLevel []item) ([]item, bool) {
-	nt := len(e.k.Threads)
-	if need := len(batch) * nt; len(e.succBuf) < need {
-		e.succBuf = make([]succ, need)
-	}
-	if len(e.exps) < len(batch) {
-		e.exps = make([]expansion, len(batch))
-	}
-	exps := e.exps[:len(batch)]
-	parallel(workers, len(batch), func(i int) {
-		exps[i] = e.expandOne(&batch[i].s, e.succBuf[i*nt:(i+1)*nt:(i+1)*nt])
-	})
-	type fresh struct {
-		id   int32
-		s    *model.State
-		from int
-	}
-	var news []fresh
-	limited := false
-merge:
-	for i := range batch {
-		it := &batch[i]
-		x := &exps[i]
-		for j := range x.succs {
-			sc := &x.succs[j]
-			e.res.Transitions++
-			e.checkStep(&it.s, &sc.s, &sc.ev, it.id, sc.thread)
-			if _, ok := e.visited[sc.hash]; ok {
-				continue
-			}
-			if e.opt.MaxStates > 0 && len(e.nodes) >= e.opt.MaxStates {
-				limited = true
-				break merge
-			}
-			id := e.addHashed(sc.hash, it.id, sc.thread, depth+1)
-			news = append(news, fresh{id: id, s: &sc.s, from: i})
-		}
-		switch {
-		case len(x.succs) > 0:
-		case x.running == 0:
-			e.res.Terminal++
-		default:
-			e.stuckWith(&it.s, it.id, x.blocked)
-		}
-	}
-	type found struct{ class, msg string }
-	nc := len(e.checks)
-	findings := make([]found, len(news)*nc)
-	parallel(workers, len(news), func(i int) {
-		for c := range e.checks {
-			if f := e.checks[c].State; f != nil {
-				if class, msg := f(e.k, news[i].s); msg != "" {
-					findings[i*nc+c] = found{class, msg}
-				}
-			}
-		}
-	})
-	for i, n := range news {
-		for c := range e.checks {
-			if f := findings[i*nc+c]; f.msg != "" {
-				e.report(e.checks[c].Name, f.class, f.msg, n.id, -1)
-			}
-		}
-		nextLevel = append(nextLevel, item{id: n.id})
-		nextLevel[len(nextLevel)-1].s = *n.s
-		if e.done() {
-			e.res.Limit = "stopped at the first witness of every check"
-			return nextLevel, true
-		}
-	}
-	if limited || e.limitHit() {
-		e.limitHit()
-		return nextLevel, true
-	}
-	return nextLevel, false
-}
-
-// expandOne runs every thread one step from s, without checks, writing the
-// successors into buf (one slot per thread).
-func (e *explorer) expandOne(s *model.State, buf []succ) expansion {
-	x := expansion{succs: buf[:0]}
-	for t := range e.k.Threads {
-		if !e.k.Running(s, t) {
-			continue
-		}
-		if !e.k.Threads[t].Daemon {
-			x.running++
-		}
-		n := len(x.succs)
-		x.succs = x.succs[:n+1]
-		sc := &x.succs[n]
-		sc.thread, sc.s = t, *s
-		if !e.k.Exec(&sc.s, t, &sc.ev) {
-			if !e.k.Threads[t].Daemon {
-				x.blocked = append(x.blocked, sc.ev)
-			}
-			x.succs = x.succs[:n]
-			continue
-		}
-		sc.hash = sc.s.Hash()
-	}
-	return x
-}
-
-// parallel runs f(0..n-1) on up to workers goroutines (inline for one).
-func parallel(workers, n int, f func(i int)) {
-	if workers <= 1 || n < 2 {
-		for i := 0; i < n; i++ {
-			f(i)
-		}
+// runWorkers runs f(0..n-1) on n goroutines (inline for one) and waits; a panic
+// in one is raised again in the caller.
+func runWorkers(n int, f func(w int)) {
+	if n <= 1 {
+		f(0)
 		return
 	}
 	var g errgroup.Group
-	g.SetLimit(workers)
-	per := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += per {
-		lo := lo
+	var failure atomic.Pointer[any]
+	for w := 0; w < n; w++ {
 		g.Go(func() error {
-			for i := lo; i < min(lo+per, n); i++ {
-				f(i)
-			}
+			defer func() {
+				if p := recover(); p != nil {
+					failure.CompareAndSwap(nil, &p)
+				}
+			}()
+			f(w)
 			return nil
 		})
 	}
 	g.Wait()
+	if p := failure.Load(); p != nil {
+		panic(*p)
+	}
 }
 
-// leaf judges a state at the depth bound: terminal and stuck states are counted
-// and checked as in expand, but no transition is taken or checked. It reports
-// whether some thread could move.
-func (e *explorer) leaf(s *model.State, id int32) bool {
-	_, _, moved := e.step(s, id, nil)
-	return moved
-}
-
-func (e *explorer) dfs(init *model.State, root int32) {
-	type frame struct {
-		s     model.State
-		id    int32
-		depth int
-	}
-	stack := []frame{{*init, root, 0}}
-	depthCut := false
-	for len(stack) > 0 {
-		f := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if f.depth > e.res.Depth {
-			e.res.Depth = f.depth
+// parallelFor runs f(w, i) for i in [0, n) on up to workers goroutines, handing
+// out the indexes in order (w is the goroutine's number).
+func parallelFor(workers, n int, f func(w, i int)) {
+	if workers <= 1 || n < 2 {
+		for i := 0; i < n; i++ {
+			f(0, i)
 		}
-		if e.opt.MaxDepth > 0 && f.depth >= e.opt.MaxDepth {
-			if e.leaf(&f.s, f.id) {
-				depthCut = true
-			}
-			continue
-		}
-		var succ []frame
-		e.expand(&f.s, f.id, func(next *model.State, t int) {
-			if _, ok := e.visited[next.Hash()]; ok {
-				return
-			}
-			id := e.add(next, f.id, t, f.depth+1)
-			e.checkState(next, id)
-			succ = append(succ, frame{*next, id, f.depth + 1})
-		})
-		// Push in reverse so that the lowest thread is explored first.
-		for i := len(succ) - 1; i >= 0; i-- {
-			stack = append(stack, succ[i])
-		}
-		if e.done() {
-			e.res.Limit = "stopped at the first witness of every check"
-			return
-		}
-		if e.limitHit() {
-			return
-		}
-	}
-	if depthCut {
-		e.res.Limit = fmt.Sprintf("max-depth %d reached", e.opt.MaxDepth)
 		return
 	}
-	e.res.Complete = true
+	var next atomic.Int64
+	runWorkers(min(workers, n), func(w int) {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
+			}
+			f(w, i)
+		}
+	})
 }
 
 // Step is one step of a replayed trace.
@@ -656,29 +503,4 @@ func Replay(k *model.Kernel, init *model.State, trace []int) ([]Step, error) {
 		out = append(out, st)
 	}
 	return out, nil
-}
-
-// stuck runs the Stuck checks on a state where every running thread is blocked;
-// e.events holds their blocked events.
-func (e *explorer) stuck(s *model.State, id int32) {
-	var evs []model.Event
-	for t := range e.k.Threads {
-		if e.k.Running(s, t) && !e.k.Threads[t].Daemon {
-			evs = append(evs, e.events[t])
-		}
-	}
-	e.stuckWith(s, id, evs)
-}
-
-// stuckWith runs the Stuck checks with the blocked events evs.
-func (e *explorer) stuckWith(s *model.State, id int32, evs []model.Event) {
-	for i := range e.checks {
-		c := &e.checks[i]
-		if c.Stuck == nil {
-			continue
-		}
-		if class, msg := c.Stuck(e.k, s, evs); msg != "" {
-			e.report(c.Name, class, msg, id, -1)
-		}
-	}
 }

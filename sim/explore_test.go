@@ -246,30 +246,36 @@ func probeChecks() []sim.Check {
 	return []sim.Check{
 		{
 			Name: "probe-position",
-			State: func(k *model.Kernel, s *model.State) (string, string) {
-				c := positionClass(k, s)
-				return c, "threads at " + c
+			State: func(j *sim.Judge, k *model.Kernel, s *model.State) {
+				j.Judged(1)
+				if c := positionClass(k, s); j.Fail(c) {
+					j.Explain("threads at " + c)
+				}
 			},
 		},
 		{
 			Name: "probe-return",
-			Step: func(k *model.Kernel, before, after *model.State, ev *model.Event) (string, string) {
+			Step: func(j *sim.Judge, k *model.Kernel, before, after *model.State, ev *model.Event) {
 				if !ev.Returned {
-					return "", ""
+					return
 				}
-				c := fmt.Sprintf("%s:%d=%s", k.ThreadName(ev.Thread), ev.PC+1, k.ResultName(ev.Result))
-				return c, c + " after " + positionClass(k, before)
+				j.Judged(1)
+				if c := fmt.Sprintf("%s:%d=%s", k.ThreadName(ev.Thread), ev.PC+1, k.ResultName(ev.Result)); j.Fail(c) {
+					j.Explain(c + " after " + positionClass(k, before))
+				}
 			},
 		},
 		{
 			Name: "probe-stuck",
-			Stuck: func(k *model.Kernel, s *model.State, blocked []model.Event) (string, string) {
+			Stuck: func(j *sim.Judge, k *model.Kernel, s *model.State, blocked []model.Event) {
 				var c []string
 				for _, ev := range blocked {
 					c = append(c, fmt.Sprintf("%s@%s", k.ThreadName(ev.Thread), ev.Fn))
 				}
-				cl := strings.Join(c, " ")
-				return cl, cl + " at " + positionClass(k, s)
+				j.Judged(1)
+				if cl := strings.Join(c, " "); j.Fail(cl) {
+					j.Explain(cl + " at " + positionClass(k, s))
+				}
 			},
 		},
 	}
@@ -328,7 +334,8 @@ func TestABBADeadlockFound(t *testing.T) {
 	var init model.State
 	nd := property(t, "no-deadlock")
 	var seen []string
-	mine := sim.Check{Name: "stuck", Stuck: func(k *model.Kernel, s *model.State, blocked []model.Event) (string, string) {
+	// One worker (the default): mine is called on one goroutine.
+	mine := sim.Check{Name: "stuck", Stuck: func(j *sim.Judge, k *model.Kernel, s *model.State, blocked []model.Event) {
 		var waits []string
 		for _, ev := range blocked {
 			if !ev.Blocked {
@@ -338,7 +345,9 @@ func TestABBADeadlockFound(t *testing.T) {
 		}
 		msg := strings.Join(waits, "; ")
 		seen = append(seen, msg)
-		return "cycle", msg
+		if j.Fail("cycle") {
+			j.Explain(msg)
+		}
 	}}
 	checks := []sim.Check{nd, mine}
 	bfs := sim.Explore(k, &init, checks, sim.Options{})
@@ -375,8 +384,8 @@ func TestABBADeadlockFound(t *testing.T) {
 					t.Errorf("%s: thread %d waits holding nothing in an ABBA deadlock", r.Search, ev.Thread)
 				}
 			}
-			if c, msg := nd.Stuck(k, &end, evs); c == "" || (name == "no-deadlock" && msg != v.Msg) {
-				t.Errorf("%s: no-deadlock at the replayed end gives (%q, %q), engine reported %q", r.Search, c, msg, v.Msg)
+			if f := nd.JudgeStuck(k, &end, evs); !f.Failed || (name == "no-deadlock" && f.Msg != v.Msg) {
+				t.Errorf("%s: no-deadlock at the replayed end gives (%q, %q), engine reported %q", r.Search, f.Class, f.Msg, v.Msg)
 			}
 		}
 	}
@@ -717,18 +726,18 @@ func reproduces(k *model.Kernel, init *model.State, c sim.Check, steps []sim.Ste
 	if c.Step != nil && len(steps) > 0 {
 		last := steps[len(steps)-1]
 		ev := last.Event
-		if cl, m := c.Step(k, &last.Before, &last.After, &ev); cl == class && m == msg {
+		if f := c.JudgeStep(k, &last.Before, &last.After, &ev); f.Failed && f.Class == class && f.Msg == msg {
 			return "step", true
 		}
 	}
 	if c.State != nil {
-		if cl, m := c.State(k, &end); cl == class && m == msg {
+		if f := c.JudgeState(k, &end); f.Failed && f.Class == class && f.Msg == msg {
 			return "state", true
 		}
 	}
 	if c.Stuck != nil {
 		if evs, stuck := blockedEvents(k, &end); stuck {
-			if cl, m := c.Stuck(k, &end, evs); cl == class && m == msg {
+			if f := c.JudgeStuck(k, &end, evs); f.Failed && f.Class == class && f.Msg == msg {
 				return "stuck", true
 			}
 		}

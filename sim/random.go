@@ -1,11 +1,11 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/daxsim/daxsim/model"
 )
@@ -21,11 +21,13 @@ import (
 //     random change points the running thread drops to the lowest priority. PCT
 //     finds bugs of depth d with probability at least 1/(n k^(d-1)).
 //
-// Run r of seed s draws from PCG(s, r) only, and each run gets fresh checks, so a
-// run's outcome does not depend on the other runs or on the number of workers;
-// results are merged in run order and the witness kept for each check and class
-// is the one of the lowest run. A random search never proves a property: its
-// verdicts are violation or unknown.
+// Run r of seed s draws from PCG(s, r) only, and a run's checks start fresh (the
+// checks with memory, Traced ones, are made anew for each run), so a run's
+// outcome does not depend on the other runs or on the number of workers. Runs are
+// streamed to the workers in order and nothing is kept per run: of each check and
+// class the witness of the lowest run is kept (the same one-witness set as the
+// exhaustive search, keyed by run), so memory does not grow with Runs. A random
+// search never proves a property: its verdicts are violation or unknown.
 
 // RandomOptions configure random mode.
 type RandomOptions struct {
@@ -37,6 +39,8 @@ type RandomOptions struct {
 	Workers  int // goroutines (default 1)
 	// Progress, when set, is called now and then with the runs done.
 	Progress func(done, total int)
+	// Context, when set, stops the search before the next run once it is done.
+	Context context.Context
 }
 
 // Call is one statement of one run: when it started and ended (step indexes;
@@ -48,7 +52,8 @@ type Call struct {
 	Data       model.Data
 }
 
-// History is what one run did, for checks over whole executions (porcupine).
+// History is what one run did, for checks over whole executions (porcupine). A
+// history check must not keep it: the engine reuses it for the next run.
 type History struct {
 	Run   int
 	Calls []Call
@@ -57,7 +62,7 @@ type History struct {
 
 // RandomResult is the outcome of random mode.
 type RandomResult struct {
-	Runs       int
+	Runs       int // runs done (Limit says when the search stopped before all)
 	Steps      int // steps over all runs
 	States     int // states visited over all runs (with repeats)
 	Cut        int // runs stopped by MaxSteps
@@ -67,22 +72,22 @@ type RandomResult struct {
 	First      int
 	// Run is the run each violation came from (same order as Violations).
 	Run []int
+	// Coverage counts, for each check and history check (by name), what it
+	// judged over all runs.
+	Coverage map[string]int64
+	// Limit is Interrupted when the Context stopped the search early.
+	Limit string
 }
 
 // HistoryCheck is a check over a whole run's history.
 type HistoryCheck struct {
 	Name  string
-	Check func(k *model.Kernel, h *History) (class, msg string)
+	Check func(j *Judge, k *model.Kernel, h *History)
 }
 
-type runResult struct {
-	steps, states int
-	cut           bool
-	viol          []Violation
-}
-
-// RandomSearch runs the random schedules. checks builds a fresh set of checks for
-// each run; history checks run at the end of each run.
+// RandomSearch runs the random schedules. checks builds a set of checks (once per
+// worker, and for each run when some has memory); history checks run at the end
+// of each run.
 func RandomSearch(k *model.Kernel, init *model.State, checks func() []Check, hist []HistoryCheck, opt RandomOptions) *RandomResult {
 	start := time.Now()
 	if opt.Runs <= 0 {
@@ -97,173 +102,213 @@ func RandomSearch(k *model.Kernel, init *model.State, checks func() []Check, his
 	if opt.Workers <= 0 {
 		opt.Workers = 1
 	}
-	results := make([]runResult, opt.Runs)
-	var g errgroup.Group
-	g.SetLimit(opt.Workers)
-	const chunk = 16
-	for lo := 0; lo < opt.Runs; lo += chunk {
-		lo := lo
-		g.Go(func() error {
-			for r := lo; r < min(lo+chunk, opt.Runs); r++ {
-				results[r] = oneRun(k, init, checks(), hist, opt, opt.First+r)
-			}
-			if opt.Progress != nil {
-				opt.Progress(min(lo+chunk, opt.Runs), opt.Runs)
-			}
-			return nil
-		})
+	workers := min(opt.Workers, opt.Runs)
+	first := checks()
+	all := append(append([]Check(nil), first...), historyAsChecks(hist)...)
+	ws := newWitnessSet(all)
+	lay := newLayout(init, nil)
+	runners := make([]*runner, workers)
+	for w := range runners {
+		cs := first
+		if w > 0 {
+			cs = checks()
+		}
+		runners[w] = newRunner(k, init, lay, cs, checks, hist, ws, opt)
 	}
-	g.Wait()
-	out := &RandomResult{Runs: opt.Runs, Seed: opt.Seed, First: opt.First}
-	seen := map[string]bool{}
-	for r, rr := range results {
-		out.Steps += rr.steps
-		out.States += rr.states
-		if rr.cut {
-			out.Cut++
-		}
-		for _, v := range rr.viol {
-			key := v.Check + "\x00" + v.Class
-			if !seen[key] {
-				seen[key] = true
-				v.Run = opt.First + r
-				out.Violations = append(out.Violations, v)
-				out.Run = append(out.Run, opt.First+r)
+	var nextRun, done atomic.Int64
+	var stopped atomic.Bool
+	const chunk = 16
+	runWorkers(workers, func(w int) {
+		r := runners[w]
+		for {
+			lo := nextRun.Add(chunk) - chunk
+			if lo >= int64(opt.Runs) {
+				return
+			}
+			hi := min(lo+chunk, int64(opt.Runs))
+			for i := lo; i < hi; i++ {
+				if opt.Context != nil && opt.Context.Err() != nil {
+					stopped.Store(true)
+					return
+				}
+				r.run(opt.First + int(i))
+			}
+			d := done.Add(hi - lo)
+			if opt.Progress != nil {
+				opt.Progress(int(d), opt.Runs)
 			}
 		}
+	})
+	out := &RandomResult{Seed: opt.Seed, First: opt.First, Coverage: map[string]int64{}}
+	var sinks []*sink
+	for _, r := range runners {
+		out.Runs += r.runs
+		out.Steps += r.steps
+		out.States += r.steps
+		out.Cut += r.cut
+		for i, c := range r.counts {
+			out.Coverage[all[i].Name] += c
+		}
+		sinks = append(sinks, r.sink)
+	}
+	if stopped.Load() {
+		out.Limit = Interrupted
+	}
+	ws.merge(sinks, nil, 0, time.Since(start))
+	out.Violations = ws.violations()
+	for i := range out.Violations {
+		v := &out.Violations[i]
+		v.Run = int(ws.list[i].key.a)
+		out.Run = append(out.Run, v.Run)
 	}
 	out.Elapsed = time.Since(start)
 	return out
 }
 
-// runRNG is the generator of run r: it depends on the seed and r only.
-func runRNG(seed uint64, r int) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, uint64(r)*0x9E3779B97F4A7C15+1))
+// historyAsChecks names the history checks in the witness set (after the checks).
+func historyAsChecks(hist []HistoryCheck) []Check {
+	var out []Check
+	for _, h := range hist {
+		out = append(out, Check{Name: h.Name})
+	}
+	return out
 }
 
-func oneRun(k *model.Kernel, init *model.State, checks []Check, hist []HistoryCheck, opt RandomOptions, r int) runResult {
-	rng := runRNG(opt.Seed, r)
+// runner is one worker of a random search.
+type runner struct {
+	k        *model.Kernel
+	init     *model.State
+	opt      RandomOptions
+	x        *expander
+	mk       func() []Check
+	stateful bool
+	hist     []HistoryCheck
+	nchecks  int
+	sink     *sink
+	counts   []int64
+	h        historyBuilder
+	pcg      rand.PCG
+	rng      *rand.Rand
+	prio     []int
+	change   []int
+	trace    []int
+	enabled  []int
+
+	runs, steps, cut int
+}
+
+func newRunner(k *model.Kernel, init *model.State, lay *layout, checks []Check, mk func() []Check, hist []HistoryCheck,
+	ws *witnessSet, opt RandomOptions) *runner {
+	r := &runner{k: k, init: init, opt: opt, mk: mk, hist: hist, nchecks: len(checks)}
+	r.counts = make([]int64, len(checks)+len(hist))
+	r.sink = newSink(ws)
+	r.x = newExpander(k, lay, checks, nil, r.counts)
+	r.x.j.sink = r.sink
+	for i := range checks {
+		if checks[i].Traced != nil {
+			r.stateful = true
+		}
+	}
+	r.rng = rand.New(&r.pcg)
+	r.prio = make([]int, len(k.Threads))
+	r.h.open = make([]int, len(k.Threads))
+	return r
+}
+
+// runRNG seeds the generator of run r: it depends on the seed and r only.
+func (r *runner) seed(run int) {
+	r.pcg.Seed(r.opt.Seed, uint64(run)*0x9E3779B97F4A7C15+1)
+}
+
+// perm is rand.Rand.Perm into r.prio (the same draws, no allocation).
+func (r *runner) perm(n int) []int {
+	p := r.prio[:n]
+	for i := range p {
+		p[i] = i
+	}
+	r.rng.Shuffle(n, func(i, j int) { p[i], p[j] = p[j], p[i] })
+	return p
+}
+
+func (r *runner) run(run int) {
+	k, x, opt := r.k, r.x, &r.opt
+	r.seed(run)
 	n := len(k.Threads)
-	pct := r%2 == 1
-	prio := make([]int, n)
-	var change []int
+	pct := run%2 == 1
+	prio := r.prio[:n]
+	r.change = r.change[:0]
 	if pct {
-		perm := rng.Perm(n)
+		perm := r.perm(n)
 		for t := range prio {
 			prio[t] = opt.PCTDepth + perm[t] // above every change-point priority
 		}
 		for i := 0; i < opt.PCTDepth-1; i++ {
-			change = append(change, rng.IntN(200))
+			r.change = append(r.change, r.rng.IntN(200))
 		}
 	}
-	var res runResult
-	seen := map[string]bool{}
-	var trace []int
-	report := func(name, class, msg string, thread int, rel []Related) {
-		if seen[name+"\x00"+class] {
-			return
-		}
-		seen[name+"\x00"+class] = true
-		tr := append([]int(nil), trace...)
-		if thread >= 0 {
-			tr = append(tr, thread)
-		}
-		res.viol = append(res.viol, Violation{Check: name, Class: class, Msg: msg, Trace: tr, Related: rel})
+	if r.stateful && r.runs > 0 {
+		x.setChecks(r.mk())
 	}
-	s := *init
-	for _, c := range checks {
-		if c.State != nil {
-			if class, msg := c.State(k, &s); msg != "" {
-				report(c.Name, class, msg, -1, nil)
-			}
-		}
-	}
-	h := &historyBuilder{History: History{Run: r}, open: make([]int, n)}
-	next := make([]model.State, n)
-	evs := make([]model.Event, n)
-	var enabled []int
+	r.runs++
+	seq := uint64(0)
+	key := func() wkey { seq++; return wkey{uint64(run), seq} }
+	j := &x.j
+	r.trace = r.trace[:0]
+	j.run = r.trace
+	x.cur = *r.init
+	j.at(-1, -1)
+	x.judgeState(&x.cur, key())
+	r.h.reset(run)
 	for step := 0; ; step++ {
 		if step >= opt.MaxSteps {
-			res.cut = true
+			r.cut++
 			break
 		}
-		enabled = enabled[:0]
-		running := 0
+		x.begin()
+		r.enabled = r.enabled[:0]
 		for t := 0; t < n; t++ {
-			if !k.Running(&s, t) {
-				continue
-			}
-			if !k.Threads[t].Daemon {
-				running++
-			}
-			next[t] = s
-			if k.Exec(&next[t], t, &evs[t]) {
-				enabled = append(enabled, t)
+			if x.try(t) == moved {
+				r.enabled = append(r.enabled, t)
 			}
 		}
-		if len(enabled) == 0 {
-			if running > 0 {
-				var blocked []model.Event
-				for t := 0; t < n; t++ {
-					if k.Running(&s, t) && !k.Threads[t].Daemon {
-						blocked = append(blocked, evs[t])
-					}
-				}
-				for _, c := range checks {
-					if c.Stuck != nil {
-						if class, msg := c.Stuck(k, &s, blocked); msg != "" {
-							report(c.Name, class, msg, -1, nil)
-						}
-					}
-				}
+		if len(r.enabled) == 0 {
+			if x.running > 0 {
+				j.at(-1, -1)
+				x.judgeStuck(key())
 			}
 			break
 		}
-		t := enabled[0]
+		t := r.enabled[0]
 		if pct {
-			for i, cp := range change {
+			for i, cp := range r.change {
 				if cp == step {
-					prio[highest(enabled, prio)] = i
+					prio[highest(r.enabled, prio)] = i
 				}
 			}
-			t = highest(enabled, prio)
+			t = highest(r.enabled, prio)
 		} else {
-			t = enabled[rng.IntN(len(enabled))]
+			t = r.enabled[r.rng.IntN(len(r.enabled))]
 		}
-		ev := &evs[t]
-		h.record(k, &s, t, ev, step)
-		for _, c := range checks {
-			if c.Step != nil {
-				if class, msg := c.Step(k, &s, &next[t], ev); msg != "" {
-					report(c.Name, class, msg, t, nil)
-				}
-			}
-			if c.Traced != nil {
-				tr := func() []int { return append(append([]int(nil), trace...), t) }
-				if f := c.Traced(k, &s, &next[t], ev, tr); f != nil {
-					report(c.Name, f.Class, f.Msg, t, f.Related)
-				}
-			}
+		x.try(t) // its step again, into w
+		r.h.record(k, &x.cur, t, &x.ev, step)
+		j.at(-1, t)
+		x.judgeStep(key())
+		if len(x.traced) > 0 {
+			x.judgeTraced(key())
 		}
-		s = next[t]
-		trace = append(trace, t)
-		res.steps++
-		res.states++
-		for _, c := range checks {
-			if c.State != nil {
-				if class, msg := c.State(k, &s); msg != "" {
-					report(c.Name, class, msg, -1, nil)
-				}
-			}
-		}
+		x.cur = x.w
+		r.trace = append(r.trace, t)
+		j.run = r.trace
+		r.steps++
+		j.at(-1, -1)
+		x.judgeState(&x.cur, key())
 	}
-	h.Trace = trace
-	for _, hc := range hist {
-		if class, msg := hc.Check(k, &h.History); msg != "" {
-			report(hc.Name, class, msg, -1, nil)
-		}
+	r.h.Trace = r.trace
+	for i := range r.hist {
+		j.begin(r.nchecks+i, key())
+		r.hist[i].Check(j, k, &r.h.History)
+		j.end()
 	}
-	return res
 }
 
 // highest is the enabled thread with the highest priority.
@@ -283,7 +328,11 @@ func (r *RandomResult) Describe() string {
 	if r.First != 0 {
 		runs = fmt.Sprintf("runs %d-%d", r.First, r.First+r.Runs-1)
 	}
-	return fmt.Sprintf("random, seed %d: %s (%d cut at the step limit), %d steps", r.Seed, runs, r.Cut, r.Steps)
+	s := fmt.Sprintf("random, seed %d: %s (%d cut at the step limit), %d steps", r.Seed, runs, r.Cut, r.Steps)
+	if r.Limit != "" {
+		s += ", " + r.Limit
+	}
+	return s
 }
 
 // HistoryOf replays a schedule and returns the history it makes (for the
@@ -306,6 +355,12 @@ func HistoryOf(k *model.Kernel, init *model.State, trace []int) *History {
 type historyBuilder struct {
 	History
 	open []int // index+1 in Calls of each thread's statement in progress
+}
+
+// reset starts the history of run run, reusing the buffers.
+func (h *historyBuilder) reset(run int) {
+	h.Run, h.Calls, h.Trace = run, h.Calls[:0], nil
+	clear(h.open)
 }
 
 // record notes step number step of thread t, taken from state before with event ev.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/internal/input"
 	"github.com/daxsim/daxsim/scenarios"
 )
 
@@ -21,11 +22,11 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	witness := fs.Int("witness", 0, "the counterexample to replay: its index over all properties, then all expect lines (the report's \"index\")")
 	report := fs.Int("report", 0, "the report to take when the file holds an array of them (several files checked)")
 	quiet := fs.Bool("quiet", false, "print only the verdict, not the steps and states")
-	if !parseFlags(fs, reorder(args), 1, 1) {
+	if !parseFlags(fs, args, 1, 1) {
 		return checker.ExitBadInput
 	}
 	jsonPath := fs.Arg(0)
-	data, err := os.ReadFile(jsonPath)
+	data, err := input.ReadFile(jsonPath, input.MaxReport)
 	if err != nil {
 		fmt.Fprintf(stderr, "daxsim replay: %v\n", err)
 		return checker.ExitBadInput
@@ -47,14 +48,36 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 		return checker.ExitBadInput
 	}
 	w := ws[*witness]
+	if err := validTrace(rd, w); err != nil {
+		fmt.Fprintf(stderr, "daxsim replay: %s: %v\n", jsonPath, err)
+		return checker.ExitBadInput
+	}
 
 	path := scenarioPath(rd.Scenario.Path, jsonPath)
-	b, err := load(path, scenarios.Options{Proposal: rd.Proposal, Mutants: rd.Mutants, Crash: rd.Crash})
+	bo := scenarios.Options{Proposal: rd.Proposal, Mutants: rd.Mutants, Crash: rd.Crash}
+	var b *scenarios.Built
+	if src := []byte(rd.Scenario.Source); len(src) > 0 {
+		// The report carries its scenario: replay that, and say so when the
+		// file by that name now holds something else.
+		if checker.SourceHash(src) != rd.Scenario.SHA256 {
+			fmt.Fprintf(stderr, "daxsim replay: warning: the scenario embedded in %s does not match its sha256 (edited by hand?)\n", jsonPath)
+		}
+		if disk, err := readScenario(path); err == nil && checker.SourceHash(disk) != checker.SourceHash(src) {
+			fmt.Fprintf(stderr, "daxsim replay: warning: %s has changed since the report was written; replaying the report's copy\n", path)
+		}
+		b, err = loadSource(rd.Scenario.Path, src, bo)
+	} else {
+		b, err = load(path, bo)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return checker.ExitBadInput
 	}
 	k := b.Kernel
+	if rd.FS != "" && rd.FS != k.FS.Name {
+		fmt.Fprintf(stderr, "daxsim replay: %s: the report is of fs %s, the scenario builds fs %s\n", jsonPath, rd.FS, k.FS.Name)
+		return checker.ExitBadInput
+	}
 	if b.Scn.Name != rd.Scenario.Name {
 		fmt.Fprintf(stderr, "daxsim replay: warning: %s is now scenario %s, the report was of %s\n", path, b.Scn.Name, rd.Scenario.Name)
 	}
@@ -112,6 +135,34 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	return checker.ExitFail
 }
 
+// maxTraceSteps bounds a trace replay accepts: far above any search depth.
+const maxTraceSteps = 100_000
+
+// validTrace checks a report's witness before anything is replayed: a known
+// crash mode, traces of bounded length naming only the report's threads.
+func validTrace(rd *checker.ReportData, w *checker.WitnessData) error {
+	switch rd.Crash {
+	case "", "anywhere", "never", "fences", "after":
+	default:
+		return fmt.Errorf("crash %q: expected anywhere, never, fences or after", rd.Crash)
+	}
+	traces := [][]int{w.Trace}
+	for _, rel := range w.Related {
+		traces = append(traces, rel.Trace)
+	}
+	for _, tr := range traces {
+		if len(tr) > maxTraceSteps {
+			return fmt.Errorf("a trace of %d steps (at most %d)", len(tr), maxTraceSteps)
+		}
+		for i, t := range tr {
+			if t < 0 || t >= len(rd.Threads) {
+				return fmt.Errorf("step %d of a trace names thread %d; the report has %d threads", i+1, t, len(rd.Threads))
+			}
+		}
+	}
+	return nil
+}
+
 // scenarioPath is where the scenario of a report is: the recorded path, or, when
 // it is relative and not found from the current directory, relative to the
 // report's directory.
@@ -127,30 +178,6 @@ func scenarioPath(recorded, jsonPath string) string {
 		return alt
 	}
 	return recorded
-}
-
-// reorder puts flags before the positional arguments, so that
-// 'daxsim replay TRACE.json -witness 1' works as the flag package wants them first.
-func reorder(args []string) []string {
-	var flags, pos []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			pos = append(pos, args[i+1:]...)
-			i = len(args)
-		case strings.HasPrefix(a, "-") && a != "-":
-			flags = append(flags, a)
-			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && name != "quiet" && name != "h" && name != "help" && i+1 < len(args) {
-				flags = append(flags, args[i+1])
-				i++
-			}
-		default:
-			pos = append(pos, a)
-		}
-	}
-	return append(flags, pos...)
 }
 
 func indentLines(s string) string {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -163,6 +164,33 @@ func TestReplayOutput(t *testing.T) {
 }
 
 // editJSON decodes a report, lets edit change it and writes it to a file.
+// TestReplayAnywhere: a report carries its scenario, so it replays from an
+// empty directory; when the file by that name has changed, replay warns and
+// replays the report's copy.
+func TestReplayAnywhere(t *testing.T) {
+	src, err := os.ReadFile(aopsSwap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	scn := writeFile(t, dir, "race.scn", src)
+	data := checkJSON(t, scn)
+	empty := t.TempDir()
+	writeFile(t, empty, "r.json", data)
+	os.Remove(scn)
+	t.Chdir(empty)
+	if code, out := replay("-quiet", "r.json"); code != checker.ExitOK || !strings.Contains(out, "REPRODUCED") {
+		t.Fatalf("replay from an empty directory: exit %d\n%s", code, out)
+	}
+	// The file is back, edited: a warning, and the report's copy replays.
+	writeFile(t, dir, "race.scn", append(src, []byte("\n# edited\n")...))
+	var out, errb bytes.Buffer
+	code := run([]string{"replay", "-quiet", "r.json"}, &out, &errb)
+	if code != checker.ExitOK || !strings.Contains(errb.String(), "has changed since the report was written") {
+		t.Fatalf("replay with an edited scenario: exit %d, stderr %q\n%s", code, errb.String(), out.String())
+	}
+}
+
 func editJSON(t *testing.T, data []byte, edit func(d *checker.ReportData)) string {
 	t.Helper()
 	ds, err := checker.ReadReports(data)
@@ -262,14 +290,28 @@ func TestReplayBadInput(t *testing.T) {
 	data := checkJSON(t, aopsSwap)
 	badScn := writeFile(t, dir, "bad.scn", []byte("scenario x\nproposal nope\n"))
 	cases := map[string]string{
-		"garbled":       writeFile(t, dir, "garbled.json", data[:len(data)/2]),
-		"not a report":  writeFile(t, dir, "other.json", []byte(`{"foo": 1}`)),
-		"empty":         writeFile(t, dir, "empty.json", nil),
-		"missing":       filepath.Join(dir, "nonexistent.json"),
-		"bad scenario":  editJSON(t, data, func(d *checker.ReportData) { d.Scenario.Path = badScn }),
-		"no scenario":   editJSON(t, data, func(d *checker.ReportData) { d.Scenario.Path = filepath.Join(dir, "gone.scn") }),
+		"garbled":      writeFile(t, dir, "garbled.json", data[:len(data)/2]),
+		"not a report": writeFile(t, dir, "other.json", []byte(`{"foo": 1}`)),
+		"empty":        writeFile(t, dir, "empty.json", nil),
+		"missing":      filepath.Join(dir, "nonexistent.json"),
+		"bad scenario": editJSON(t, data, func(d *checker.ReportData) {
+			d.Scenario.Path, d.Scenario.Source, d.Scenario.SHA256 = badScn, "", ""
+		}),
+		"bad embedded scenario": editJSON(t, data, func(d *checker.ReportData) {
+			d.Scenario.Source = "scenario x\nproposal nope\n"
+			d.Scenario.SHA256 = checker.SourceHash([]byte(d.Scenario.Source))
+		}),
+		"no scenario": editJSON(t, data, func(d *checker.ReportData) {
+			d.Scenario.Path, d.Scenario.Source, d.Scenario.SHA256 = filepath.Join(dir, "gone.scn"), "", ""
+		}),
 		"bad proposal":  editJSON(t, data, func(d *checker.ReportData) { d.Proposal = "nope" }),
 		"unknown thing": editJSON(t, data, func(d *checker.ReportData) { d.Mutants = []string{"nope"} }),
+		"bad crash":     editJSON(t, data, func(d *checker.ReportData) { d.Crash = "sometimes" }),
+		"other fs":      editJSON(t, data, func(d *checker.ReportData) { d.FS = "xfs" }),
+		"bad thread":    editJSON(t, data, func(d *checker.ReportData) { d.Properties[0].Witnesses[0].Trace[0] = 7 }),
+		"huge trace": editJSON(t, data, func(d *checker.ReportData) {
+			d.Properties[0].Witnesses[0].Trace = make([]int, 200_000)
+		}),
 	}
 	for name, f := range cases {
 		if code, out := replay(f); code != checker.ExitBadInput {
@@ -285,7 +327,8 @@ func TestReplayBadInput(t *testing.T) {
 }
 
 // TestHTMLReport: -format html is one page with a timeline per counterexample,
-// one lane per thread, the violating step highlighted.
+// one lane per thread acting in it, each counterexample's end marked: the
+// violating step, or the end row of a crash or a deadlock.
 func TestHTMLReport(t *testing.T) {
 	lock := "../../testdata/scenarios/locking/dirty-pmem-aware-xfs.scn"
 	for _, files := range [][]string{{aopsSwap}, {aopsSwap, lock}} {
@@ -305,31 +348,61 @@ func TestHTMLReport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := ds[0]
-			lanes := ""
-			for _, th := range d.Threads {
-				lanes += `<th class="lane">` + th + `</th>`
-			}
-			header := `<th class="step">step</th>` + lanes + `</tr>`
-			timelines := 0
-			for _, w := range d.Witnesses() {
-				timelines += 1 + len(w.Related)
+			for _, w := range ds[0].Witnesses() {
 				want++
-			}
-			if n := strings.Count(page, header); n != timelines {
-				t.Errorf("%s: %d timelines with the lanes %v, want %d", f, n, d.Threads, timelines)
+				for _, steps := range relatedSteps(w) {
+					header := `<th class="step">step</th>` + laneHeads(steps) + `</tr>`
+					if !strings.Contains(page, header) {
+						t.Errorf("%s witness %d: no timeline with the lanes %s", f, w.Index, header)
+					}
+				}
 			}
 		}
-		if n := strings.Count(page, `<tr class="bug">`); n != want {
-			t.Errorf("%v: %d highlighted steps, want one per counterexample (%d)", files, n, want)
+		ends := strings.Count(page, `<tr class="bug">`) + strings.Count(page, `<tr class="end `)
+		if ends != want {
+			t.Errorf("%v: %d marked ends, want one per counterexample (%d)", files, ends, want)
 		}
-		// Every row has one cell per lane plus the step number.
-		for _, row := range regexp.MustCompile(`(?s)<tr( class="bug")?><td class="step">.*?</tr>`).FindAllString(page, -1) {
-			if cells, acts := strings.Count(row, "<td"), strings.Count(row, `<td class="act">`); acts != 1 || (cells != 4 && cells != 5) {
-				t.Fatalf("row with %d cells, %d acting:\n%s", cells, acts, row)
+		// Every row has the step number, then a bar gutter and a cell per
+		// lane; one cell has the step.
+		for _, tl := range regexp.MustCompile(`(?s)<table class="timeline">.*?</table>`).FindAllString(page, -1) {
+			lanes := strings.Count(tl, `<th class="lane"`)
+			for _, row := range regexp.MustCompile(`(?s)<tr( class="bug")?><td class="step">.*?</tr>`).FindAllString(tl, -1) {
+				cells, gutters := strings.Count(row, "<td"), strings.Count(row, `<td class="gutter">`)
+				if acts := strings.Count(row, `<td class="cell act`); acts != 1 || cells != 1+2*lanes || gutters != lanes {
+					t.Fatalf("row with %d cells, %d gutters, %d acting for %d lanes:\n%s", cells, gutters, acts, lanes, row)
+				}
 			}
 		}
 	}
+}
+
+// relatedSteps is the steps of a counterexample and of every earlier schedule
+// it refers to: one timeline each.
+func relatedSteps(w *checker.WitnessData) [][]checker.StepView {
+	out := [][]checker.StepView{w.Steps}
+	for _, r := range w.Related {
+		out = append(out, r.Steps)
+	}
+	return out
+}
+
+// laneHeads is the lane headers of a timeline of steps: the threads acting in
+// them, in thread order.
+func laneHeads(steps []checker.StepView) string {
+	names := map[int]string{}
+	var threads []int
+	for _, v := range steps {
+		if _, ok := names[v.Thread]; !ok {
+			names[v.Thread] = v.Name
+			threads = append(threads, v.Thread)
+		}
+	}
+	slices.Sort(threads)
+	var b strings.Builder
+	for _, th := range threads {
+		b.WriteString(`<th class="lane" colspan="2">` + names[th] + `</th>`)
+	}
+	return b.String()
 }
 
 // wellFormed checks that the tags of page nest (void elements closed implicitly).
@@ -360,5 +433,63 @@ func wellFormed(t *testing.T, page string) {
 	}
 	if len(stack) != 0 {
 		t.Fatalf("unclosed elements %v", stack)
+	}
+}
+
+// TestReproduceHints: every reproduce command a report prints (text, JSON,
+// HTML all print ReproduceCommand), run as printed from another directory,
+// gives the same verdict: the same exit status and the same counterexample
+// class. The cases carry the flags that change a result: a mutant, a
+// proposal other than the file's, -crash, a random run.
+func TestReproduceHints(t *testing.T) {
+	cases := [][]string{
+		{aopsSwap},
+		{"-mutant", "fault-skips-invalidate-lock", "-proposal", "linux", "builtin:truncate-fault"},
+		{"-proposal", "linux", "builtin:flush-hole-plain"},
+		{"-crash", "never", "-proposal", "baseline", "builtin:flush-hole"},
+		{"-mode", "random", "-runs", "50", "-seed", "7", aopsSwap},
+	}
+	other := t.TempDir()
+	n := 0
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		code := run(append([]string{"check", "-format", "json"}, c...), &out, &errb)
+		ds, err := checker.ReadReports(out.Bytes())
+		if err != nil {
+			t.Fatalf("check %v: %v\n%s", c, err, errb.String())
+		}
+		ws := ds[0].Witnesses()
+		if len(ws) == 0 && code != checker.ExitOK {
+			t.Fatalf("check %v: exit %d and no counterexample", c, code)
+		}
+		for _, w := range ws {
+			n++
+			args := strings.Fields(w.Reproduce)
+			if len(args) < 3 || args[0] != "daxsim" || args[1] != "check" {
+				t.Fatalf("%v: reproduce command %q", c, w.Reproduce)
+			}
+			func() {
+				wd, _ := os.Getwd()
+				defer os.Chdir(wd)
+				os.Chdir(other)
+				var o2, e2 bytes.Buffer
+				code2 := run(append(args[1:], "-format", "json"), &o2, &e2)
+				ds2, err := checker.ReadReports(o2.Bytes())
+				if err != nil {
+					t.Fatalf("%s (from %s): %v\n%s", w.Reproduce, other, err, e2.String())
+				}
+				found := false
+				for _, w2 := range ds2[0].Witnesses() {
+					found = found || w2.Check == w.Check && w2.Class == w.Class && len(w2.Trace) == len(w.Trace)
+				}
+				if code2 != code || !found {
+					t.Errorf("%s from another directory: exit %d (want %d), %s (%s) of %d steps found: %v",
+						w.Reproduce, code2, code, w.Check, w.Class, len(w.Trace), found)
+				}
+			}()
+		}
+	}
+	if n < len(cases) {
+		t.Fatalf("only %d counterexamples for %d cases", n, len(cases))
 	}
 }

@@ -31,6 +31,21 @@ import "github.com/daxsim/daxsim/model"
 //     does not commit, so it allows more crash outcomes there, never fewer.
 //   - A crash image takes each block's durable or newest content, not a
 //     version stored in between (model/recover.go).
+//   - A file of the scenario is one inode: create of a name whose unlinked
+//     inode is still referenced is EEXIST, where Linux makes a new inode
+//     (testdata/kernel/disagree/create-after-unlink-xfs.scn, which
+//     TestKnownDisagreements keeps failing until the model separates names
+//     from inodes).
+//   - XFS logs an inode flag change as XFS_ILOG_CORE, which fdatasync and
+//     IOMAP_F_DIRTY count; the model, like ext4 (i_sync_tid only), commits
+//     it at fsync but not at fdatasync: more crash outcomes on XFS, never
+//     fewer (model.State.Dirty).
+//   - Memory is sequentially consistent: a load through a mapping sees the
+//     last store of any thread. x86-TSO lets a store sit in its CPU's store
+//     buffer, so the store-buffering litmus outcome (two threads each store
+//     then load the other's page, both loading 0) happens on a real machine
+//     and not in the model; no scenario under testdata/kernel/ races two
+//     such loads (testdata/kernel/race/holes-two-pages-ext4.scn).
 func init() {
 	register(&Proposal{
 		Name:    "linux",
