@@ -399,7 +399,10 @@ func (r *countingReduction) Ample(k *model.Kernel, s *model.State) uint16 {
 	return ^uint16(0)
 }
 
-func (r *countingReduction) Canonical(k *model.Kernel, s *model.State) bool { r.canonical++; return false }
+func (r *countingReduction) Canonical(k *model.Kernel, s *model.State) bool {
+	r.canonical++
+	return false
+}
 
 // firstThreadFirst explores only the lowest running thread while it can move.
 type firstThreadFirst struct{}
