@@ -29,6 +29,7 @@ demo: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./sim/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./checker/
+	bash bench/spin-compare.sh 4 5
 
 # Random workloads with fresh seeds and more checks than 'make test' (which fixes
 # the seed). A failure is shrunk and saved under checker/testdata/rapid/; commit it.
