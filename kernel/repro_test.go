@@ -139,7 +139,17 @@ func TestReproCompilesEverything(t *testing.T) {
 		jobs = append(jobs, job{name + "-concurrent", src, false, false})
 		th := scn.Threads[len(scn.Threads)-1]
 		crash := StmtRef{th.Name, len(th.Stmts)}
-		src, err = Repro(scn, ReproOptions{Schedule: ScheduleWitness, Witness: []StmtRef{{th.Name, 1}}, CrashAfter: &crash, Dir: "/mnt/x", DirectAsUnknown: true})
+		// The last thread first, unless the setup block or an after clause
+		// makes it wait: then the serial order's first statement.
+		witness := []StmtRef{{th.Name, 1}}
+		if _, err := Order(scn, witness); err != nil {
+			order, err := Order(scn, nil)
+			if err != nil {
+				t.Fatalf("%s: order: %v", f, err)
+			}
+			witness = order[:1]
+		}
+		src, err = Repro(scn, ReproOptions{Schedule: ScheduleWitness, Witness: witness, CrashAfter: &crash, Dir: "/mnt/x", DirectAsUnknown: true})
 		if err != nil {
 			t.Fatalf("%s: witness: %v", f, err)
 		}
