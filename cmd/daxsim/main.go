@@ -91,6 +91,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return cmdDiff(rest, stdout, stderr)
 	case "repro":
 		return cmdRepro(rest, stdout, stderr)
+	case "kernel":
+		return cmdKernel(rest, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "daxsim: unknown command %q\n\n%s", cmd, usage)
 	return checker.ExitBadInput
