@@ -70,8 +70,9 @@ func init() {
 }
 
 // remapSupported61 is what ext4 and XFS allow in 6.1: ext4 refuses online
-// defrag of a DAX file (ext4_move_extents: EOPNOTSUPP) and has no reflink
-// (EOPNOTSUPP); XFS shares blocks between files of the same kind only
+// defrag of a DAX file (ext4_move_extents: EOPNOTSUPP) and of a page dirty in
+// the page cache (EBUSY: testdata/kernel/serial/defrag-dirty-page-ext4.scn,
+// found by daxsim kernel), and has no reflink (EOPNOTSUPP); XFS shares blocks between files of the same kind only
 // (xfs_reflink_remap_prep: "Don't share DAX file data with non-DAX file").
 func remapSupported61(c *model.Ctx) model.Result {
 	src := &c.S.Inodes[c.St.Inode]
@@ -79,6 +80,9 @@ func remapSupported61(c *model.Ctx) model.Result {
 	case model.OpDefrag:
 		if !c.K.FS.DefragDAX && src.SDax != 0 {
 			return model.ResEOPNOTSUPP
+		}
+		if e := src.XA[c.St.Page]; c.K.FS.DefragDirtyBusy && e.Kind == model.EntryPage && e.Dirty != 0 {
+			return model.ResEBUSY // ext4 move_extent_per_page: a dirty page's buffers stay
 		}
 	case model.OpReflink:
 		if !c.K.FS.Reflink {
