@@ -58,7 +58,7 @@ func (m *Matrix) replayPattern() string {
 			return cmd + " FILE" // the workloads' files are listed with them
 		}
 	}
-	return cmd + " " + dir + "W.scn"
+	return cmd + " " + PortablePath(dir+"W.scn")
 }
 
 // checkArgs is 'daxsim check' under proposal p with every flag of the matrix
