@@ -65,6 +65,7 @@ func init() {
 		Overrides: []string{"RemapSupported"},
 		Apply: func(k *model.Kernel) {
 			k.RemapSupported = remapSupported61
+			k.DeclareHook(model.HookRemapSupported, model.RemapSupportedFoot)
 		},
 	})
 }

@@ -1,0 +1,209 @@
+package model
+
+import "fmt"
+
+// What the tests of the declared footprints need (sim/por_test.go): the
+// resources a step really changed, and the guard and narrow reasoning of
+// Deps in a state.
+
+// Changed is the resources the step thread t took from a to b changed, and
+// what it must declare with them: the observation-only kinds its changes call
+// for (XADrop for an entry removed or of another kind, Unwrite for a written
+// extent made other, Uncore for an inode leaving core, NTSet for a pending
+// non-temporal write) in changes, an A of JDirty for a journal made dirty in
+// adds. The Data of a block is the Data of the pages a's block maps give it
+// (every page's when none does). A change to another thread is an error.
+func (d *Deps) Changed(t int, a, b *State) (changes, adds ResSet, err error) {
+	set := func(r Res, i int) { changes.set(resBase[r] + i) }
+	for u := range a.Threads {
+		if u != t && a.Threads[u] != b.Threads[u] {
+			return changes, adds, fmt.Errorf("the step of thread %d changed thread %d", t, u)
+		}
+	}
+	rw := func(x, y *RWSem, w, r Res, i int) {
+		if x.Writer != y.Writer || x.WWait != y.WWait {
+			set(w, i)
+		}
+		if x.Readers != y.Readers {
+			set(r, i)
+		}
+	}
+	for i := range a.Inodes {
+		x, y := &a.Inodes[i], &b.Inodes[i]
+		if x.DiskDax != y.DiskDax || x.Owner != y.Owner || x.Proposal != y.Proposal {
+			set(RFlags, i)
+		}
+		if x.DDiskDax != y.DDiskDax || x.DNlink != y.DNlink || x.DSize != y.DSize || x.DBlock != y.DBlock || x.DExt != y.DExt {
+			set(RDMeta, i)
+		}
+		if x.Parent != y.Parent || x.Nlink != y.Nlink {
+			set(RLink, i)
+		}
+		if x.Immutable != y.Immutable {
+			set(RImm, i)
+		}
+		if x.InCore != y.InCore || x.SDax != y.SDax || x.Aops != y.Aops {
+			set(RCore, i)
+		}
+		if x.InCore != 0 && y.InCore == 0 {
+			set(RUncore, i)
+		}
+		if x.DontCache != y.DontCache {
+			set(RDontCache, i)
+		}
+		if x.Refs != y.Refs {
+			set(RRefs, i)
+		}
+		if x.Size != y.Size {
+			set(RSize, i)
+		}
+		if x.MDirty != y.MDirty || x.SizeDirty != y.SizeDirty || x.DSync != y.DSync {
+			set(RDirt, i)
+		}
+		rw(&x.IRwsem, &y.IRwsem, RIRwW, RIRwR, i)
+		rw(&x.Invalidate, &y.Invalidate, RInvW, RInvR, i)
+		for pg := 0; pg < MaxPages; pg++ {
+			n := i*MaxPages + pg
+			if x.XA[pg] != y.XA[pg] {
+				set(RXA, n)
+				if k := x.XA[pg].Kind; k != EntryNone && (y.XA[pg].Kind == EntryNone || y.XA[pg].Kind.Kind() != k.Kind()) {
+					set(RXADrop, n)
+				}
+			}
+			if x.Block[pg] != y.Block[pg] || x.Ext[pg] != y.Ext[pg] {
+				set(RMap, n)
+			}
+			if x.Ext[pg] == ExtWritten && y.Ext[pg] != ExtWritten {
+				set(RUnwrite, n)
+			}
+			if x.DVer[pg] != y.DVer[pg] || x.DoneVer[pg] != y.DoneVer[pg] {
+				set(RVer, n)
+			}
+			if x.Prom[pg] != y.Prom[pg] || x.FProm[pg] != y.FProm[pg] || x.TruncVer[pg] != y.TruncVer[pg] ||
+				(x.PromZero^y.PromZero)&(1<<pg) != 0 {
+				set(RProm, n)
+			}
+			if x.Origin[pg] != y.Origin[pg] || x.CloneVer[pg] != y.CloneVer[pg] {
+				set(RClone, n)
+			}
+		}
+	}
+	for i := range a.DirDax {
+		if a.DirDax[i] != b.DirDax[i] {
+			set(RDir, i)
+		}
+	}
+	if a.DDirDax != b.DDirDax {
+		set(RDDir, 0)
+	}
+	for j := range a.Files {
+		if a.Files[j] != b.Files[j] {
+			set(RFile, j)
+		}
+	}
+	for p := range a.Procs {
+		x, y := &a.Procs[p], &b.Procs[p]
+		rw(&x.MmapLock, &y.MmapLock, RMmapW, RMmapR, p)
+		for v := range x.VMA {
+			if x.VMA[v] != y.VMA[v] {
+				set(RVMA, p*MaxVMAs+v)
+			}
+			for pg := 0; pg < MaxPages; pg++ {
+				if x.PTE[v][pg] != y.PTE[v][pg] {
+					set(RPTE, (p*MaxVMAs+v)*MaxPages+pg)
+				}
+			}
+		}
+	}
+	for bl := range a.Blocks {
+		x, y := &a.Blocks[bl], &b.Blocks[bl]
+		if x.Used != y.Used || x.Owner != y.Owner || x.External != y.External {
+			set(RBUsed, 0)
+		}
+		if x.DUsed != y.DUsed {
+			set(RBDUsed, 0)
+		}
+		if x.MVal != y.MVal || x.MTag != y.MTag || x.MVer != y.MVer || x.NT != y.NT {
+			set(RBDur, 0)
+		}
+		if x.NT == 0 && y.NT != 0 {
+			set(RNTSet, 0)
+		}
+		if x.Val != y.Val || x.Tag != y.Tag || x.Ver != y.Ver {
+			mapped := false
+			for i := range a.Inodes {
+				for pg := 0; pg < MaxPages; pg++ {
+					if int(a.Inodes[i].Block[pg]) == bl+1 {
+						set(RData, i*MaxPages+pg)
+						mapped = true
+					}
+				}
+			}
+			if !mapped {
+				changes[0] |= dataMask
+			}
+		}
+	}
+	j, k := &a.Journal, &b.Journal
+	if j.Locked != k.Locked {
+		set(RJLocked, 0)
+	}
+	if j.Handles != k.Handles {
+		set(RJHandles, 0)
+	}
+	if j.Dirty != k.Dirty {
+		set(RJDirty, 0)
+		if j.Dirty == 0 {
+			adds.set(resBase[RJDirty])
+		}
+	}
+	if j.Request != k.Request {
+		set(RJReq, 0)
+	}
+	if j.Tid != k.Tid {
+		set(RJTid, 0)
+	}
+	return changes, adds, nil
+}
+
+// Guards is the guards live in s and whether s is narrow (Data is per page).
+func (d *Deps) Guards(s *State) (live GuardSet, narrow bool) {
+	var fut [MaxThreads]*StepFoot
+	run := d.futures(s, &fut)
+	live = d.liveGuards(s, run, &fut)
+	return live, d.narrow(s, run, &fut, live)
+}
+
+// ZeroLive reports whether guard GZero of page pg of inode i is in the set.
+func (g GuardSet) ZeroLive(i, pg int) bool { return g.has(gZeroBase + i*MaxPages + pg) }
+
+// Consistent reports whether s has what narrow asks of a state (no shared
+// extent, no block twice, every DAX PTE, DAX entry and fault block register
+// naming its page's block), whatever the threads may do next.
+func (d *Deps) Consistent(s *State) bool {
+	var fut [MaxThreads]*StepFoot
+	return d.consistent(s, d.futures(s, &fut))
+}
+
+// Undeclared lists what of k has no footprint declaration (and so touches
+// everything): steps without Foot, steps wrapped without one, hooks set
+// without one.
+func Undeclared(k *Kernel) []string {
+	var out []string
+	for p := range k.Paths {
+		for _, st := range k.Paths[p].Steps {
+			switch {
+			case st.Foot == nil:
+				out = append(out, fmt.Sprintf("step %s:%s", PathID(p), st.Label))
+			case st.opaque:
+				out = append(out, fmt.Sprintf("step %s:%s (wrapped)", PathID(p), st.Label))
+			}
+		}
+	}
+	for h := HookID(0); h < numHooks; h++ {
+		if h != HookExtraInodeRefs && k.hookPtr(h) != 0 && k.HookFootprint(h) == nil {
+			out = append(out, "hook "+h.String())
+		}
+	}
+	return out
+}

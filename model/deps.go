@@ -1,0 +1,495 @@
+package model
+
+import (
+	"fmt"
+	"reflect"
+	"unsafe"
+)
+
+// Deps is the dependency relation of a sealed kernel and its thread programs:
+// for every thread, statement and step the statement can reach, the step's
+// footprint for that statement, and the footprint of everything the thread may
+// still do from there (the rest of the statement's paths, then every later
+// statement's). It answers the question of an ample-set reduction: which
+// thread's next step is independent of everything the other threads can ever
+// do from this state on ([Deps.Ample]).
+//
+// It is computed once per run; Ample allocates nothing and may be called from
+// several goroutines at once.
+type Deps struct {
+	k       *Kernel
+	stepIdx [NumPaths][]int32 // dense index of each step of each path
+	threads []threadDeps
+	// awaited[t][pc][u] is the statements of thread u (bit pc') that an
+	// "after" of a statement of t from pc on waits for.
+	awaited [][][MaxThreads]uint32
+	cut     StmtRef // Kernel.CrashAfter
+}
+
+type threadDeps struct {
+	daemon bool
+	stmts  []stmtDeps
+}
+
+// stmtDeps is one statement of a thread: for each step its paths reach, by
+// dense index (slot[idx] >= 0), its footprint and its future's.
+type stmtDeps struct {
+	entry int32   // dense index of the statement's first step
+	slot  []int32 // dense step index -> index in cur and fut, -1 when unreachable
+	cur   []StepFoot
+	fut   []StepFoot
+}
+
+// NewDeps computes the dependency relation of k, which must be sealed and
+// have its threads.
+func NewDeps(k *Kernel) *Deps {
+	if !k.sealed {
+		panic("model: NewDeps on a kernel that is not sealed")
+	}
+	d := &Deps{k: k, cut: k.CrashAfter}
+	n := int32(0)
+	for p := range k.Paths {
+		d.stepIdx[p] = make([]int32, len(k.Paths[p].Steps))
+		for i := range d.stepIdx[p] {
+			d.stepIdx[p][i] = n
+			n++
+		}
+	}
+	d.threads = make([]threadDeps, len(k.Threads))
+	d.awaited = make([][][MaxThreads]uint32, len(k.Threads))
+	for t := range k.Threads {
+		td := &d.threads[t]
+		td.daemon = k.Threads[t].Daemon
+		prog := k.Threads[t].Prog
+		td.stmts = make([]stmtDeps, len(prog))
+		var later StepFoot // every step of the statements after pc
+		d.awaited[t] = make([][MaxThreads]uint32, len(prog)+1)
+		for pc := len(prog) - 1; pc >= 0; pc-- {
+			sd := d.statement(t, pc, n, &later)
+			td.stmts[pc] = sd
+			for i := range sd.cur {
+				later.or(&sd.cur[i])
+			}
+			later.compact()
+			d.awaited[t][pc] = d.awaited[t][pc+1]
+			for _, a := range prog[pc].After {
+				if a.Valid && a.Thread >= 0 && a.Thread < MaxThreads && a.PC < 32 {
+					d.awaited[t][pc][a.Thread] |= 1 << a.PC
+				}
+			}
+		}
+	}
+	return d
+}
+
+// statement resolves statement pc of thread t: the footprints of the steps its
+// entry path reaches, and their futures (later is the footprint of every
+// later statement).
+func (d *Deps) statement(t, pc int, nsteps int32, later *StepFoot) stmtDeps {
+	k := d.k
+	st := &k.Threads[t].Prog[pc]
+	entry := Ops[st.Op].Entry
+	sd := stmtDeps{entry: d.stepIdx[entry][0], slot: make([]int32, nsteps)}
+	for i := range sd.slot {
+		sd.slot[i] = -1
+	}
+	// The steps the statement reaches, and their successors.
+	var nodes []int32 // dense index by slot
+	var succ [][]int32
+	var stack []uint16
+	seen := map[uint16]bool{}
+	push := func(n uint16) {
+		if !seen[n] {
+			seen[n] = true
+			stack = append(stack, n)
+		}
+	}
+	push(uint16(entry) << 8)
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		p, i := PathID(n>>8), int(n&0xff)
+		idx := d.stepIdx[p][i]
+		sd.slot[idx] = int32(len(nodes))
+		nodes = append(nodes, idx)
+		step := &k.Paths[p].Steps[i]
+		var next []uint16
+		next = append(next, n) // Again
+		if i+1 < len(k.Paths[p].Steps) {
+			next = append(next, n+1)
+		}
+		next = append(next, step.to...)
+		var ss []int32
+		for _, m := range next {
+			push(m)
+			ss = append(ss, d.stepIdx[m>>8][m&0xff])
+		}
+		succ = append(succ, ss)
+		sf := k.resolveStep(t, st, step)
+		d.implicit(&sf, t, pc)
+		sd.cur = append(sd.cur, sf)
+	}
+	// Futures: the steps reachable from each, then the later statements.
+	sd.fut = make([]StepFoot, len(nodes))
+	for s := range nodes {
+		var f StepFoot
+		mark := make([]bool, len(nodes))
+		work := []int{s}
+		mark[s] = true
+		for len(work) > 0 {
+			x := work[len(work)-1]
+			work = work[:len(work)-1]
+			f.or(&sd.cur[x])
+			for _, m := range succ[x] {
+				if y := int(sd.slot[m]); y >= 0 && !mark[y] {
+					mark[y] = true
+					work = append(work, y)
+				}
+			}
+		}
+		f.or(later)
+		f.compact()
+		sd.fut[s] = f
+	}
+	return sd
+}
+
+// implicit adds what every step of thread t's statement pc touches besides
+// its declaration: its own position, the power cut it may make or that
+// stops it, and for the journal thread the guard that it may commit again.
+func (d *Deps) implicit(sf *StepFoot, t, pc int) {
+	k := d.k
+	var pos ResSet
+	pos.set(resBase[RPos] + t)
+	orSet(&sf.Base.W, &pos)
+	if c := k.CrashAfter; c.Valid && !k.Threads[t].Daemon {
+		var cut ResSet
+		cut.set(resBase[RCut])
+		orSet(&sf.Base.R, &cut) // Running: a cut thread stops
+		if c.Thread == t && c.PC == pc {
+			orSet(&sf.Base.W, &cut)
+		}
+	}
+	if k.Threads[t].Daemon && d.journalGuarded() {
+		// The journal thread can move only while the journal is dirty or
+		// committing, or will be: everything it does is under GJournal.
+		var j GuardSet
+		j.set(gJournBit)
+		parts := []guarded{{Need: j, F: sf.Base}}
+		for _, p := range sf.Parts {
+			p.Need[0] |= j[0]
+			p.Need[1] |= j[1]
+			parts = append(parts, p)
+		}
+		*sf = StepFoot{Parts: parts}
+	}
+}
+
+// journalGuarded reports whether the journal thread's loop is the baseline's,
+// whose first step blocks while the journal is clean (jbd2Lock), with every
+// step declared: then it moves only under GJournal.
+func (d *Deps) journalGuarded() bool {
+	p := &d.k.Paths[PathJbd2]
+	if len(p.Steps) == 0 || reflect.ValueOf(p.Steps[0].Do).Pointer() != reflect.ValueOf(jbd2Lock).Pointer() {
+		return false
+	}
+	for i := range p.Steps {
+		if p.Steps[i].Foot == nil || p.Steps[i].opaque {
+			return false
+		}
+	}
+	return true
+}
+
+func (sf *StepFoot) or(o *StepFoot) {
+	sf.Base.or(&o.Base)
+	sf.Parts = append(sf.Parts, o.Parts...)
+}
+
+// compact merges the parts with the same guards and drops what the base
+// already has.
+func (sf *StepFoot) compact() {
+	var out []guarded
+	for _, p := range sf.Parts {
+		merged := false
+		for i := range out {
+			if out[i].Any == p.Any && out[i].Need == p.Need {
+				out[i].F.or(&p.F)
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			out = append(out, p)
+		}
+	}
+	sf.Parts = out[:len(out):len(out)]
+}
+
+// Footprint is the footprint, in state s, of the step thread t takes next
+// (guards evaluated in s, Data widened unless s is narrow).
+func (d *Deps) Footprint(s *State, t int) (Footprint, bool) {
+	cur, _, ok := d.position(s, t)
+	if !ok {
+		return Footprint{}, false
+	}
+	var fut [MaxThreads]*StepFoot
+	run := d.futures(s, &fut)
+	live := d.liveGuards(s, run, &fut)
+	return cur.Eval(live, !d.narrow(s, run, &fut, live)), true
+}
+
+// position is thread t's current step's footprint and its future's.
+func (d *Deps) position(s *State, t int) (cur, fut *StepFoot, ok bool) {
+	if t >= len(d.threads) || !d.k.Running(s, t) {
+		return nil, nil, false
+	}
+	th := &s.Threads[t]
+	sd := &d.threads[t].stmts[th.PC]
+	idx := sd.entry
+	if th.Path != uint8(PathNone) {
+		idx = d.stepIdx[th.Path][th.Step]
+	}
+	i := sd.slot[idx]
+	if i < 0 {
+		panic(fmt.Sprintf("model: thread %d at a step its statement %d cannot reach", t, th.PC))
+	}
+	return &sd.cur[i], &sd.fut[i], true
+}
+
+// futures fills fut with each running thread's future and returns the
+// running threads.
+func (d *Deps) futures(s *State, fut *[MaxThreads]*StepFoot) uint16 {
+	var run uint16
+	for t := range d.threads {
+		if _, f, ok := d.position(s, t); ok {
+			fut[t] = f
+			run |= 1 << t
+		}
+	}
+	return run
+}
+
+// liveGuards is the guards live in s: those whose predicate holds in s, and
+// those an enabler in a live part of some running thread's future enables,
+// to a fixpoint.
+func (d *Deps) liveGuards(s *State, run uint16, fut *[MaxThreads]*StepFoot) GuardSet {
+	k := d.k
+	var live GuardSet
+	for i := range k.Files {
+		in := &s.Inodes[i]
+		for pg := 0; pg < MaxPages; pg++ {
+			if in.Ext[pg] != ExtWritten {
+				live.set(gAllocBase + i*MaxPages + pg)
+				live.set(gZeroBase + i*MaxPages + pg)
+			} else if in.XA[pg].Kind == EntryZero {
+				live.set(gZeroBase + i*MaxPages + pg)
+			}
+		}
+		if in.InCore == 0 {
+			live.set(gCoreBase + i)
+		}
+	}
+	for t := range d.threads {
+		if run&(1<<t) == 0 || s.Threads[t].Path != uint8(PathDAXFault) {
+			continue
+		}
+		st := &k.Threads[t].Prog[s.Threads[t].PC]
+		if st.Inode >= 0 && st.Page >= 0 && st.Page < MaxPages {
+			live.set(gZeroBase + st.Inode*MaxPages + st.Page)
+		}
+	}
+	for b := range s.Blocks {
+		if s.Blocks[b].NT != 0 {
+			live.set(gNTBit)
+			break
+		}
+	}
+	if s.Journal.Dirty != 0 || s.Journal.Locked != 0 {
+		live.set(gJournBit)
+	}
+	for {
+		var en ResSet
+		var adds ResSet
+		for t := range d.threads {
+			if run&(1<<t) == 0 {
+				continue
+			}
+			f := fut[t]
+			orSet(&en, &f.Base.W)
+			orSet(&en, &f.Base.A)
+			orSet(&adds, &f.Base.A)
+			for i := range f.Parts {
+				if p := &f.Parts[i]; p.live(live) {
+					orSet(&en, &p.F.W)
+					orSet(&en, &p.F.A)
+					orSet(&adds, &p.F.A)
+				}
+			}
+		}
+		next := live
+		for x := 0; x < MaxFiles*MaxPages; x++ {
+			if en.has(resBase[RUnwrite] + x) {
+				next.set(gAllocBase + x)
+				next.set(gZeroBase + x)
+			}
+		}
+		for i := 0; i < MaxFiles; i++ {
+			if en.has(resBase[RUncore] + i) {
+				next.set(gCoreBase + i)
+			}
+		}
+		if en.has(resBase[RNTSet]) {
+			next.set(gNTBit)
+		}
+		if adds.has(resBase[RJDirty]) {
+			next.set(gJournBit)
+		}
+		if next == live {
+			return live
+		}
+		live = next
+	}
+}
+
+// narrow reports whether, from s on, the Data of a page is one block no other
+// page's Data is: no extent is shared and no two pages have one block; every
+// DAX PTE, DAX entry and fault's block register names its page's block; and
+// no running thread may change a block map or allocate or free a block.
+func (d *Deps) narrow(s *State, run uint16, fut *[MaxThreads]*StepFoot, live GuardSet) bool {
+	return d.consistent(s, run) && d.remapFree(run, fut, live)
+}
+
+// consistent reports whether in s no extent is shared and no two pages have
+// one block, and every DAX PTE, DAX entry and running thread's fault block
+// register names its page's block.
+func (d *Deps) consistent(s *State, run uint16) bool {
+	k := d.k
+	var owner [MaxBlocks + 1]bool
+	for i := range s.Inodes {
+		in := &s.Inodes[i]
+		for pg := 0; pg < MaxPages; pg++ {
+			if in.Ext[pg] == ExtShared {
+				return false
+			}
+			if b := in.Block[pg]; b != 0 {
+				if int(b) > MaxBlocks || owner[b] {
+					return false
+				}
+				owner[b] = true
+			}
+			if e := &in.XA[pg]; e.Kind == EntryDAX && e.Val != in.Block[pg] {
+				return false
+			}
+		}
+	}
+	for p := range s.Procs {
+		pr := &s.Procs[p]
+		for v := range pr.VMA {
+			for pg := 0; pg < MaxPages; pg++ {
+				if pte := &pr.PTE[v][pg]; pte.Kind == PTEDAX {
+					i := int(pr.VMA[v].Inode) - 1
+					if i < 0 || pte.Val != s.Inodes[i].Block[pg] {
+						return false
+					}
+				}
+			}
+		}
+	}
+	for t := range d.threads {
+		if run&(1<<t) == 0 {
+			continue
+		}
+		th := &s.Threads[t]
+		if th.Path == uint8(PathNone) || k.Paths[th.Path].Regs&RegsFault == 0 {
+			continue
+		}
+		fr := (*FaultRegs)(unsafe.Pointer(&th.R[offFault]))
+		st := &k.Threads[t].Prog[th.PC]
+		if fr.Block != 0 && (st.Inode < 0 || st.Page < 0 || fr.Block != s.Inodes[st.Inode].Block[st.Page]) {
+			return false
+		}
+	}
+	return true
+}
+
+// remapFree reports whether no running thread may still change a block map or
+// allocate or free a block.
+func (d *Deps) remapFree(run uint16, fut *[MaxThreads]*StepFoot, live GuardSet) bool {
+	var remap ResSet
+	m := kindMask(RMap)
+	orSet(&remap, &m)
+	remap.set(resBase[RBUsed])
+	for t := range d.threads {
+		if run&(1<<t) == 0 {
+			continue
+		}
+		f := fut[t]
+		if f.Base.W.meets(&remap) || f.Base.A.meets(&remap) {
+			return false
+		}
+		for i := range f.Parts {
+			if p := &f.Parts[i]; p.live(live) && (p.F.W.meets(&remap) || p.F.A.meets(&remap)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Ample returns a thread whose next step is a valid singleton ample set in s
+// for properties observing vis, as a bit, or 0 when there is none:
+//
+//   - C1: its footprint conflicts with nothing any other running thread may
+//     still do (the futures: every step of the rest of their statements'
+//     paths and of their later statements, blocked ones included, and the
+//     journal thread's commit loop while it may commit), no other thread's
+//     "after" waits for its statement, and it does not make the power cut of
+//     "crash after" while other threads may still run;
+//   - C2: it writes nothing vis observes.
+//
+// C0 (the step is enabled) is the caller's: the engine tries every thread
+// when the one returned cannot move. C3 (the cycle proviso) holds because the
+// state graph is acyclic (see sim/por.go).
+func (d *Deps) Ample(s *State, vis *Visibility) uint16 {
+	var fut [MaxThreads]*StepFoot
+	run := d.futures(s, &fut)
+	if run&(run-1) == 0 {
+		return 0 // one thread or none: nothing to reduce
+	}
+	live := d.liveGuards(s, run, &fut)
+	wide := !d.narrow(s, run, &fut, live)
+	var eff [MaxThreads]Footprint
+	for t := range d.threads {
+		if run&(1<<t) != 0 {
+			eff[t] = fut[t].Eval(live, wide)
+		}
+	}
+	for t := range d.threads {
+		if run&(1<<t) == 0 {
+			continue
+		}
+		cur, _, _ := d.position(s, t)
+		c := cur.Eval(live, wide)
+		if ch := c.Changes(); ch.meets(&vis.Observed) {
+			continue
+		}
+		pc := s.Threads[t].PC
+		ok := true
+		var others Footprint
+		for u := range d.threads {
+			if u == t || run&(1<<u) == 0 {
+				continue
+			}
+			if pc < 32 && d.awaited[u][s.Threads[u].PC][t]&(1<<pc) != 0 {
+				ok = false
+				break
+			}
+			others.or(&eff[u])
+		}
+		if ok && !c.Conflicts(&others) {
+			return 1 << t
+		}
+	}
+	return 0
+}

@@ -1,0 +1,279 @@
+package sim_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/model/mutants"
+	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/scenarios"
+)
+
+// The tests of partial-order reduction's declarations (model/footprint.go):
+// over the states explored for every scenario under testdata and the built-in
+// suite under every proposal, what each step changes lies in what it
+// declares, steps declared independent commute, and the state graph is
+// acyclic. The reduction's verdicts are compared with the unreduced search's
+// in checker (por_test.go).
+
+// porStatesPerWorld bounds the states explored per scenario.
+const porStatesPerWorld = 20000
+
+// porWorlds is every scenario file under testdata and every built-in workload
+// under every proposal.
+func porWorlds(t testing.TB) []world {
+	t.Helper()
+	var out []world
+	err := filepath.WalkDir("../testdata", func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".scn") {
+			out = append(out, loadScn(t, path))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range scenarios.BuiltinNames() {
+		src, _ := scenarios.Builtin(name)
+		for _, p := range proposals.Names() {
+			out = append(out, buildScn(t, "builtin:"+name, string(src), p))
+		}
+	}
+	return out
+}
+
+// bfsStates explores w breadth-first (no reduction) and calls f on every state
+// reached, up to max states; it reports whether the space was explored whole.
+func bfsStates(w world, max int, f func(s *model.State)) bool {
+	seen := map[uint64]bool{w.init.Hash(): true}
+	frontier := []model.State{w.init}
+	var ev model.Event
+	for len(frontier) > 0 {
+		var next []model.State
+		for i := range frontier {
+			s := &frontier[i]
+			f(s)
+			for t := range w.k.Threads {
+				n := *s
+				if !w.k.Exec(&n, t, &ev) {
+					continue
+				}
+				if h := n.Hash(); !seen[h] {
+					if len(seen) >= max {
+						return false
+					}
+					seen[h] = true
+					next = append(next, n)
+				}
+			}
+		}
+		frontier = next
+	}
+	return true
+}
+
+// TestFootprintsDeclared: every step of every path and every hook is declared
+// in every proposal, with every mutant, on both filesystems (an undeclared
+// one is sound, as dependent on everything, but reduces nothing).
+func TestFootprintsDeclared(t *testing.T) {
+	for _, fs := range model.Filesystems {
+		for _, p := range proposals.Names() {
+			for _, m := range append([]string{""}, mutants.Names()...) {
+				k, err := proposals.Kernel(p, fs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ms []string
+				if m != "" {
+					ms = []string{m}
+				}
+				if err := mutants.Apply(k, ms); err != nil {
+					t.Fatal(err)
+				}
+				k.Seal()
+				for _, u := range model.Undeclared(k) {
+					t.Errorf("%s on %s with mutants %v: %s is not declared", p, fs, ms, u)
+				}
+			}
+		}
+	}
+}
+
+// TestFootprintsCover: in every explored state, what a step changes lies in
+// the footprint declared for it there: every resource it changes is in its W
+// or A set (Data resolved by the state's block map when the state is narrow),
+// with the observation kinds its changes call for (XADrop, Unwrite, Uncore,
+// NTSet), and an A of JDirty when it dirties the journal. A step in a narrow
+// state leaves a consistent one, and a zero-page entry appears only where
+// GZero was live.
+func TestFootprintsCover(t *testing.T) {
+	var ev model.Event
+	total := 0
+	for _, w := range porWorlds(t) {
+		d := model.NewDeps(w.k)
+		failed := 0
+		bfsStates(w, porStatesPerWorld, func(s *model.State) {
+			total++
+			if failed > 3 {
+				return
+			}
+			live, narrow := d.Guards(s)
+			for th := range w.k.Threads {
+				fp, ok := d.Footprint(s, th)
+				if !ok {
+					continue
+				}
+				n := *s
+				if !w.k.Exec(&n, th, &ev) {
+					continue
+				}
+				ch, adds, err := d.Changed(th, s, &n)
+				where := func() string {
+					return fmt.Sprintf("%s: thread %s at %s (stmt %d)", w.name, w.k.ThreadName(th), ev.Fn, ev.PC+1)
+				}
+				if err != nil {
+					t.Errorf("%s: %v", where(), err)
+					failed++
+					continue
+				}
+				declared := fp.Changes()
+				if extra := minus(ch, declared); !extra.Empty() {
+					t.Errorf("%s changes %v, which it does not declare (narrow %v)", where(), extra.Names(), narrow)
+					failed++
+				}
+				if extra := minus(adds, fp.A); !extra.Empty() {
+					t.Errorf("%s makes the journal dirty without declaring an A of it", where())
+					failed++
+				}
+				if narrow && !d.Consistent(&n) {
+					t.Errorf("%s leaves a state that is not consistent from a narrow one", where())
+					failed++
+				}
+				for i := range s.Inodes {
+					for pg := 0; pg < model.MaxPages; pg++ {
+						if n.Inodes[i].XA[pg].Kind == model.EntryZero && s.Inodes[i].XA[pg].Kind != model.EntryZero &&
+							!live.ZeroLive(i, pg) {
+							t.Errorf("%s makes a zero-page entry at %d:%d where GZero was dead", where(), i, pg)
+							failed++
+						}
+					}
+				}
+			}
+		})
+	}
+	t.Logf("%d states", total)
+}
+
+// TestIndependentStepsCommute: in every explored state, two threads whose
+// next steps are enabled and declared independent there give the same state
+// in both orders, each step is enabled after the other, and each step's
+// event is the same in both orders (what it returned, its use of the ops, the
+// data it read, its fences, obligations, denials, waits).
+func TestIndependentStepsCommute(t *testing.T) {
+	var ev1, ev2, evA, evB model.Event
+	pairs := 0
+	for _, w := range porWorlds(t) {
+		d := model.NewDeps(w.k)
+		failed := 0
+		bfsStates(w, porStatesPerWorld, func(s *model.State) {
+			if failed > 3 {
+				return
+			}
+			var fps [model.MaxThreads]model.Footprint
+			var moves uint16
+			for th := range w.k.Threads {
+				fp, ok := d.Footprint(s, th)
+				if !ok {
+					continue
+				}
+				n := *s
+				if w.k.Exec(&n, th, &ev1) {
+					fps[th], moves = fp, moves|1<<th
+				}
+			}
+			for a := range w.k.Threads {
+				for b := a + 1; b < len(w.k.Threads); b++ {
+					if moves&(1<<a) == 0 || moves&(1<<b) == 0 || fps[a].Conflicts(&fps[b]) {
+						continue
+					}
+					pairs++
+					ab, ba := *s, *s
+					okAB := w.k.Exec(&ab, a, &ev1) && w.k.Exec(&ab, b, &ev2)
+					okBA := w.k.Exec(&ba, b, &evB) && w.k.Exec(&ba, a, &evA)
+					name := fmt.Sprintf("%s: %s at %s and %s at %s", w.name, w.k.ThreadName(a), ev1.Fn,
+						w.k.ThreadName(b), evB.Fn)
+					switch {
+					case !okAB || !okBA:
+						t.Errorf("%s: declared independent, but one disables the other", name)
+					case ab != ba:
+						t.Errorf("%s: declared independent, but the two orders reach different states", name)
+					case ev1 != evA:
+						t.Errorf("%s: %s's event differs with the order: %+v vs %+v", name, w.k.ThreadName(a), ev1, evA)
+					case ev2 != evB:
+						t.Errorf("%s: %s's event differs with the order: %+v vs %+v", name, w.k.ThreadName(b), ev2, evB)
+					default:
+						continue
+					}
+					failed++
+				}
+			}
+		})
+	}
+	t.Logf("%d independent pairs", pairs)
+}
+
+// TestStateGraphAcyclic: no explored state reaches itself, which makes the
+// ample-set reduction's cycle proviso (C3) hold trivially (sim/por.go). It
+// searches every space depth-first, with the states on the current path
+// marked.
+func TestStateGraphAcyclic(t *testing.T) {
+	total := 0
+	for _, w := range porWorlds(t) {
+		const (
+			onPath = 1
+			done   = 2
+		)
+		mark := map[uint64]uint8{w.init.Hash(): onPath}
+		type frame struct {
+			s    model.State
+			next int
+		}
+		stack := []frame{{s: w.init}}
+		var ev model.Event
+		for len(stack) > 0 && len(mark) < 4*porStatesPerWorld {
+			top := &stack[len(stack)-1]
+			if top.next >= len(w.k.Threads) {
+				mark[top.s.Hash()] = done
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			th := top.next
+			top.next++
+			n := top.s
+			if !w.k.Exec(&n, th, &ev) {
+				continue
+			}
+			switch h := n.Hash(); mark[h] {
+			case onPath:
+				t.Errorf("%s: a cycle: thread %s at %s returns to a state on its own path", w.name, w.k.ThreadName(th), ev.Fn)
+				stack = nil
+			case 0:
+				mark[h] = onPath
+				stack = append(stack, frame{s: n})
+			}
+		}
+		total += len(mark)
+	}
+	t.Logf("%d states", total)
+}
+
+func minus(a, b model.ResSet) model.ResSet {
+	for i := range a {
+		a[i] &^= b[i]
+	}
+	return a
+}
