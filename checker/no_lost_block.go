@@ -24,10 +24,11 @@ import (
 // misdirected (a block with other data).
 func init() {
 	register(&Property{
-		Name:  "no-lost-block",
-		Rule:  "after any crash and recovery, every durability obligation the kernel promised holds",
-		Check: noLostBlock,
-		Crash: true,
+		Name:     "no-lost-block",
+		Rule:     "after any crash and recovery, every durability obligation the kernel promised holds",
+		Check:    noLostBlock,
+		Crash:    true,
+		Observes: obligationsObserved,
 	})
 }
 
