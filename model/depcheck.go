@@ -207,3 +207,63 @@ func Undeclared(k *Kernel) []string {
 	}
 	return out
 }
+
+// Blockers says, for each running thread of s, why its next step is not a
+// singleton ample set for vis ("" when it is one): the first reason of
+// Ample's, with the resources in conflict. For tuning the declarations.
+func (d *Deps) Blockers(s *State, vis *Visibility) []string {
+	out := make([]string, len(d.threads))
+	var fut [MaxThreads]*StepFoot
+	run := d.futures(s, &fut)
+	live := d.liveGuards(s, run, &fut)
+	wide := !d.narrow(s, run, &fut, live)
+	for t := range d.threads {
+		if run&(1<<t) == 0 {
+			out[t] = "not running"
+			continue
+		}
+		cur, _, _ := d.position(s, t)
+		c := cur.Eval(live, wide)
+		if ch := c.Changes(); ch.meets(&vis.Observed) {
+			x := ch
+			for i := range x {
+				x[i] &= vis.Observed[i]
+			}
+			out[t] = fmt.Sprintf("visible %v", x.Names())
+			continue
+		}
+		pc := s.Threads[t].PC
+		for u := range d.threads {
+			if u == t || run&(1<<u) == 0 {
+				continue
+			}
+			if pc < 32 && d.awaited[u][s.Threads[u].PC][t]&(1<<pc) != 0 {
+				out[t] = fmt.Sprintf("awaited by thread %d", u)
+				break
+			}
+			f := fut[u].Eval(live, wide)
+			if c.Conflicts(&f) {
+				var x ResSet
+				for i := range x {
+					x[i] = c.W[i]&(f.R[i]|f.W[i]|f.A[i]) | f.W[i]&(c.R[i]|c.A[i]) | c.R[i]&f.A[i] | c.A[i]&f.R[i]
+				}
+				out[t] = fmt.Sprintf("thread %d (wide %v): %v", u, wide, x.Names())
+				break
+			}
+		}
+	}
+	return out
+}
+
+// DebugFuture describes thread t's future in s (for tuning).
+func (d *Deps) DebugFuture(s *State, t int) string {
+	_, f, ok := d.position(s, t)
+	if !ok {
+		return "-"
+	}
+	out := fmt.Sprintf("base W %v A %v", f.Base.W.Names(), f.Base.A.Names())
+	for _, p := range f.Parts {
+		out += fmt.Sprintf("\n  part any %x need %x: W %v A %v", p.Any, p.Need, p.F.W.Names(), p.F.A.Names())
+	}
+	return out
+}

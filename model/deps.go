@@ -113,19 +113,33 @@ func (d *Deps) statement(t, pc int, nsteps int32, later *StepFoot) stmtDeps {
 		sd.slot[idx] = int32(len(nodes))
 		nodes = append(nodes, idx)
 		step := &k.Paths[p].Steps[i]
+		sf := k.resolveStep(t, st, p, step)
 		var next []uint16
 		next = append(next, n) // Again
 		if i+1 < len(k.Paths[p].Steps) {
 			next = append(next, n+1)
 		}
-		next = append(next, step.to...)
+	jumps:
+		for _, m := range step.to {
+			// A fault retries the user access it was taken for
+			// (FaultRegs.Access, set by the statement's own entry step):
+			// its load, store or flush, never another.
+			if q := PathID(m >> 8); m&0xff == 0 && (q == PathLoad || q == PathStore || q == PathFlush) && q != entry {
+				continue
+			}
+			for _, x := range sf.noJump {
+				if x == m {
+					continue jumps
+				}
+			}
+			next = append(next, m)
+		}
 		var ss []int32
 		for _, m := range next {
 			push(m)
 			ss = append(ss, d.stepIdx[m>>8][m&0xff])
 		}
 		succ = append(succ, ss)
-		sf := k.resolveStep(t, st, step)
 		d.implicit(&sf, t, pc)
 		sd.cur = append(sd.cur, sf)
 	}

@@ -383,6 +383,9 @@ func (g *guarded) live(live GuardSet) bool {
 type StepFoot struct {
 	Base  Footprint
 	Parts []guarded
+	// noJump is the jumps the step never takes for the statement
+	// (Foot.NoJump), as path<<8|step.
+	noJump []uint16
 }
 
 // Eval is the footprint in a state where the guards in live are live; wide
@@ -410,8 +413,23 @@ type Foot struct {
 
 	at   *Footprint // where accesses go: the base or a guarded part
 	sf   *StepFoot
+	path PathID // the path of the step declared
 	all  bool
 	obsv bool
+}
+
+// NoJump declares that, for this statement, the step never continues at
+// target t (a jump it declares that only other statements, or other hooks,
+// take): the steps only t leads to are no part of the statement's future. A
+// step that jumps there anyway stops the reduction with a panic
+// (model.Deps: a thread at a step its statement cannot reach).
+func (f *Foot) NoJump(t Target) {
+	if f.sf == nil {
+		return
+	}
+	if p, i, ok := f.K.resolve(f.path, t); ok {
+		f.sf.noJump = append(f.sf.noJump, uint16(p)<<8|uint16(i))
+	}
 }
 
 // R declares reads.
@@ -677,8 +695,9 @@ var hookFields = [numHooks]string{"Instantiate", "MmapFlags", "MmapCheck", "Sync
 func (h HookID) String() string { return hookFields[h] }
 
 type hookDecl struct {
-	ptr  uintptr
-	foot HookFoot
+	ptr   uintptr
+	foot  HookFoot
+	never bool
 }
 
 // hookPtr is the code pointer of the hook's current function (0: nil).
@@ -696,6 +715,21 @@ func (k *Kernel) hookPtr(h HookID) uintptr {
 func (k *Kernel) DeclareHook(h HookID, foot HookFoot) {
 	k.mustEdit()
 	k.hookFeet[h] = hookDecl{ptr: k.hookPtr(h), foot: foot}
+}
+
+// DeclareHookNever declares that hook h's current function touches nothing
+// and always answers false (or nothing): the paths only its true answer leads
+// to are no part of any future.
+func (k *Kernel) DeclareHookNever(h HookID) {
+	k.DeclareHook(h, func(*Foot, Sel) {})
+	k.hookFeet[h].never = true
+}
+
+// HookNever reports whether hook h's current function was declared never to
+// answer true (DeclareHookNever).
+func (k *Kernel) HookNever(h HookID) bool {
+	d := k.hookFeet[h]
+	return d.never && d.ptr == k.hookPtr(h)
 }
 
 // HookFootprint is the declared footprint of hook h's current function, nil
@@ -724,9 +758,9 @@ func (f *Foot) Hook(h HookID, at Sel) {
 
 // resolveStep is the footprint of step st of path p for statement stmt of
 // thread t.
-func (k *Kernel) resolveStep(t int, stmt *Stmt, st *Step) StepFoot {
+func (k *Kernel) resolveStep(t int, stmt *Stmt, p PathID, st *Step) StepFoot {
 	var sf StepFoot
-	f := &Foot{K: k, T: t, St: stmt, P: -1, sf: &sf}
+	f := &Foot{K: k, T: t, St: stmt, P: -1, sf: &sf, path: p}
 	if t >= 0 && t < len(k.Threads) {
 		f.P = k.Threads[t].Proc
 	}
@@ -740,7 +774,7 @@ func (k *Kernel) resolveStep(t int, stmt *Stmt, st *Step) StepFoot {
 		}
 	}
 	if f.all {
-		return StepFoot{Base: everything}
+		return StepFoot{Base: everything, noJump: sf.noJump}
 	}
 	return sf
 }
@@ -776,8 +810,8 @@ func (k *Kernel) declareDefaultHooks() {
 	k.DeclareHook(HookInstantiate, InstantiateFromDiskFlagFoot)
 	k.DeclareHook(HookMmapFlags, none)
 	k.DeclareHook(HookMmapCheck, none)
-	k.DeclareHook(HookSyncFault, none)
-	k.DeclareHook(HookUserFlushPromised, none)
+	k.DeclareHookNever(HookSyncFault)
+	k.DeclareHookNever(HookUserFlushPromised)
 	k.DeclareHook(HookRemapSupported, RemapSupportedFoot)
 	k.DeclareHook(HookDaxWritebackOne, daxWritebackOneFoot)
 	k.DeclareHook(HookIputFinal, func(f *Foot, at Sel) { f.Evict(at) })

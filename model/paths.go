@@ -785,8 +785,19 @@ func (c *Ctx) FaultEnd() {
 }
 
 // FaultEnd declares Ctx.FaultEnd: the handle, invalidate_lock and mmap_lock
-// it may drop are counts.
-func (f *Foot) FaultEnd() { f.A(RJHandles, RInvR, RMmapR) }
+// it may drop are counts. A fault holds a handle only on ext4
+// (ext4FaultHandle); a mutant that makes one keep it declares so.
+func (f *Foot) FaultEnd() {
+	f.A(RInvR, RMmapR)
+	f.faultStopHandle()
+}
+
+// faultStopHandle declares the handle a fault may stop: ext4's.
+func (f *Foot) faultStopHandle() {
+	if f.K.FS.FaultHandle {
+		f.StopHandle()
+	}
+}
 
 // Holds reports whether the running thread holds lock l.
 func (c *Ctx) Holds(l LockID) bool { return c.Th.Held&(1<<l) != 0 }
@@ -1024,6 +1035,9 @@ func daxInsertFoot(f *Foot) {
 	f.R(RVMA)
 	if f.St.Op == OpStore {
 		f.Hook(HookSyncFault, 0)
+	}
+	if f.St.Op != OpStore || f.K.HookNever(HookSyncFault) {
+		f.NoJump(At(PathDAXSyncFault, "")) // only a write fault can be synchronous
 	}
 	f.If(GZero, 0, func() { f.unmapPage(0) })
 	f.Use()
