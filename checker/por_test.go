@@ -42,7 +42,26 @@ func porCases(t testing.TB) []porCase {
 			out = append(out, porCase{name: "builtin:" + w + "@" + p, path: "builtin:" + w, src: src, proposal: p})
 		}
 	}
+	for n := 2; n <= 3; n++ {
+		for _, p := range []string{"flip-dontcache", "flip-xarray-check"} {
+			out = append(out, porCase{name: fmt.Sprintf("perf-n%d@%s", n, p), path: "perf.scn", src: []byte(perfScenario(n, p))})
+		}
+	}
 	return out
+}
+
+// perfScenario is the benchmark workload (../shared/bench/perf-scenario.sh N
+// PROPOSAL, sim's BenchmarkAopsSwap): n threads load then store their page of
+// a 2-page DAX file through shared mappings while a flipper turns DAX off.
+func perfScenario(n int, proposal string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "scenario perf-n%d-%s\nproposal %s\nfs xfs\nfile f pages=2 dax=on extents=written\n", n, proposal, proposal)
+	b.WriteString("process p0 uid=1000\nprocess p1 uid=1000\nprocess root uid=0 caps=cap_linux_immutable\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "thread t%d p%d\n  open f rw as fd\n  mmap fd 0-1 shared rw as m\n  load m %d\n  store m %d V%d\n", i, i%2, i%2, i%2, i)
+	}
+	b.WriteString("thread flip root\n  open f rw as fd\n  setflag fd dax=off\ncrash never\ncheck aops-consistent no-deadlock\n")
+	return b.String()
 }
 
 func (c porCase) build(t testing.TB) *scenarios.Built {
@@ -147,7 +166,7 @@ func TestPORKeepsVerdicts(t *testing.T) {
 			t.Errorf("%s:\n  %s", c.name, strings.Join(diffs, "\n  "))
 		}
 	}
-	t.Logf("states: %d without the reduction, %d with (%.2fx); expanded states with one thread: %d, with all: %d",
+	t.Logf("states: %d without the reduction, %d with (%.2fx); expanded with some threads: %d, with all: %d",
 		full, reduced, float64(full)/float64(max(reduced, 1)), singled, expanded)
 }
 

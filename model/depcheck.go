@@ -267,3 +267,35 @@ func (d *Deps) DebugFuture(s *State, t int) string {
 	}
 	return out
 }
+
+// Closure is the smallest set of running threads containing t whose current
+// steps conflict with no future of a thread outside it (ignoring
+// visibility), as a mask (for tuning).
+func (d *Deps) Closure(s *State, t int) uint16 {
+	var fut [MaxThreads]*StepFoot
+	run := d.futures(s, &fut)
+	live := d.liveGuards(s, run, &fut)
+	wide := !d.narrow(s, run, &fut, live)
+	set := uint16(1) << t
+	for changed := true; changed; {
+		changed = false
+		for x := range d.threads {
+			if set&(1<<x) == 0 {
+				continue
+			}
+			cur, _, _ := d.position(s, x)
+			c := cur.Eval(live, wide)
+			for u := range d.threads {
+				if run&(1<<u) == 0 || set&(1<<u) != 0 {
+					continue
+				}
+				f := fut[u].Eval(live, wide)
+				if c.Conflicts(&f) || d.awaited[u][s.Threads[u].PC][x]&(1<<s.Threads[x].PC) != 0 {
+					set |= 1 << u
+					changed = true
+				}
+			}
+		}
+	}
+	return set
+}

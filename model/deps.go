@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math/bits"
 	"reflect"
 	"unsafe"
 )
@@ -24,6 +25,7 @@ type Deps struct {
 	// "after" of a statement of t from pc on waits for.
 	awaited [][][MaxThreads]uint32
 	cut     StmtRef // Kernel.CrashAfter
+	jguard  bool    // journalGuarded
 }
 
 type threadDeps struct {
@@ -47,6 +49,7 @@ func NewDeps(k *Kernel) *Deps {
 		panic("model: NewDeps on a kernel that is not sealed")
 	}
 	d := &Deps{k: k, cut: k.CrashAfter}
+	d.jguard = d.journalGuarded()
 	n := int32(0)
 	for p := range k.Paths {
 		d.stepIdx[p] = make([]int32, len(k.Paths[p].Steps))
@@ -184,7 +187,7 @@ func (d *Deps) implicit(sf *StepFoot, t, pc int) {
 			orSet(&sf.Base.W, &cut)
 		}
 	}
-	if k.Threads[t].Daemon && d.journalGuarded() {
+	if k.Threads[t].Daemon && d.jguard {
 		// The journal thread can move only while the journal is dirty or
 		// committing, or will be: everything it does is under GJournal.
 		var j GuardSet
@@ -451,20 +454,47 @@ func (d *Deps) remapFree(run uint16, fut *[MaxThreads]*StepFoot, live GuardSet) 
 	return true
 }
 
-// Ample returns a thread whose next step is a valid singleton ample set in s
-// for properties observing vis, as a bit, or 0 when there is none:
+// mayMove is false for a thread that certainly cannot move in s: the journal
+// thread while it cannot commit (GJournal dead), a thread whose next
+// statement waits for one that has not returned. (Choosing one would make the
+// engine try every thread.)
+func (d *Deps) mayMove(s *State, t int, live GuardSet) bool {
+	if d.threads[t].daemon && d.jguard && !live.has(gJournBit) {
+		return false
+	}
+	th := &s.Threads[t]
+	if th.Path != uint8(PathNone) {
+		return true
+	}
+	for _, a := range d.k.Threads[t].Prog[th.PC].After {
+		if !done(s, a) {
+			return false
+		}
+	}
+	return true
+}
+
+// Ample returns a set of threads whose enabled next steps form an ample set
+// of s for properties observing vis, as a mask, or 0 when there is none but
+// every thread. The set T is closed: the next step of each thread of T
+// conflicts with nothing any thread outside T may still do (its future: every
+// step of the rest of its statements' paths and of its later statements,
+// blocked ones included, and the journal thread's commit loop while it may
+// commit), no thread outside T waits ("after") for a statement of T or is
+// waited for by one, and no thread of T makes the power cut of "crash after"
+// while threads outside it may still run. Then:
 //
-//   - C1: its footprint conflicts with nothing any other running thread may
-//     still do (the futures: every step of the rest of their statements'
-//     paths and of their later statements, blocked ones included, and the
-//     journal thread's commit loop while it may commit), no other thread's
-//     "after" waits for its statement, and it does not make the power cut of
-//     "crash after" while other threads may still run;
-//   - C2: it writes nothing vis observes.
+//   - C1: along a path from s that takes no enabled step of T, no thread of
+//     T moves at all (a blocked one waits on what its step reads, which only
+//     threads of T can change, and they cannot move first), so the path is
+//     steps of threads outside T, each independent of every step of T;
+//   - C2: no step of T changes what vis observes;
+//   - C0 is the engine's: when no thread of T can move it tries every thread;
+//   - C3 holds because the state graph is acyclic (see sim/por.go).
 //
-// C0 (the step is enabled) is the caller's: the engine tries every thread
-// when the one returned cannot move. C3 (the cycle proviso) holds because the
-// state graph is acyclic (see sim/por.go).
+// Of the closed sets generated from one thread each, Ample returns the one
+// with the fewest threads (the lowest first thread among equals), and a set
+// of one thread whenever there is one. It allocates nothing.
 func (d *Deps) Ample(s *State, vis *Visibility) uint16 {
 	var fut [MaxThreads]*StepFoot
 	run := d.futures(s, &fut)
@@ -473,37 +503,65 @@ func (d *Deps) Ample(s *State, vis *Visibility) uint16 {
 	}
 	live := d.liveGuards(s, run, &fut)
 	wide := !d.narrow(s, run, &fut, live)
-	var eff [MaxThreads]Footprint
-	for t := range d.threads {
-		if run&(1<<t) != 0 {
-			eff[t] = fut[t].Eval(live, wide)
-		}
-	}
+	var eff, cur [MaxThreads]Footprint
+	var visible uint16
 	for t := range d.threads {
 		if run&(1<<t) == 0 {
 			continue
 		}
-		cur, _, _ := d.position(s, t)
-		c := cur.Eval(live, wide)
-		if ch := c.Changes(); ch.meets(&vis.Observed) {
+		eff[t] = fut[t].Eval(live, wide)
+		c, _, _ := d.position(s, t)
+		cur[t] = c.Eval(live, wide)
+		if ch := cur[t].Changes(); ch.meets(&vis.Observed) {
+			visible |= 1 << t
+		}
+	}
+	// dep[t]: the threads a closed set with t must hold.
+	var dep [MaxThreads]uint16
+	for t := range d.threads {
+		if run&(1<<t) == 0 {
 			continue
 		}
-		pc := s.Threads[t].PC
-		ok := true
-		var others Footprint
+		th := &s.Threads[t]
 		for u := range d.threads {
 			if u == t || run&(1<<u) == 0 {
 				continue
 			}
-			if pc < 32 && d.awaited[u][s.Threads[u].PC][t]&(1<<pc) != 0 {
-				ok = false
-				break
+			if th.PC < 32 && d.awaited[u][s.Threads[u].PC][t]&(1<<th.PC) != 0 || cur[t].Conflicts(&eff[u]) {
+				dep[t] |= 1 << u
 			}
-			others.or(&eff[u])
 		}
-		if ok && !c.Conflicts(&others) {
-			return 1 << t
+		if th.Path == uint8(PathNone) {
+			for _, a := range d.k.Threads[t].Prog[th.PC].After {
+				if !done(s, a) && run&(1<<a.Thread) != 0 {
+					dep[t] |= 1 << a.Thread
+				}
+			}
 		}
 	}
-	return 0
+	best, size := uint16(0), 0
+	for t := range d.threads {
+		if run&(1<<t) == 0 || visible&(1<<t) != 0 || !d.mayMove(s, t, live) {
+			continue
+		}
+		set := uint16(1) << t
+		for grow := set; grow != 0; {
+			var add uint16
+			for g := grow; g != 0; g &= g - 1 {
+				add |= dep[bits.TrailingZeros16(g)]
+			}
+			grow = add &^ set
+			set |= add
+		}
+		if set&visible != 0 || set == run {
+			continue
+		}
+		if n := bits.OnesCount16(set); best == 0 || n < size {
+			best, size = set, n
+			if n == 1 {
+				break
+			}
+		}
+	}
+	return best
 }

@@ -11,19 +11,24 @@ import (
 // Partial-order reduction: an ample-set reduction (Peled; Clarke, Grumberg and
 // Peled, "Model Checking", ch. 10) over the declared step footprints of package
 // model (model/footprint.go, LTSmin's dependency matrix). In each state the
-// search explores one thread's step when that step is
+// search explores the enabled next steps of a set T of threads (one thread
+// whenever one will do) that satisfies
 //
-//   - C0: enabled (the engine tries every thread when it is not);
-//   - C1: independent of everything any other thread can still do: its
-//     footprint conflicts with no step of the rest of the other threads'
-//     statements' paths and of their later statements (blocked steps
+//   - C0: the engine tries every thread when no thread of T can move;
+//   - C1: T is closed under dependence: no next step of a thread of T
+//     conflicts with anything a thread outside T can still do (the rest of
+//     its statements' paths and its later statements, blocked steps
 //     included, and the journal thread's commit loop while it may commit),
-//     no other thread's "after" waits for its statement, and it does not cut
-//     the power ("crash after") while others run (model.Deps.Ample);
-//   - C2: invisible: it changes nothing the state checks being judged observe
-//     (the properties' Observes declarations and the expect lines', see
-//     checker.Visibility). Transition checks need no such condition: a step's
-//     event, and the state it reads, are the same in every order of
+//     and no "after" or "crash after" links T with a thread outside it. A
+//     thread of T that is blocked stays blocked until a step of T is taken
+//     (only threads of T can change what its step waits on), so every path
+//     that avoids T's enabled steps is made of steps independent of them
+//     (model.Deps.Ample: a stubborn-set construction over the declared
+//     futures);
+//   - C2: no step of T changes anything the state checks being judged
+//     observe (the properties' Observes declarations and the expect lines',
+//     see checker.Visibility). Transition checks need no such condition: a
+//     step's event, and the state it reads, are the same in every order of
 //     independent steps (what TestIndependentStepsCommute checks), so a
 //     reduced search meets every failing transition the full one meets;
 //   - C3: the cycle proviso holds trivially: the state graph is acyclic. Every
@@ -34,12 +39,12 @@ import (
 //     TestStateGraphAcyclic checks it by depth-first search over every
 //     scenario under testdata and the built-in suite under every proposal.
 //
-// The reduction keeps every verdict: every reachable failing state has a
-// reduced counterpart failing in the same class (its observed resources are
-// the same), every failing transition is met with the same event, every stuck
-// and terminal state is reached (persistent sets preserve deadlocks), and the
-// set of lock-order edges is the same. Counterexamples may be longer:
-// Reshorten makes them shortest again.
+// The reduction keeps every verdict: for every reachable failing state the
+// reduced search reaches one the state checks judge the same way (it differs
+// by steps that change nothing they observe), it meets every failing
+// transition with the same event, it reaches every stuck and terminal state
+// (ample sets preserve deadlocks), and it learns the same lock-order edges.
+// Counterexamples may be longer: Reshorten makes them shortest again.
 
 // POR is the partial-order reduction for one kernel and one set of judged
 // properties: a sim.Reduction whose Canonical does nothing (thread symmetry
@@ -47,8 +52,8 @@ import (
 type POR struct {
 	deps *model.Deps
 	vis  model.Visibility
-	// Reduced counts the states where Ample chose one thread, Full those where
-	// it chose all.
+	// reduced counts the expanded states where Ample chose some threads,
+	// full those where it chose all.
 	reduced, full atomic.Int64
 }
 
@@ -59,8 +64,8 @@ func NewPOR(k *model.Kernel, vis model.Visibility) *POR {
 	return &POR{deps: model.NewDeps(k), vis: vis}
 }
 
-// Ample returns the thread whose next step is a singleton ample set of s, or
-// every thread when there is none.
+// Ample returns the threads whose enabled next steps form an ample set of s,
+// or every thread when there is none.
 func (p *POR) Ample(k *model.Kernel, s *model.State) uint16 {
 	if a := p.deps.Ample(s, &p.vis); a != 0 {
 		p.reduced.Add(1)
@@ -73,13 +78,13 @@ func (p *POR) Ample(k *model.Kernel, s *model.State) uint16 {
 // Canonical does nothing: partial-order reduction does not merge states.
 func (p *POR) Canonical(*model.Kernel, *model.State) {}
 
-// Stats says in how many expanded states Ample chose one thread and in how
-// many all (a state expanded by several workers counts once per expansion).
+// Stats says in how many expanded states Ample chose some threads and in how
+// many all (a state expanded again, after a layout change, counts twice).
 func (p *POR) Stats() (reduced, full int64) { return p.reduced.Load(), p.full.Load() }
 
 func (p *POR) String() string {
 	r, f := p.Stats()
-	return fmt.Sprintf("por: %d states reduced to one thread, %d fully expanded", r, f)
+	return fmt.Sprintf("por: %d states expanded with some threads, %d with all", r, f)
 }
 
 // Reshorten makes the witnesses of a search made with a reduction shortest

@@ -43,6 +43,9 @@ func porWorlds(t testing.TB) []world {
 			out = append(out, buildScn(t, "builtin:"+name, string(src), p))
 		}
 	}
+	for _, p := range []string{"flip-dontcache", "flip-xarray-check"} {
+		out = append(out, buildScn(t, "perf-n3", perfScenario(3, p), ""))
+	}
 	return out
 }
 
