@@ -47,6 +47,12 @@ func porCases(t testing.TB) []porCase {
 			out = append(out, porCase{name: fmt.Sprintf("perf-n%d@%s", n, p), path: "perf.scn", src: []byte(perfScenario(n, p))})
 		}
 	}
+	// The same workload judged by every property, crashes anywhere, under
+	// every proposal.
+	for _, p := range proposals.Names() {
+		src := strings.Replace(perfScenario(2, p), "crash never\ncheck aops-consistent no-deadlock\n", "", 1)
+		out = append(out, porCase{name: "perf-n2-all@" + p, path: "perf.scn", src: []byte(src)})
+	}
 	return out
 }
 

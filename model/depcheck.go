@@ -42,8 +42,11 @@ func (d *Deps) Changed(t int, a, b *State) (changes, adds ResSet, err error) {
 		if x.Immutable != y.Immutable {
 			set(RImm, i)
 		}
-		if x.InCore != y.InCore || x.SDax != y.SDax || x.Aops != y.Aops {
+		if x.SDax != y.SDax || x.Aops != y.Aops {
 			set(RCore, i)
+		}
+		if x.InCore != y.InCore {
+			set(RInCore, i)
 		}
 		if x.InCore != 0 && y.InCore == 0 {
 			set(RUncore, i)

@@ -26,6 +26,7 @@ type Deps struct {
 	awaited [][][MaxThreads]uint32
 	cut     StmtRef // Kernel.CrashAfter
 	jguard  bool    // journalGuarded
+	iomap   int     // the index of the DAX fault's iomap-begin step, -1 for none
 }
 
 type threadDeps struct {
@@ -50,6 +51,7 @@ func NewDeps(k *Kernel) *Deps {
 	}
 	d := &Deps{k: k, cut: k.CrashAfter}
 	d.jguard = d.journalGuarded()
+	d.iomap = k.Paths[PathDAXFault].Index("iomap-begin")
 	n := int32(0)
 	for p := range k.Paths {
 		d.stepIdx[p] = make([]int32, len(k.Paths[p].Steps))
@@ -307,11 +309,20 @@ func (d *Deps) liveGuards(s *State, run uint16, fut *[MaxThreads]*StepFoot) Guar
 			live.set(gCoreBase + i)
 		}
 	}
+	// A zero-page entry is made only by a DAX fault's insert whose
+	// ->iomap_begin found a hole (its block register is 0): one past
+	// iomap-begin with no block may make one, one before it will find the
+	// page written unless something unwrites it (the enabler).
 	for t := range d.threads {
-		if run&(1<<t) == 0 || s.Threads[t].Path != uint8(PathDAXFault) {
+		th := &s.Threads[t]
+		if run&(1<<t) == 0 || th.Path != uint8(PathDAXFault) {
 			continue
 		}
-		st := &k.Threads[t].Prog[s.Threads[t].PC]
+		fr := (*FaultRegs)(unsafe.Pointer(&th.R[offFault]))
+		if d.iomap >= 0 && (int(th.Step) <= d.iomap || fr.Block != 0) {
+			continue
+		}
+		st := &k.Threads[t].Prog[th.PC]
 		if st.Inode >= 0 && st.Page >= 0 && st.Page < MaxPages {
 			live.set(gZeroBase + st.Inode*MaxPages + st.Page)
 		}

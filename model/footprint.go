@@ -60,13 +60,14 @@ const (
 	// block and nothing will remap a page, it is that one block; otherwise any
 	// access to Data stands for every block's ("wide": see Deps).
 	RData
-	RMmapW // mm->mmap_lock: its writer and waiting writers
-	RMmapR // mm->mmap_lock: its reader count
-	RIRwW  // inode->i_rwsem: writer and waiting writers
-	RIRwR  // inode->i_rwsem: reader count
-	RInvW  // mapping->invalidate_lock: writer and waiting writers
-	RInvR  // mapping->invalidate_lock: reader count
-	RCore  // InCore, S_DAX, a_ops
+	RMmapW  // mm->mmap_lock: its writer and waiting writers
+	RMmapR  // mm->mmap_lock: its reader count
+	RIRwW   // inode->i_rwsem: writer and waiting writers
+	RIRwR   // inode->i_rwsem: reader count
+	RInvW   // mapping->invalidate_lock: writer and waiting writers
+	RInvR   // mapping->invalidate_lock: reader count
+	RCore   // S_DAX, a_ops
+	RInCore // whether the inode is in core
 	RDontCache
 	RRefs  // the inode's reference count
 	RLink  // Nlink, Parent: the file's name
@@ -105,7 +106,7 @@ const (
 )
 
 var resNames = [numRes]string{"none", "data", "mmap_lock.w", "mmap_lock.r", "i_rwsem.w", "i_rwsem.r",
-	"invalidate_lock.w", "invalidate_lock.r", "core", "dontcache", "refs", "link", "flags", "immutable",
+	"invalidate_lock.w", "invalidate_lock.r", "core", "incore", "dontcache", "refs", "link", "flags", "immutable",
 	"size", "dirt", "dmeta", "xa", "map", "ver", "prom", "clone", "vma", "pte", "file", "dir", "ddir",
 	"bused", "bdused", "bdur", "jlocked", "jhandles", "jdirty", "jreq", "jtid", "pos", "cut",
 	"xadrop", "unwrite", "uncore", "ntset"}
@@ -137,7 +138,7 @@ var domainSize = [...]int{dGlobal: 1, dProc: MaxProcs, dInode: MaxFiles, dPage: 
 
 var resDomain = [numRes]domain{
 	RData: dPage, RMmapW: dProc, RMmapR: dProc, RIRwW: dInode, RIRwR: dInode, RInvW: dInode, RInvR: dInode,
-	RCore: dInode, RDontCache: dInode, RRefs: dInode, RLink: dInode, RFlags: dInode, RImm: dInode, RSize: dInode,
+	RCore: dInode, RInCore: dInode, RDontCache: dInode, RRefs: dInode, RLink: dInode, RFlags: dInode, RImm: dInode, RSize: dInode,
 	RDirt: dInode, RDMeta: dInode, RXA: dPage, RMap: dPage, RVer: dPage, RProm: dPage, RClone: dPage,
 	RVMA: dVMA, RPTE: dPTE, RFile: dFile, RDir: dDir, RDDir: dGlobal, RBUsed: dGlobal, RBDUsed: dGlobal,
 	RBDur: dGlobal, RJLocked: dGlobal, RJHandles: dGlobal, RJDirty: dGlobal, RJReq: dGlobal, RJTid: dGlobal,

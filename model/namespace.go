@@ -68,7 +68,7 @@ func createStep(c *Ctx) Outcome {
 // new inode takes its parent's flag, joins the running transaction, is
 // instantiated (while out of core) and opened.
 func createFoot(f *Foot) {
-	f.R(RRefs, RCore, RJLocked, RDir.All())
+	f.R(RRefs, RInCore, RJLocked, RDir.All())
 	f.RW(RLink)
 	f.W(RFlags)
 	f.setSize(0)
@@ -141,7 +141,7 @@ func (f *Foot) deleteInode(at Sel) {
 	f.releaseBlock()
 	f.R(RSize.At(at))
 	f.setSize(at)
-	f.W(RCore.At(at), RDontCache.At(at), RUncore.At(at))
+	f.W(RCore.At(at), RInCore.At(at), RDontCache.At(at), RUncore.At(at))
 }
 
 // iput drops an inode reference; the last one of an unlinked inode frees it,

@@ -273,7 +273,7 @@ func openFoot(f *Foot) {
 	if f.St.Inode < 0 {
 		return
 	}
-	f.R(RLink, RCore)
+	f.R(RLink, RInCore)
 	f.If(GCore, 0, func() { f.instantiate(0) })
 	f.A(RRefs)
 }
@@ -288,7 +288,7 @@ func (s *State) instantiate(k *Kernel, i int) {
 
 // instantiate declares State.instantiate of the inode at selects.
 func (f *Foot) instantiate(at Sel) {
-	f.W(RCore.At(at), RDontCache.At(at))
+	f.W(RInCore.At(at), RDontCache.At(at))
 	f.Hook(HookInstantiate, at)
 }
 
@@ -361,7 +361,7 @@ func (f *Foot) Evict(at Sel) {
 	f.W(RXADrop.At(at | SelPages))
 	f.writebackPageNT(at | SelPages)
 	f.FlushBlock(at | SelPages)
-	f.W(RCore.At(at), RDontCache.At(at), RUncore.At(at))
+	f.W(RCore.At(at), RInCore.At(at), RDontCache.At(at), RUncore.At(at))
 }
 
 // Dirty data or metadata keeps an inode off the LRU: memory pressure does not
@@ -404,7 +404,7 @@ func evictStep(c *Ctx) Outcome {
 // evictFoot: memory pressure looks at the inode's references and dirtiness,
 // and evicts it.
 func evictFoot(f *Foot) {
-	f.R(RCore, RRefs)
+	f.R(RInCore, RRefs)
 	f.inodeDirty()
 	f.Evict(0)
 }
