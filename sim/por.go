@@ -29,7 +29,7 @@ import (
 //     observe (the properties' Observes declarations and the expect lines',
 //     see checker.Visibility). Transition checks need no such condition: a
 //     step's event, and the state it reads, are the same in every order of
-//     independent steps (what TestIndependentStepsCommute checks), so a
+//     independent steps (what TestFootprintsHold checks), so a
 //     reduced search meets every failing transition the full one meets;
 //   - C3: the cycle proviso holds trivially: the state graph is acyclic. Every
 //     loop of a kernel path either ends its statement (the program counter
