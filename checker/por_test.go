@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/daxsim/daxsim/model/proposals"
 	"github.com/daxsim/daxsim/scenarios"
@@ -234,4 +236,49 @@ func TestReshorten(t *testing.T) {
 		t.Error("no reduced witness was longer than the shortest: this test shows nothing")
 	}
 	t.Logf("%d reduced witnesses were longer than the shortest", longer)
+}
+
+// BenchmarkPORSuite runs every scenario under testdata and the built-in
+// suite under every proposal (porCases, without the perf workloads) with the
+// reduction off and on (on: with re-shortening), one worker, and reports the
+// total states and CPU seconds.
+func BenchmarkPORSuite(b *testing.B) {
+	var cases []porCase
+	for _, c := range porCases(b) {
+		if !strings.HasPrefix(c.name, "perf-") {
+			cases = append(cases, c)
+		}
+	}
+	for _, on := range []bool{false, true} {
+		b.Run(fmt.Sprintf("por=%v", on), func(b *testing.B) {
+			states, cpu := 0, time.Duration(0)
+			for i := 0; i < b.N; i++ {
+				states = 0
+				c0 := cpuTime()
+				for _, c := range cases {
+					opt := sim.Options{MaxStates: 2_000_000, Workers: 1}
+					var r *Report
+					if on {
+						r, _ = runReduced(c.build(b), opt)
+					} else {
+						r = RunMode(c.build(b), Options{Sim: opt})
+					}
+					states += r.Result.States
+				}
+				cpu = cpuTime() - c0
+			}
+			b.ReportMetric(float64(len(cases)), "scenarios")
+			b.ReportMetric(float64(states), "states")
+			b.ReportMetric(cpu.Seconds(), "cpu-s")
+		})
+	}
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math/bits"
 	"reflect"
 )
 
@@ -463,15 +464,10 @@ func (f *Foot) If(g Guard, sel Sel, body func()) {
 		if g == GZero {
 			base = gZeroBase
 		}
-		for _, i := range f.inodes(sel) {
-			for _, pg := range f.pages(sel) {
-				any.set(base + i*MaxPages + pg)
-			}
-		}
+		pages := f.pages(sel)
+		each(f.inodes(sel), func(i int) { each(pages, func(pg int) { any.set(base + i*MaxPages + pg) }) })
 	case GCore:
-		for _, i := range f.inodes(sel) {
-			any.set(gCoreBase + i)
-		}
+		each(f.inodes(sel), func(i int) { any.set(gCoreBase + i) })
 	case GNT:
 		any.set(gNTBit)
 	case GJournal:
@@ -495,65 +491,80 @@ func (f *Foot) add(set *ResSet, refs []refOf) {
 	}
 }
 
-// inodes is the inodes sel selects.
-func (f *Foot) inodes(sel Sel) []int {
+// inodes is the inodes sel selects, a bit each.
+func (f *Foot) inodes(sel Sel) uint64 {
 	switch {
 	case f.St == nil || sel&SelAll != 0:
-		return seq(MaxFiles)
+		return 1<<MaxFiles - 1
 	case sel&SelSrc != 0:
 		ins, _ := f.K.vmaOrigins(f.T, f.St)
 		return ins
 	case sel&SelDst != 0:
-		return valid(f.St.Inode2, MaxFiles)
+		return bit(f.St.Inode2, MaxFiles)
 	}
-	return valid(f.St.Inode, MaxFiles)
+	return bit(f.St.Inode, MaxFiles)
 }
 
-// pages is the pages sel selects.
-func (f *Foot) pages(sel Sel) []int {
+// pages is the pages sel selects, a bit each.
+func (f *Foot) pages(sel Sel) uint64 {
 	switch {
 	case f.St == nil || sel&(SelAll|SelPages) != 0:
-		return seq(MaxPages)
+		return 1<<MaxPages - 1
 	case sel&SelRange != 0:
 		lo, hi := f.St.Lo, f.St.Hi
 		if f.St.Op == OpTruncate {
 			hi = MaxPages - 1
 		}
-		var out []int
+		var out uint64
 		for pg := max(lo, 0); pg <= min(hi, MaxPages-1); pg++ {
-			out = append(out, pg)
+			out |= 1 << pg
 		}
 		return out
 	case sel&(SelDst|SelSrc|SelPage2) != 0:
-		return valid(f.St.Page2, MaxPages)
+		return bit(f.St.Page2, MaxPages)
 	}
-	return valid(f.St.Page, MaxPages)
+	return bit(f.St.Page, MaxPages)
 }
 
-// maps is the (process, VMA) pairs sel selects, as process*MaxVMAs+vma.
-func (f *Foot) maps(sel Sel) []int {
+// maps is the (process, VMA) pairs sel selects, a bit each
+// (process*MaxVMAs+vma).
+func (f *Foot) maps(sel Sel) uint64 {
 	if f.St == nil || sel&(SelAll|SelMaps) != 0 {
-		return seq(MaxProcs * MaxVMAs)
+		return 1<<(MaxProcs*MaxVMAs) - 1
 	}
 	if f.P < 0 || f.St.VMA < 0 || f.St.VMA >= MaxVMAs {
-		return nil
+		return 0
 	}
-	return []int{f.P*MaxVMAs + f.St.VMA}
+	return 1 << (f.P*MaxVMAs + f.St.VMA)
 }
 
-func seq(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
+// files is the struct file slots sel selects, a bit each.
+func (f *Foot) files(sel Sel) uint64 {
+	switch {
+	case f.St == nil || sel&SelAll != 0:
+		return 1<<MaxOpen - 1
+	case sel&SelSrc != 0:
+		_, files := f.K.vmaOrigins(f.T, f.St)
+		return files
+	case sel&SelDst != 0:
+		return bit(f.St.File2, MaxOpen)
 	}
-	return out
+	return bit(f.St.File, MaxOpen)
 }
 
-func valid(i, n int) []int {
+// bit is 1<<i, or 0 for an index outside [0, n).
+func bit(i, n int) uint64 {
 	if i < 0 || i >= n {
-		return nil
+		return 0
 	}
-	return []int{i}
+	return 1 << i
+}
+
+// each calls f for every bit of m, lowest first.
+func each(m uint64, f func(i int)) {
+	for ; m != 0; m &= m - 1 {
+		f(bits.TrailingZeros64(m))
+	}
 }
 
 func (f *Foot) resolve(set *ResSet, r Ref) {
@@ -562,77 +573,49 @@ func (f *Foot) resolve(set *ResSet, r Ref) {
 	if f.St == nil {
 		sel |= SelAll
 	}
+	one := func(i int) { set.set(base + i) }
 	switch resDomain[r.Res] {
 	case dGlobal:
 		set.set(base)
 	case dProc:
 		if sel&(SelAll|SelMaps) != 0 {
-			for p := 0; p < MaxProcs; p++ {
-				set.set(base + p)
-			}
+			each(1<<MaxProcs-1, one)
 		} else if f.P >= 0 {
 			set.set(base + f.P)
 		}
 	case dInode:
-		for _, i := range f.inodes(sel) {
-			set.set(base + i)
-		}
+		each(f.inodes(sel), one)
 	case dPage:
-		for _, i := range f.inodes(sel) {
-			for _, pg := range f.pages(sel) {
-				set.set(base + i*MaxPages + pg)
-			}
-		}
+		pages := f.pages(sel)
+		each(f.inodes(sel), func(i int) { each(pages, func(pg int) { one(i*MaxPages + pg) }) })
 	case dVMA:
-		for _, m := range f.maps(sel) {
-			set.set(base + m)
-		}
+		each(f.maps(sel), one)
 	case dPTE:
-		for _, m := range f.maps(sel) {
-			for _, pg := range f.pages(sel) {
-				set.set(base + m*MaxPages + pg)
-			}
-		}
+		pages := f.pages(sel)
+		each(f.maps(sel), func(m int) { each(pages, func(pg int) { one(m*MaxPages + pg) }) })
 	case dFile:
-		var files []int
-		switch {
-		case sel&SelAll != 0:
-			files = seq(MaxOpen)
-		case sel&SelSrc != 0:
-			_, files = f.K.vmaOrigins(f.T, f.St)
-		case sel&SelDst != 0:
-			files = valid(f.St.File2, MaxOpen)
-		default:
-			files = valid(f.St.File, MaxOpen)
-		}
-		for _, j := range files {
-			set.set(base + j)
-		}
+		each(f.files(sel), one)
 	case dDir:
 		if sel&SelAll != 0 {
-			for d := 0; d < MaxDirs; d++ {
-				set.set(base + d)
-			}
-		} else if f.St.Dir >= 0 && f.St.Dir < MaxDirs {
-			set.set(base + f.St.Dir)
+			each(1<<MaxDirs-1, one)
+		} else {
+			each(bit(f.St.Dir, MaxDirs), one)
 		}
 	case dThread:
 		if sel&SelAll != 0 {
-			for t := 0; t < MaxThreads; t++ {
-				set.set(base + t)
-			}
-		} else if f.T >= 0 {
-			set.set(base + f.T)
+			each(1<<MaxThreads-1, one)
+		} else {
+			each(bit(f.T, MaxThreads), one)
 		}
 	}
 }
 
 // vmaOrigins is what the VMA slot of statement st (of thread t's process) can
 // map: the inodes and struct file slots of the mmap statements that fill that
-// slot. With none found, every inode and slot.
-func (k *Kernel) vmaOrigins(t int, st *Stmt) (inodes, files []int) {
+// slot, a bit each. With none found, every inode and slot.
+func (k *Kernel) vmaOrigins(t int, st *Stmt) (inodes, files uint64) {
 	if t < 0 || t >= len(k.Threads) || st.VMA < 0 {
-		return nil, nil
+		return 0, 0
 	}
 	p := k.Threads[t].Proc
 	for u := range k.Threads {
@@ -640,30 +623,16 @@ func (k *Kernel) vmaOrigins(t int, st *Stmt) (inodes, files []int) {
 			continue
 		}
 		for _, s := range k.Threads[u].Prog {
-			if s.Op != OpMmap || s.VMA != st.VMA {
-				continue
-			}
-			if s.Inode >= 0 && !containsInt(inodes, s.Inode) {
-				inodes = append(inodes, s.Inode)
-			}
-			if s.File >= 0 && !containsInt(files, s.File) {
-				files = append(files, s.File)
+			if s.Op == OpMmap && s.VMA == st.VMA {
+				inodes |= bit(s.Inode, MaxFiles)
+				files |= bit(s.File, MaxOpen)
 			}
 		}
 	}
-	if len(inodes) == 0 && len(files) == 0 {
-		return seq(MaxFiles), seq(MaxOpen)
+	if inodes == 0 && files == 0 {
+		return 1<<MaxFiles - 1, 1<<MaxOpen - 1
 	}
 	return inodes, files
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // --- hooks --------------------------------------------------------------------
