@@ -39,10 +39,11 @@ import (
 // that state on.
 //
 // What a footprint must cover, for the reduction to be sound, is checked by
-// tests over the explored states of every scenario (sim/por_test.go): every
-// byte a step changes lies in its W or A set (enablers included), and two
-// steps declared independent give the same state and the same events in both
-// orders.
+// tests over the explored states of every scenario (sim/por_test.go,
+// TestFootprintsHold): every byte a step changes lies in its W or A set
+// (enablers included), two steps declared independent give the same state and
+// the same events in both orders, and a step declared independent of a
+// blocked thread's next step leaves it blocked.
 
 // Res is a kind of resource.
 type Res uint8

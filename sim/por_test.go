@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
 	"github.com/daxsim/daxsim/scenarios"
+	"github.com/daxsim/daxsim/sim"
 )
 
 // The tests of partial-order reduction's declarations (model/footprint.go):
@@ -271,4 +273,30 @@ func minus(a, b model.ResSet) model.ResSet {
 		a[i] &^= b[i]
 	}
 	return a
+}
+
+// TestPORWorkersSameResult: with partial-order reduction the parallel BFS
+// gives the same states, transitions, witnesses and traces for any number of
+// workers (Ample is a function of the state), and so does Reshorten.
+func TestPORWorkersSameResult(t *testing.T) {
+	worlds := allWorlds(t)
+	for _, p := range []string{"flip-dontcache", "flip-xarray-check"} {
+		worlds = append(worlds, buildScn(t, "perf-n2", perfScenario(2, p), ""))
+	}
+	for _, w := range worlds {
+		por := func() sim.Reduction { return sim.NewPOR(w.k, model.Observe(model.RXADrop, model.RPTE)) }
+		one := sim.Explore(w.k, &w.init, allChecks(t), sim.Options{Workers: 1, Reduce: por()})
+		short1, _ := sim.Reshorten(w.k, &w.init, func() []sim.Check { return allChecks(t) }, sim.Options{Workers: 1}, one)
+		for _, n := range []int{2, 3} {
+			got := sim.Explore(w.k, &w.init, allChecks(t), sim.Options{Workers: n, Reduce: por()})
+			if got.States != one.States || got.Transitions != one.Transitions || got.Terminal != one.Terminal ||
+				got.Complete != one.Complete || !reflect.DeepEqual(traces(got), traces(one)) {
+				t.Errorf("%s: workers=%d differs from workers=1 (%d/%d states)", w.name, n, got.States, one.States)
+			}
+			short, _ := sim.Reshorten(w.k, &w.init, func() []sim.Check { return allChecks(t) }, sim.Options{Workers: n}, got)
+			if !reflect.DeepEqual(traces(short), traces(short1)) {
+				t.Errorf("%s: workers=%d re-shortens differently", w.name, n)
+			}
+		}
+	}
 }
