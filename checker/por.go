@@ -46,7 +46,8 @@ func PropertyVisibility(cfg Config, names []string) model.Visibility {
 // crashImageObserved is what recovery reads to build the image an after-crash
 // block runs on (model.Kernel.Recover): the crash point, the committed
 // metadata and directory flags, the names, owners and freezes, the reflink
-// origins, both bitmaps and both bounds of every block.
+// origins, both bitmaps and both bounds of every block (not whether a
+// non-temporal write is pending: the bounds are what an image takes).
 var crashImageObserved = model.Observe(model.RCut, model.RDDir, model.RDMeta, model.RFlags, model.RLink,
 	model.RImm, model.RClone, model.RBUsed, model.RBDUsed, model.RBDur, model.RData)
 

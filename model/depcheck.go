@@ -72,6 +72,7 @@ func (d *Deps) Changed(t int, a, b *State) (changes, adds ResSet, err error) {
 				if k := x.XA[pg].Kind; k != EntryNone && (y.XA[pg].Kind == EntryNone || y.XA[pg].Kind.Kind() != k.Kind()) {
 					set(RXADrop, n)
 				}
+
 			}
 			if x.Block[pg] != y.Block[pg] || x.Ext[pg] != y.Ext[pg] {
 				set(RMap, n)
@@ -126,9 +127,13 @@ func (d *Deps) Changed(t int, a, b *State) (changes, adds ResSet, err error) {
 		if x.DUsed != y.DUsed {
 			set(RBDUsed, 0)
 		}
-		if x.MVal != y.MVal || x.MTag != y.MTag || x.MVer != y.MVer || x.NT != y.NT {
+		if x.MVal != y.MVal || x.MTag != y.MTag || x.MVer != y.MVer {
 			set(RBDur, 0)
 		}
+		if x.NT != y.NT {
+			set(RBNT, 0)
+		}
+
 		if x.NT == 0 && y.NT != 0 {
 			set(RNTSet, 0)
 		}

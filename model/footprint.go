@@ -90,7 +90,8 @@ const (
 	RDDir  // the committed DirDax
 	RBUsed // every block's Used, Owner, External (the in-memory bitmap)
 	RBDUsed
-	RBDur     // every block's durable content (MVal, MTag, MVer) and NT
+	RBDur     // every block's durable content (MVal, MTag, MVer)
+	RBNT      // every block's NT: a kernel non-temporal write is pending
 	RJLocked  // Journal.Locked
 	RJHandles // Journal.Handles
 	RJDirty   // Journal.Dirty
@@ -110,7 +111,7 @@ const (
 var resNames = [numRes]string{"none", "data", "mmap_lock.w", "mmap_lock.r", "i_rwsem.w", "i_rwsem.r",
 	"invalidate_lock.w", "invalidate_lock.r", "core", "incore", "dontcache", "refs", "link", "flags", "immutable",
 	"size", "dirt", "dmeta", "xa", "map", "ver", "prom", "clone", "vma", "pte", "file", "dir", "ddir",
-	"bused", "bdused", "bdur", "jlocked", "jhandles", "jdirty", "jreq", "jtid", "pos", "cut",
+	"bused", "bdused", "bdur", "bnt", "jlocked", "jhandles", "jdirty", "jreq", "jtid", "pos", "cut",
 	"xadrop", "unwrite", "uncore", "ntset"}
 
 func (r Res) String() string {
@@ -143,7 +144,7 @@ var resDomain = [numRes]domain{
 	RCore: dInode, RInCore: dInode, RDontCache: dInode, RRefs: dInode, RLink: dInode, RFlags: dInode, RImm: dInode, RSize: dInode,
 	RDirt: dInode, RDMeta: dInode, RXA: dPage, RMap: dPage, RVer: dPage, RProm: dPage, RClone: dPage,
 	RVMA: dVMA, RPTE: dPTE, RFile: dFile, RDir: dDir, RDDir: dGlobal, RBUsed: dGlobal, RBDUsed: dGlobal,
-	RBDur: dGlobal, RJLocked: dGlobal, RJHandles: dGlobal, RJDirty: dGlobal, RJReq: dGlobal, RJTid: dGlobal,
+	RBDur: dGlobal, RBNT: dGlobal, RJLocked: dGlobal, RJHandles: dGlobal, RJDirty: dGlobal, RJReq: dGlobal, RJTid: dGlobal,
 	RPos: dThread, RCut: dGlobal, RXADrop: dPage, RUnwrite: dPage, RUncore: dInode, RNTSet: dGlobal,
 }
 

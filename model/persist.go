@@ -47,7 +47,7 @@ func (s *State) allocZeroed(i int) (int, bool) {
 func (f *Foot) allocZeroed(at Sel) {
 	f.R(RBDUsed)
 	f.RW(RBUsed)
-	f.W(RBDur, RData.At(at))
+	f.W(RBDur, RBNT, RData.At(at))
 	f.A(RJDirty)
 }
 
@@ -171,7 +171,7 @@ func (s *State) kernelWrite(b, i, pg int, val uint8, ver uint8) {
 
 // kernelWrite declares a non-temporal write to the block of the pages at
 // selects: pending until the next fence (NTSet).
-func (f *Foot) kernelWrite(at Sel) { f.W(RData.At(at), RBDur, RNTSet) }
+func (f *Foot) kernelWrite(at Sel) { f.W(RData.At(at), RBNT, RNTSet) }
 
 // FlushBlock is clwb of block b's line followed by sfence: its content is durable.
 func (s *State) FlushBlock(b int) {
@@ -183,7 +183,7 @@ func (s *State) FlushBlock(b int) {
 // FlushBlock declares State.FlushBlock of the block of the pages at selects.
 func (f *Foot) FlushBlock(at Sel) {
 	f.R(RData.At(at))
-	f.RW(RBDur)
+	f.W(RBDur, RBNT)
 }
 
 // Fence is a kernel sfence / nvdimm_flush / REQ_PREFLUSH: every pending
@@ -199,7 +199,8 @@ func (s *State) Fence() {
 // Fence declares State.Fence: the pending writes' data is read only while
 // some may be pending (GNT).
 func (f *Foot) Fence() {
-	f.RW(RBDur)
+	f.RW(RBNT)
+	f.W(RBDur)
 	f.If(GNT, 0, func() { f.R(RData.All()) })
 }
 

@@ -33,7 +33,7 @@ func init() {
 					return
 				}
 				f.R(model.RMap, model.RVMA, model.RBDUsed)
-				f.W(model.RData, model.RBUsed, model.RBDur)
+				f.W(model.RData, model.RBUsed, model.RBDur, model.RBNT)
 			}
 			k.WrapTouching(model.PathDAXFault, "iomap-begin", rezero, func(do model.StepFunc) model.StepFunc {
 				return func(c *model.Ctx) model.Outcome {

@@ -18,7 +18,7 @@ func init() {
 					return
 				}
 				f.If(model.GAlloc, 0, func() {
-					f.R(model.RMap, model.RData.All(), model.RBDur, model.RBUsed, model.RBDUsed)
+					f.R(model.RMap, model.RData.All(), model.RBDur, model.RBNT, model.RBUsed, model.RBDUsed)
 					f.W(model.RData, model.RBDur)
 				})
 			}
