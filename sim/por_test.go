@@ -321,3 +321,34 @@ func TestPORDFS(t *testing.T) {
 		}
 	}
 }
+
+// TestReshortenStopFirst: a reduced search stopped at its first violation
+// finds a longer one than the unreduced search (on the racy perf workload);
+// Reshorten with StopFirst gives the unreduced search's shortest.
+func TestReshortenStopFirst(t *testing.T) {
+	w := buildScn(t, "perf-n3", perfScenario(3, "flip-xarray-check"), "")
+	checks := func() []sim.Check { return propertyChecks() }
+	shortest := func(r *sim.Result) int {
+		n := -1
+		for _, v := range r.Violations {
+			if n < 0 || len(v.Trace) < n {
+				n = len(v.Trace)
+			}
+		}
+		return n
+	}
+	full := sim.Explore(w.k, &w.init, checks(), sim.Options{StopFirst: true})
+	red := sim.Explore(w.k, &w.init, checks(), sim.Options{StopFirst: true, Reduce: sim.NewPOR(w.k, model.Observe(model.RXADrop))})
+	if shortest(red) <= shortest(full) {
+		t.Fatalf("the reduced witness (%d steps) is not longer than the shortest (%d): this test shows nothing", shortest(red), shortest(full))
+	}
+	short, rs := sim.Reshorten(w.k, &w.init, checks, sim.Options{StopFirst: true}, red)
+	if shortest(short) != shortest(full) || !rs.Complete {
+		t.Fatalf("re-shortened to %d steps (complete %v), the shortest has %d", shortest(short), rs.Complete, shortest(full))
+	}
+	for _, v := range short.Violations {
+		if _, err := sim.Replay(w.k, &w.init, v.Trace); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
