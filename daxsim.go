@@ -112,9 +112,9 @@ func Check(name string, src []byte, opt Options) (res *Result, err error) {
 		}
 	}
 	switch opt.Crash {
-	case "", "anywhere", "never", "fences":
+	case "", "anywhere", "never":
 	default:
-		return nil, fmt.Errorf("daxsim: Options.Crash: %q is not anywhere, never or fences", opt.Crash)
+		return nil, fmt.Errorf("daxsim: Options.Crash: %q is not anywhere or never", opt.Crash)
 	}
 	if opt.MaxStates < 0 || opt.Workers < 0 {
 		return nil, errors.New("daxsim: Options.MaxStates and Options.Workers must not be negative")

@@ -33,9 +33,10 @@ import (
 // And, on every state, mixed-entries: an in-core inode holds both kinds of entry.
 func init() {
 	register(&Property{
-		Name:  "aops-consistent",
-		Rule:  "faults and mkwrite run with vm_ops, a_ops, S_DAX and xarray entries of one kind",
-		Check: aopsConsistent,
+		Name:   "aops-consistent",
+		Judges: "ops calls and xarray states",
+		Rule:   "faults and mkwrite run with vm_ops, a_ops, S_DAX and xarray entries of one kind",
+		Check:  aopsConsistent,
 		// mixed-entries holds while no inode has entries of both kinds: a
 		// step that only adds entries, or changes one within its kind,
 		// keeps a failing state failing, so only removals and changes of

@@ -20,6 +20,7 @@ import (
 func init() {
 	register(&Property{
 		Name:     "flush-is-durable",
+		Judges:   "flushed stores at crash points",
 		Rule:     "data stored through a shared writable DAX mapping and flushed from user space survives a crash without fsync",
 		Check:    flushIsDurable,
 		Crash:    true,

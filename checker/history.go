@@ -33,42 +33,52 @@ type regInput struct {
 	value uint8 // written value, or (for a read) unused
 }
 
-// registerModel is a per-page register of data tokens, initially 0.
-var registerModel = porcupine.Model{
-	Partition: func(h []porcupine.Operation) [][]porcupine.Operation {
-		byKey := map[pageKey][]porcupine.Operation{}
-		var keys []pageKey
-		for _, op := range h {
-			k := op.Input.(regInput).key
-			if _, ok := byKey[k]; !ok {
-				keys = append(keys, k)
+// registerModel is a per-page register of data tokens, initially 0; k names
+// the tokens in the visualization.
+func registerModel(k *model.Kernel) porcupine.Model {
+	return porcupine.Model{
+		Partition: func(h []porcupine.Operation) [][]porcupine.Operation {
+			byKey := map[pageKey][]porcupine.Operation{}
+			var keys []pageKey
+			for _, op := range h {
+				k := op.Input.(regInput).key
+				if _, ok := byKey[k]; !ok {
+					keys = append(keys, k)
+				}
+				byKey[k] = append(byKey[k], op)
 			}
-			byKey[k] = append(byKey[k], op)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			return keys[i].inode < keys[j].inode || keys[i].inode == keys[j].inode && keys[i].page < keys[j].page
-		})
-		var out [][]porcupine.Operation
-		for _, k := range keys {
-			out = append(out, byKey[k])
-		}
-		return out
-	},
-	Init: func() interface{} { return uint8(0) },
-	Step: func(state, input, output interface{}) (bool, interface{}) {
-		in := input.(regInput)
-		if in.write {
-			return true, in.value
-		}
-		return output.(uint8) == state.(uint8), state
-	},
-	DescribeOperation: func(input, output interface{}) string {
-		in := input.(regInput)
-		if in.write {
-			return fmt.Sprintf("write %d", in.value)
-		}
-		return fmt.Sprintf("read -> %d", output.(uint8))
-	},
+			sort.Slice(keys, func(i, j int) bool {
+				return keys[i].inode < keys[j].inode || keys[i].inode == keys[j].inode && keys[i].page < keys[j].page
+			})
+			var out [][]porcupine.Operation
+			for _, k := range keys {
+				out = append(out, byKey[k])
+			}
+			return out
+		},
+		Init: func() interface{} { return uint8(0) },
+		Step: func(state, input, output interface{}) (bool, interface{}) {
+			in := input.(regInput)
+			if in.write {
+				return true, in.value
+			}
+			return output.(uint8) == state.(uint8), state
+		},
+		DescribeOperationMetadata: func(info interface{}) string {
+			if s, ok := info.(string); ok {
+				return s
+			}
+			return ""
+		},
+		DescribeOperation: func(input, output interface{}) string {
+			in := input.(regInput)
+			page := fmt.Sprintf("%s[%d]", k.FileName(in.key.inode), in.key.page)
+			if in.write {
+				return fmt.Sprintf("%s := %s", page, k.ValueName(in.value))
+			}
+			return fmt.Sprintf("%s -> %s", page, k.ValueName(output.(uint8)))
+		},
+	}
 }
 
 // historyOps turns a run's history into register operations.
@@ -94,7 +104,10 @@ func historyOps(k *model.Kernel, h *sim.History) []porcupine.Operation {
 		if c.End < 0 {
 			ret = end
 		}
-		ops = append(ops, porcupine.Operation{ClientId: c.Thread, Input: in, Call: int64(c.Start), Output: out, Return: ret})
+		st := k.StmtAt(c.Thread, c.PC)
+		meta := fmt.Sprintf("%s %d: %s", k.ThreadName(c.Thread), c.PC+1, st.Text)
+		ops = append(ops, porcupine.Operation{ClientId: c.Thread, Input: in, Call: int64(c.Start), Output: out, Return: ret,
+			Metadata: meta})
 	}
 	for _, c := range h.Calls {
 		st := k.StmtAt(c.Thread, c.PC)
@@ -132,7 +145,7 @@ func historyOps(k *model.Kernel, h *sim.History) []porcupine.Operation {
 
 // linearizable checks a run's history with porcupine.
 func linearizable(k *model.Kernel, h *sim.History, timeout time.Duration) (porcupine.CheckResult, porcupine.LinearizationInfo) {
-	return porcupine.CheckOperationsVerbose(registerModel, historyOps(k, h), timeout)
+	return porcupine.CheckOperationsVerbose(registerModel(k), historyOps(k, h), timeout)
 }
 
 // historyCheck is read-your-writes over whole random runs.
@@ -155,34 +168,60 @@ func historyCheck() sim.HistoryCheck {
 	}
 }
 
-// Visualize writes porcupine's HTML view of the history of a schedule.
+// Visualize writes porcupine's HTML view of the history of a schedule: one
+// row per thread (labelled with the thread's name and process: porcupine
+// numbers its rows), one operation per read, load, write or store. It fails
+// when the history has nothing porcupine can draw.
 func Visualize(k *model.Kernel, init *model.State, trace []int, w io.Writer) error {
 	h := sim.HistoryOf(k, init, trace)
-	_, info := linearizable(k, h, 10*time.Second)
-	return porcupine.Visualize(registerModel, info, w)
+	ops := historyOps(k, h)
+	if len(ops) == 0 {
+		return fmt.Errorf("the schedule has no read, load, write or store of a shared page to draw")
+	}
+	_, info := porcupine.CheckOperationsVerbose(registerModel(k), ops, 10*time.Second)
+	var notes []porcupine.Annotation
+	seen := map[int]bool{}
+	for _, op := range ops {
+		if !seen[op.ClientId] {
+			seen[op.ClientId] = true
+			t := op.ClientId
+			notes = append(notes, porcupine.Annotation{ClientId: t, Start: 0,
+				Description:     fmt.Sprintf("thread %s (process %s)", k.ThreadName(t), k.ProcName(k.Threads[t].Proc)),
+				BackgroundColor: "#eef"})
+		}
+	}
+	info.AddAnnotations(notes)
+	return porcupine.Visualize(registerModel(k), info, w)
 }
 
-// WriteViz writes porcupine's view of the history of the first read-your-writes
-// witness (or of the first witness if there is none) to path.
-func (r *Report) WriteViz(path string) error {
+// WriteViz writes porcupine's view of a history to path: the first
+// read-your-writes witness's, else the first witness's, else (no
+// counterexample) the serial run's, threads in turn. It returns what it drew.
+func (r *Report) WriteViz(path string) (string, error) {
 	var trace []int
-	found := false
+	what := ""
 	for _, p := range r.Props {
 		for _, v := range p.Witnesses {
-			if !found || p.Name == "read-your-writes" {
-				trace, found = v.Trace, true
-			}
-			if p.Name == "read-your-writes" {
-				break
+			if what == "" || p.Name == "read-your-writes" && !strings.HasPrefix(what, "read-your-writes") {
+				trace, what = v.Trace, fmt.Sprintf("%s counterexample (%s)", p.Name, v.Class)
 			}
 		}
 	}
-	if !found {
-		return fmt.Errorf("no witness to draw")
+	if what == "" {
+		trace, what = SerialTrace(r.Built.Kernel, &r.Built.Init), "the serial run (no counterexample: threads in turn)"
 	}
 	var b strings.Builder
 	if err := Visualize(r.Built.Kernel, &r.Built.Init, trace, &b); err != nil {
+		return "", fmt.Errorf("%s: %v", what, err)
+	}
+	return what, writeFileAtomic(path, []byte(b.String()))
+}
+
+// writeFileAtomic writes data to path through a temporary file and a rename.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(path, []byte(b.String()), 0o644)
+	return os.Rename(tmp, path)
 }

@@ -29,9 +29,10 @@ import (
 // names both orders and replays the schedules that first took each.
 func init() {
 	register(&Property{
-		Name:  "lock-order",
-		Rule:  "no lock is taken against the documented kernel order (lockdep-style)",
-		Check: lockOrder,
+		Name:   "lock-order",
+		Judges: "lock acquisitions",
+		Rule:   "no lock is taken against the documented kernel order (lockdep-style)",
+		Check:  lockOrder,
 	})
 }
 

@@ -308,7 +308,7 @@ func (m *Matrix) fold(pi int, p string) Row {
 		a := col
 		name := col.Property
 		qi := slices.Index(m.Properties, name)
-		checked := false
+		checked, judged := false, false
 		var unknown *Agg
 		for wi, wname := range m.Workloads {
 			if col.Usage != "" && m.Usages[wi] != col.Usage {
@@ -326,13 +326,16 @@ func (m *Matrix) fold(pi int, p string) Row {
 				}
 			}
 			checked = checked || cp.Checked()
+			judged = judged || cp.Verdict == Pass
 		}
 		switch {
 		case a.Verdict == Violation:
 		case unknown != nil:
 			a = *unknown
-		case checked:
+		case judged:
 			a.Verdict = Pass
+		case checked:
+			a.Verdict, a.Why = Vacuous, "no workload gave it anything to judge"
 		case col.Usage != "":
 			a.Verdict, a.Why = Unknown, "no "+col.Usage+" workload checks it"
 		default:
@@ -366,7 +369,19 @@ const serialStepLimit = 100_000
 // (the first step of a DAX fault, a page-cache fault or mkwrite, a COW fault),
 // journal commits, and stores that returned ok. init is not changed.
 func SerialRun(k *model.Kernel, init *model.State) SerialCounts {
+	c, _ := serialRun(k, init)
+	return c
+}
+
+// SerialTrace is the schedule of SerialRun.
+func SerialTrace(k *model.Kernel, init *model.State) []int {
+	_, trace := serialRun(k, init)
+	return trace
+}
+
+func serialRun(k *model.Kernel, init *model.State) (SerialCounts, []int) {
 	var c SerialCounts
+	var trace []int
 	s := *init
 	var ev model.Event
 	var scen, daemons []int
@@ -382,6 +397,7 @@ func SerialRun(k *model.Kernel, init *model.State) SerialCounts {
 		moved := false
 		for c.Steps < serialStepLimit && k.Exec(&s, t, &ev) {
 			moved = true
+			trace = append(trace, t)
 			c.Steps++
 			c.count(k, &ev)
 		}
@@ -405,7 +421,7 @@ func SerialRun(k *model.Kernel, init *model.State) SerialCounts {
 			break
 		}
 	}
-	return c
+	return c, trace
 }
 
 func allDone(k *model.Kernel, s *model.State, threads []int) bool {

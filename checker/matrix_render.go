@@ -58,7 +58,7 @@ func (m *Matrix) replayPattern() string {
 			return cmd + " FILE" // the workloads' files are listed with them
 		}
 	}
-	return cmd + " " + dir + "W.scn"
+	return cmd + " " + PortablePath(dir+"W.scn")
 }
 
 // checkArgs is 'daxsim check' under proposal p with every flag of the matrix
@@ -141,7 +141,9 @@ func (m *Matrix) WriteText(w io.Writer, withTimes bool) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "pass: holds in every explored execution of every workload that checks it")
+	fmt.Fprintln(w, "pass: holds in every explored execution of every workload that checks it, and judged")
+	fmt.Fprintln(w, "  something there (a use, a promise at a crash point, a lock taken...)")
+	fmt.Fprintln(w, "vacuous: holds, but no workload gave it anything to judge: no evidence either way")
 	fmt.Fprintln(w, "viol N W: violated; N steps in the shortest counterexample, found in workload W")
 	fmt.Fprintln(w, "P/plain, P/offered: durability property P over the workloads that use the plain")
 	fmt.Fprintln(w, "  interfaces (MAP_SHARED and a flush, write(2) and fsync), or an opt-in some proposal")

@@ -53,7 +53,7 @@ func Merge(ds []ReportData) (*ReportData, error) {
 		out.Properties = append(out.Properties, mergeProperty(ds, name, out.Search))
 	}
 	for i, e := range first.Expects {
-		out.Expects = append(out.Expects, mergeExpect(ds, i, e, out.Search))
+		out.Expects = append(out.Expects, mergeExpect(ds, i, e, out.Search, out.Properties))
 	}
 	n := 0
 	for _, w := range out.Witnesses() {
@@ -124,7 +124,7 @@ func propertyNames(ds []ReportData) []string {
 
 func mergeProperty(ds []ReportData, name string, search SearchData) PropData {
 	out := PropData{Name: name, Witnesses: []WitnessData{}}
-	allPass, implicit := true, true
+	decided, implicit := true, true
 	var whys []string
 	for _, d := range ds {
 		for _, p := range d.Properties {
@@ -132,11 +132,14 @@ func mergeProperty(ds []ReportData, name string, search SearchData) PropData {
 				continue
 			}
 			implicit = implicit && p.Implicit
-			if p.Verdict != Pass {
-				allPass = false
-			}
-			if p.Why != "" && !slices.Contains(whys, p.Why) {
-				whys = append(whys, p.Why)
+			out.Judged += p.Judged
+			switch p.Verdict {
+			case Pass, Partial, Vacuous, Violation:
+			default:
+				decided = false
+				if p.Why != "" && !slices.Contains(whys, p.Why) {
+					whys = append(whys, p.Why)
+				}
 			}
 			for _, w := range p.Witnesses {
 				out.Witnesses = keepShortest(out.Witnesses, w)
@@ -144,11 +147,17 @@ func mergeProperty(ds []ReportData, name string, search SearchData) PropData {
 		}
 	}
 	out.Implicit = implicit
+	judges := "of what it judges"
+	if p, ok := Lookup(name); ok {
+		judges = p.Judges
+	}
 	switch {
 	case len(out.Witnesses) > 0:
 		out.Verdict = Violation
-	case allPass && search.Complete:
-		out.Verdict = Pass
+	case decided && search.Complete && out.Judged == 0:
+		out.Verdict, out.Why = Vacuous, "judged nothing: no "+judges
+	case decided && search.Complete:
+		out.Verdict, out.Why = Pass, fmt.Sprintf("judged %d %s", out.Judged, judges)
 	default:
 		out.Verdict = Unknown
 		if !search.Complete && search.Limit != "" {
@@ -183,43 +192,64 @@ func sortByTrace(ws []WitnessData) []WitnessData {
 	return ws
 }
 
-func mergeExpect(ds []ReportData, i int, e ExpectData, search SearchData) ExpectData {
+func mergeExpect(ds []ReportData, i int, e ExpectData, search SearchData, props []PropData) ExpectData {
 	out := ExpectData{Text: e.Text}
-	violation := strings.HasPrefix(e.Text, "expect violation")
-	holds, fails := 0, 0
+	f := strings.Fields(e.Text)
+	if len(f) >= 2 && (f[1] == "pass" || f[1] == "violation") {
+		// Judged again on the merged properties.
+		var all []PropResult
+		for _, p := range props {
+			all = append(all, PropResult{Name: p.Name, Verdict: p.Verdict, Why: p.Why, Implicit: p.Implicit})
+		}
+		v, why := expectProps(f[1] == "violation", f[2:], all)
+		out.Holds, out.Why = map[Verdict]string{Pass: "holds", Violation: "fails", Unknown: "unknown", Partial: "partial"}[v], why
+		return out
+	}
+	reachable := len(f) >= 2 && f[1] == "reachable"
+	holds, fails, open := 0, 0, 0
 	for _, d := range ds {
 		if i >= len(d.Expects) {
 			continue
 		}
 		x := d.Expects[i]
+		out.Judged += x.Judged
 		switch x.Holds {
 		case "holds":
 			holds++
+			if reachable && out.Why == "" {
+				out.Why = x.Why
+			}
 		case "fails":
 			fails++
 			if x.Witness != nil && out.Witness == nil {
 				w := *x.Witness
 				out.Witness = &w
+				out.Why = x.Why
 			}
-		}
-		if x.Why != "" && out.Why == "" {
-			out.Why = x.Why
+		case "partial":
+		default:
+			open++
+			if out.Why == "" {
+				out.Why = x.Why
+			}
 		}
 	}
 	switch {
-	case violation && holds > 0:
-		out.Holds, out.Why = "holds", "" // one shard found the violation
-	case violation && fails == len(ds) && search.Complete:
+	case reachable && holds > 0:
+		out.Holds = "holds" // one shard reached it
+	case !reachable && out.Witness != nil:
 		out.Holds = "fails"
-	case !violation && fails > 0:
-		out.Holds = "fails"
-	case !violation && holds == len(ds) && search.Complete:
-		out.Holds, out.Why = "holds", ""
-	default:
+	case open > 0 || !search.Complete:
 		out.Holds = "unknown"
 		if out.Why == "" {
 			out.Why = search.Limit
 		}
+	case reachable:
+		out.Holds, out.Why = "fails", "no explored execution returns it"
+	case out.Judged == 0:
+		out.Holds, out.Why = "fails", "vacuous: the statement never returned in any explored execution"
+	default:
+		out.Holds, out.Why = "holds", ""
 	}
 	if out.Holds != "fails" {
 		out.Witness = nil
@@ -231,10 +261,11 @@ func mergeExpect(ds []ReportData, i int, e ExpectData, search SearchData) Expect
 func mergedExit(d *ReportData) int {
 	var expects []Verdict
 	for _, e := range d.Expects {
-		expects = append(expects, map[string]Verdict{"holds": Pass, "fails": Violation}[e.Holds])
-		if e.Holds != "holds" && e.Holds != "fails" {
-			expects[len(expects)-1] = Unknown
+		v, ok := map[string]Verdict{"holds": Pass, "fails": Violation, "partial": Partial}[e.Holds]
+		if !ok {
+			v = Unknown
 		}
+		expects = append(expects, v)
 	}
 	var props []PropResult
 	for _, p := range d.Properties {

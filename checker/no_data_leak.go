@@ -17,9 +17,10 @@ import (
 // state (both bounds of every block a recovered file maps).
 func init() {
 	register(&Property{
-		Name:  "no-data-leak",
-		Rule:  "no read or load returns data of another file or of a freed block",
-		Check: noDataLeak,
+		Name:   "no-data-leak",
+		Judges: "reads, loads and crash images",
+		Rule:   "no read or load returns data of another file or of a freed block",
+		Check:  noDataLeak,
 		// The crash images: the crash point, the committed block map, both
 		// bounds of every block, the reflink origins.
 		Observes: func(cfg Config) model.Visibility {

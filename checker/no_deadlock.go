@@ -17,9 +17,10 @@ import (
 // each, the lock it waits for and the locks it holds.
 func init() {
 	register(&Property{
-		Name:  "no-deadlock",
-		Rule:  "no reachable state in which every unfinished thread is blocked",
-		Check: noDeadlock,
+		Name:   "no-deadlock",
+		Judges: "lock acquisitions and stuck states",
+		Rule:   "no reachable state in which every unfinished thread is blocked",
+		Check:  noDeadlock,
 	})
 }
 

@@ -17,14 +17,14 @@ import (
 // mapping), declared by its UserFlushPromised hook. The promise allows any later
 // data, and zeroes or absence after a later truncate or punch of the page.
 //
-// Checked on the crash image of every reachable state ("crash anywhere"; "crash
-// fences" checks the same states, a superset of the fence points; "crash never"
-// checks nothing). Classes: lost-block (the page is a hole, unwritten or beyond
+// Checked on the crash image of every reachable state ("crash anywhere"; after
+// one statement with "crash after"; "crash never" checks nothing). Classes: lost-block (the page is a hole, unwritten or beyond
 // i_size after recovery), lost-write (the right block, older data on media),
 // misdirected (a block with other data).
 func init() {
 	register(&Property{
 		Name:     "no-lost-block",
+		Judges:   "fsync, msync and sync-fault promises at crash points",
 		Rule:     "after any crash and recovery, every durability obligation the kernel promised holds",
 		Check:    noLostBlock,
 		Crash:    true,

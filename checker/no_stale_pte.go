@@ -18,9 +18,10 @@ import (
 // Kara, seed 002; reference/linux-dax.md B.5, E.1). Checked on every state.
 func init() {
 	register(&Property{
-		Name:  "no-stale-pte",
-		Rule:  "no PTE maps a block that is not, at that moment, the block of that file offset",
-		Check: noStalePTE,
+		Name:   "no-stale-pte",
+		Judges: "PTEs of file mappings",
+		Rule:   "no PTE maps a block that is not, at that moment, the block of that file offset",
+		Check:  noStalePTE,
 		// Every VMA and PTE, the block maps, the bitmap, the entries' kinds
 		// and the blocks' tags.
 		Observes: func(Config) model.Visibility {

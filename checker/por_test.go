@@ -58,20 +58,6 @@ func porCases(t testing.TB) []porCase {
 	return out
 }
 
-// perfScenario is the benchmark workload (../shared/bench/perf-scenario.sh N
-// PROPOSAL, sim's BenchmarkAopsSwap): n threads load then store their page of
-// a 2-page DAX file through shared mappings while a flipper turns DAX off.
-func perfScenario(n int, proposal string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "scenario perf-n%d-%s\nproposal %s\nfs xfs\nfile f pages=2 dax=on extents=written\n", n, proposal, proposal)
-	b.WriteString("process p0 uid=1000\nprocess p1 uid=1000\nprocess root uid=0 caps=cap_linux_immutable\n")
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "thread t%d p%d\n  open f rw as fd\n  mmap fd 0-1 shared rw as m\n  load m %d\n  store m %d V%d\n", i, i%2, i%2, i%2, i)
-	}
-	b.WriteString("thread flip root\n  open f rw as fd\n  setflag fd dax=off\ncrash never\ncheck aops-consistent no-deadlock\n")
-	return b.String()
-}
-
 func (c porCase) build(t testing.TB) *scenarios.Built {
 	t.Helper()
 	scn, err := scenarios.Parse(c.path, c.src, parseOptions())
@@ -132,7 +118,7 @@ func TestPORKeepsVerdicts(t *testing.T) {
 	var full, reduced, expanded, singled int64
 	for _, c := range porCases(t) {
 		opt := sim.Options{MaxStates: 2_000_000}
-		r0 := RunMode(c.build(t), Options{Sim: opt})
+		r0 := RunMode(c.build(t), Options{Sim: opt, NoSymmetry: true})
 		r1, por := runReduced(c.build(t), opt)
 		s, f := por.Stats()
 		singled, expanded = singled+s, expanded+f
@@ -261,7 +247,7 @@ func BenchmarkPORSuite(b *testing.B) {
 					if on {
 						r, _ = runReduced(c.build(b), opt)
 					} else {
-						r = RunMode(c.build(b), Options{Sim: opt})
+						r = RunMode(c.build(b), Options{Sim: opt, NoSymmetry: true})
 					}
 					states += r.Result.States
 				}

@@ -12,6 +12,9 @@ import (
 type Property struct {
 	Name string
 	Rule string // one line: the kernel rule it checks
+	// Judges names what its coverage counts (its sim.Judge.Judged calls): a
+	// property that judged none of them in a whole search is vacuous there.
+	Judges string
 	// Check returns the engine check; nil when the property cannot be checked yet.
 	Check func(cfg Config) sim.Check
 	Issue string // where an uncheckable property is planned
@@ -29,7 +32,7 @@ type Property struct {
 // Config is what a property needs to know about the run.
 type Config struct {
 	// Crash is the scenario's crash line: "anywhere" (also for ""), "never" or
-	// "fences".
+	// "after".
 	Crash string
 }
 

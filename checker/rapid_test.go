@@ -242,3 +242,67 @@ func TestRapidFindsBrokenKernel(t *testing.T) {
 	}
 	t.Logf("shrunk to %d statements:\n%s", stmts, src)
 }
+
+// twinThread appends to a generated scenario a copy of its thread t0 (same
+// process, same program, its own descriptors and mappings, other values): a
+// pair of interchangeable threads for the symmetry reduction.
+func twinThread(src string) string {
+	i := strings.Index(src, "thread t0 ")
+	block := src[i:]
+	if j := strings.Index(block[1:], "\nthread "); j >= 0 {
+		block = block[:j+2]
+	}
+	twin := strings.Replace(block, "thread t0 ", "thread tw ", 1)
+	twin = strings.NewReplacer(" A\n", " C\n", " B\n", " D\n").Replace(twin)
+	return src + twin
+}
+
+// TestRapidSymmetry: on random workloads with a pair of interchangeable
+// threads, under random proposals, the search with thread symmetry gives the
+// same verdicts and counterexample lengths as the search without, and every
+// counterexample it reports reproduces on the scenario's own threads.
+func TestRapidSymmetry(t *testing.T) {
+	names := proposals.Names()
+	rapid.Check(t, func(t *rapid.T) {
+		proposal := rapid.SampledFrom(names).Draw(t, "proposal")
+		src := twinThread(genScenario(t, proposal))
+		scn, err := scenarios.Parse("gen.scn", []byte(src), scenarios.ParseOptions{})
+		if err != nil {
+			t.Fatalf("does not parse: %v\n%s", err, src)
+		}
+		b, err := scenarios.Build(scn, scenarios.Options{})
+		if err != nil {
+			t.Fatalf("does not build: %v\n%s", err, src)
+		}
+		opt := sim.Options{MaxStates: 30000}
+		on := checker.RunMode(b, checker.Options{Sim: opt})
+		off := checker.RunMode(b, checker.Options{Sim: opt, NoSymmetry: true})
+		if on.Symmetry == nil {
+			t.Fatalf("no symmetry found between t0 and its twin\n%s", src)
+		}
+		if !on.Result.Complete || !off.Result.Complete {
+			t.Skip("too big")
+		}
+		for i := range off.Props {
+			a, c := on.Props[i], off.Props[i]
+			if a.Verdict != c.Verdict || len(a.Witnesses) != len(c.Witnesses) {
+				t.Fatalf("%s: %s (%d classes) with symmetry, %s (%d) without\n%s", a.Name, a.Verdict, len(a.Witnesses),
+					c.Verdict, len(c.Witnesses), src)
+			}
+			for j := range c.Witnesses {
+				wa, wc := a.Witnesses[j], c.Witnesses[j]
+				if wa.Class != wc.Class || len(wa.Trace) != len(wc.Trace) {
+					t.Fatalf("%s witness %d: %s/%d steps with symmetry, %s/%d without\n%s", a.Name, j, wa.Class,
+						len(wa.Trace), wc.Class, len(wc.Trace), src)
+				}
+				var related [][]int
+				for _, r := range wa.Related {
+					related = append(related, r.Trace)
+				}
+				if ok, why := checker.Reproduce(b, checker.Config{Crash: b.Scn.Crash}, wa.Check, wa.Class, wa.Trace, related); !ok {
+					t.Fatalf("translated witness of %s does not reproduce: %s\n%s", a.Name, why, src)
+				}
+			}
+		}
+	})
+}

@@ -25,9 +25,10 @@ import (
 // over random-mode executions comes with issue #5.
 func init() {
 	register(&Property{
-		Name:  "read-your-writes",
-		Rule:  "without a crash, reads, loads, writes and stores are linearizable against a plain file",
-		Check: readYourWrites,
+		Name:   "read-your-writes",
+		Judges: "reads and loads",
+		Rule:   "without a crash, reads, loads, writes and stores are linearizable against a plain file",
+		Check:  readYourWrites,
 	})
 }
 

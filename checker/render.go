@@ -36,8 +36,11 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 	w := io.Writer(&head)
 	fmt.Fprintf(w, "scenario %s  proposal %s  fs %s  threads %d\n", b.Scn.Name, k.Proposal, k.FS, len(k.Threads))
 	coverage := "exhaustive"
-	if !res.Complete {
+	switch {
+	case !res.Complete:
 		coverage = "INCOMPLETE (" + res.Limit + ")"
+	case r.partialShard():
+		coverage = "shard " + res.Shard + " of the space, exhaustive within it"
 	}
 	if res.Search == "random" {
 		fmt.Fprintf(w, "search   %s; verdicts are violation or unknown", r.Random.Describe())
@@ -49,11 +52,12 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 		fmt.Fprintf(w, ", %v", res.Elapsed.Round(1000))
 	}
 	fmt.Fprintln(w)
+	if note := symmetryNote(k, r.Symmetry); note != "" {
+		fmt.Fprintf(w, "symmetry %s\n", note)
+	}
 	switch b.Scn.Crash {
 	case "never":
 		fmt.Fprintln(w, "crashes  never: no crash image is checked")
-	case "fences":
-		fmt.Fprintln(w, "crashes  fences: every reachable state is checked as a crash point (a superset of the fence points)")
 	case "after":
 		fmt.Fprintf(w, "crashes  after %s: one power cut once it has returned (the journal may still commit)\n", b.Scn.CrashAfter)
 	default:
@@ -99,7 +103,7 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 		fmt.Fprintln(w)
 		p := &splatter{w: w, width: splat}
 		for _, e := range r.Expects {
-			word := map[Verdict]string{Pass: "holds", Violation: "FAILS", Unknown: "unknown"}[e.Holds]
+			word := map[Verdict]string{Pass: "holds", Violation: "FAILS", Unknown: "unknown", Partial: "partial"}[e.Holds]
 			p.hang(fmt.Sprintf("%-8s", word), e.Text)
 			if e.Why != "" {
 				p.wrap(10, e.Why)
@@ -109,7 +113,7 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 		fmt.Fprintln(w)
 		tw = newTable(w)
 		for _, e := range r.Expects {
-			word := map[Verdict]string{Pass: "holds", Violation: "FAILS", Unknown: "unknown"}[e.Holds]
+			word := map[Verdict]string{Pass: "holds", Violation: "FAILS", Unknown: "unknown", Partial: "partial"}[e.Holds]
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Text, word, e.Why)
 		}
 		tw.Flush()

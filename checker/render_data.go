@@ -59,22 +59,28 @@ type SearchData struct {
 	// says the space ended before the shards parted, so this shard covered it all.
 	Shard string `json:"shard,omitempty"`
 	Whole bool   `json:"whole,omitempty"`
+	// Symmetry names the interchangeable threads the search merged.
+	Symmetry string `json:"symmetry,omitempty"`
 }
 
 // PropData is the verdict on one property.
 type PropData struct {
-	Name      string        `json:"name"`
-	Verdict   Verdict       `json:"verdict"`
-	Why       string        `json:"why,omitempty"`
-	Implicit  bool          `json:"implicit,omitempty"` // listed by "check all" but not checked
+	Name     string  `json:"name"`
+	Verdict  Verdict `json:"verdict"`
+	Why      string  `json:"why,omitempty"`
+	Implicit bool    `json:"implicit,omitempty"` // listed by "check all" but not checked
+	// Judged is the property's coverage (what Property.Judges names).
+	Judged    int64         `json:"judged"`
 	Witnesses []WitnessData `json:"witnesses"`
 }
 
 // ExpectData is the outcome of one expect line.
 type ExpectData struct {
-	Text    string       `json:"text"`
-	Holds   string       `json:"holds"` // holds, fails or unknown
-	Why     string       `json:"why,omitempty"`
+	Text  string `json:"text"`
+	Holds string `json:"holds"` // holds, fails, unknown or partial (a shard's part holds)
+	Why   string `json:"why,omitempty"`
+	// Judged is an expect result or reachable line's coverage.
+	Judged  int64        `json:"judged,omitempty"`
 	Witness *WitnessData `json:"witness,omitempty"`
 }
 
@@ -132,7 +138,7 @@ func (r *Report) Data() *ReportData {
 		Proposal: k.Proposal, FS: k.FS.Name, Mutants: MutantsOf(k), Crash: b.Scn.Crash,
 		Search: SearchData{Order: res.Search, States: res.States, Transitions: res.Transitions, Depth: res.Depth,
 			Terminal: res.Terminal, Complete: res.Complete, Limit: res.Limit, Shard: res.Shard,
-			Whole: res.Shard != "" && res.Search == "bfs" && res.SplitDepth < 0},
+			Whole: res.Shard != "" && res.Search == "bfs" && res.SplitDepth < 0, Symmetry: symmetryNote(k, r.Symmetry)},
 		Properties: []PropData{}, Expects: []ExpectData{}, Exit: r.Exit,
 	}
 	if d.Crash == "" {
@@ -143,7 +149,8 @@ func (r *Report) Data() *ReportData {
 	}
 	n := 0
 	for _, p := range r.Props {
-		pd := PropData{Name: p.Name, Verdict: p.Verdict, Why: p.Why, Implicit: p.Implicit, Witnesses: []WitnessData{}}
+		pd := PropData{Name: p.Name, Verdict: p.Verdict, Why: p.Why, Implicit: p.Implicit, Judged: p.Judged,
+			Witnesses: []WitnessData{}}
 		for _, v := range p.Witnesses {
 			pd.Witnesses = append(pd.Witnesses, r.witnessData(n, v))
 			n++
@@ -151,8 +158,8 @@ func (r *Report) Data() *ReportData {
 		d.Properties = append(d.Properties, pd)
 	}
 	for _, e := range r.Expects {
-		word := map[Verdict]string{Pass: "holds", Violation: "fails", Unknown: "unknown"}[e.Holds]
-		ed := ExpectData{Text: e.Text, Holds: word, Why: e.Why}
+		word := map[Verdict]string{Pass: "holds", Violation: "fails", Unknown: "unknown", Partial: "partial"}[e.Holds]
+		ed := ExpectData{Text: e.Text, Holds: word, Why: e.Why, Judged: e.Judged}
 		if e.Witness != nil {
 			w := r.witnessData(n, *e.Witness)
 			ed.Witness = &w

@@ -22,30 +22,9 @@ import (
 // "expect reachable" check is the one the run made of that line of the
 // scenario.
 func Reproduce(b *scenarios.Built, cfg Config, check, class string, trace []int, related [][]int) (bool, string) {
-	var c sim.Check
-	if strings.HasPrefix(check, "expect ") {
-		// An expect result or reachable line: the check the run made of it.
-		found := false
-		for _, rc := range expectResultChecks(b) {
-			if rc.check.Name == check {
-				c, found = rc.check, true
-			}
-		}
-		if !found {
-			return false, fmt.Sprintf("the scenario has no line %q", check)
-		}
-	} else {
-		p, ok := Lookup(check)
-		if !ok {
-			return false, fmt.Sprintf("unknown property %q", check)
-		}
-		if !p.Checkable() {
-			return false, fmt.Sprintf("property %s cannot be checked (issue %s)", check, p.Issue)
-		}
-		if p.Crash && !cfg.Crashes() {
-			return false, fmt.Sprintf("property %s is not checked under crash never", check)
-		}
-		c = p.Check(cfg)
+	c, err := checkByName(b, cfg, check)
+	if err != nil {
+		return false, err.Error()
 	}
 	for i, rel := range related {
 		if _, err := feed(b, &c, rel, false); err != nil {
@@ -67,6 +46,29 @@ func Reproduce(b *scenarios.Built, cfg Config, check, class string, trace []int,
 		return false, fmt.Sprintf("%s reports nothing on this trace of %d steps", check, len(trace))
 	}
 	return false, fmt.Sprintf("%s reports %s, not %s", check, strings.Join(others, ", "), class)
+}
+
+// checkByName makes a fresh engine check: a property's, or the one a run
+// makes of an expect result or reachable line of the scenario.
+func checkByName(b *scenarios.Built, cfg Config, check string) (sim.Check, error) {
+	if strings.HasPrefix(check, "expect ") {
+		for _, rc := range expectResultChecks(b) {
+			if rc.check.Name == check {
+				return rc.check, nil
+			}
+		}
+		return sim.Check{}, fmt.Errorf("the scenario has no line %q", check)
+	}
+	p, ok := Lookup(check)
+	switch {
+	case !ok:
+		return sim.Check{}, fmt.Errorf("unknown property %q", check)
+	case !p.Checkable():
+		return sim.Check{}, fmt.Errorf("property %s cannot be checked (issue %s)", check, p.Issue)
+	case p.Crash && !cfg.Crashes():
+		return sim.Check{}, fmt.Errorf("property %s is not checked under crash never", check)
+	}
+	return p.Check(cfg), nil
 }
 
 // maxFindingsPerStep bounds how often a Traced check is asked about one transition.

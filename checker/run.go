@@ -17,6 +17,13 @@ const (
 	Pass      Verdict = "pass"
 	Violation Verdict = "violation"
 	Unknown   Verdict = "unknown"
+	// Vacuous: the whole space was explored and the property judged nothing
+	// in it (no obligation, use or crash point of its kind): it holds, but the
+	// workload did not ask it anything. Never a pass.
+	Vacuous Verdict = "vacuous"
+	// Partial: a shard (-shard i/n) found nothing against it in its part of
+	// the space; only 'daxsim merge' of every shard's report decides it.
+	Partial Verdict = "partial"
 )
 
 // Exit statuses (SPEC.md section 2).
@@ -36,6 +43,9 @@ type PropResult struct {
 	Why       string          // for unknown: which limit, or that it cannot be checked yet
 	Witnesses []sim.Violation // shortest first, one per class
 	Implicit  bool            // not asked for: listed by "check all" but not checkable yet
+	// Judged is the property's coverage: how many of what it judges (its
+	// Property.Judges) it judged over the search.
+	Judged int64
 }
 
 // ExpectResult is the outcome of one expect line.
@@ -46,6 +56,9 @@ type ExpectResult struct {
 	Why    string
 	// Witness is the execution that breaks an "expect result" line.
 	Witness *sim.Violation
+	// Judged is an expect result or reachable line's coverage: the results
+	// of its statement judged.
+	Judged int64
 }
 
 // Report is everything one check run found.
@@ -58,6 +71,8 @@ type Report struct {
 	Exit    int
 	// Opt is how the scenario was searched (for reproduce commands).
 	Opt Options
+	// Symmetry is the thread symmetry the exhaustive search used (nil: none).
+	Symmetry *model.Symmetry
 }
 
 // Run explores a built scenario and judges its properties and expect lines.
@@ -74,6 +89,9 @@ type Options struct {
 	// (SPEC.md: exhaustive "falls back to random with a warning").
 	Fallback bool
 	RandOpt  sim.RandomOptions
+	// NoSymmetry turns the thread symmetry reduction off (it is on wherever
+	// interchangeable threads exist; counterexamples are translated back).
+	NoSymmetry bool
 }
 
 // RunMode explores a built scenario as opt says and judges it.
@@ -99,9 +117,23 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 	checks, results := makeChecks()
 	var res *sim.Result
 	if !opt.Random {
-		res = sim.Explore(b.Kernel, &b.Init, checks, opt.Sim)
+		so := opt.Sim
+		if !opt.NoSymmetry && so.Reduce == nil {
+			if y := symmetryFor(b); y != nil {
+				r.Symmetry = y
+				so.Reduce = symmetryReduction{y}
+			}
+		}
+		res = sim.Explore(b.Kernel, &b.Init, checks, so)
+		if r.Symmetry != nil {
+			unreduce(b, cfg, r.Symmetry, res)
+		}
 	}
-	if opt.Random || (opt.Fallback && !res.Complete) {
+	// The fallback to random runs after a limit on states or memory: not after
+	// an interrupt, nor after -max-depth (every execution up to the bound was
+	// explored; runs past it would deepen the search silently).
+	if opt.Random || (opt.Fallback && !res.Complete && res.Limit != sim.Interrupted &&
+		!strings.HasPrefix(res.Limit, "max-depth")) {
 		var hist []sim.HistoryCheck
 		for _, n := range names {
 			if n == "read-your-writes" {
@@ -109,6 +141,9 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 			}
 		}
 		ro := opt.RandOpt
+		if d := opt.Sim.MaxDepth; d > 0 && (ro.MaxSteps <= 0 || ro.MaxSteps > d) {
+			ro.MaxSteps = d // -max-depth bounds the random runs too: never deeper
+		}
 		if n := opt.Sim.Shards; n > 1 {
 			// A shard runs its part of the runs: the parts are disjoint and cover them.
 			total := max(ro.Runs, 1)
@@ -125,13 +160,28 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 	r.Result = res
 
 	for _, n := range names {
-		r.Props = append(r.Props, judgeProperty(n, implicit[n], cfg, res))
+		pr := judgeProperty(n, implicit[n], cfg, res)
+		if r.partialShard() && (pr.Verdict == Pass || pr.Verdict == Vacuous) {
+			pr.Verdict, pr.Why = Partial, r.partialWhy()
+		}
+		r.Props = append(r.Props, pr)
 	}
 	for i, e := range scn.Expects {
 		r.Expects = append(r.Expects, r.judgeExpect(e, i, results, res))
 	}
 	r.Exit = r.exitCode()
 	return r
+}
+
+// partialShard says the report is one shard's of an exhaustive search that
+// split before its end: its part of the space only.
+func (r *Report) partialShard() bool {
+	res := r.Result
+	return res != nil && res.Shard != "" && !(res.Search == "bfs" && res.SplitDepth < 0)
+}
+
+func (r *Report) partialWhy() string {
+	return fmt.Sprintf("shard %s covers part of the space: 'daxsim merge' the reports of every shard", r.Result.Shard)
 }
 
 // mergeRandom folds a random search into a result: the witnesses of checks the
@@ -194,7 +244,7 @@ func selectProperties(scn *scenarios.Scenario) ([]string, map[string]bool) {
 
 func judgeProperty(name string, implicit bool, cfg Config, res *sim.Result) PropResult {
 	p, _ := Lookup(name)
-	pr := PropResult{Name: name, Implicit: implicit}
+	pr := PropResult{Name: name, Implicit: implicit, Judged: res.Coverage[name]}
 	switch {
 	case !p.Checkable():
 		pr.Verdict, pr.Why = Unknown, fmt.Sprintf("not checkable yet (planned in issue %s)", p.Issue)
@@ -208,8 +258,10 @@ func judgeProperty(name string, implicit bool, cfg Config, res *sim.Result) Prop
 			}
 		}
 		sortByLength(pr.Witnesses)
+	case res.Complete && pr.Judged == 0:
+		pr.Verdict, pr.Why = Vacuous, "judged nothing: no "+p.Judges
 	case res.Complete:
-		pr.Verdict = Pass
+		pr.Verdict, pr.Why = Pass, fmt.Sprintf("judged %d %s", pr.Judged, p.Judges)
 	default:
 		pr.Verdict, pr.Why = Unknown, res.Limit
 	}
@@ -324,37 +376,10 @@ func (r *Report) judged(name string) *PropResult {
 
 func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, res *sim.Result) ExpectResult {
 	er := ExpectResult{Expect: e, Text: expectText(e)}
+	partial := r.partialShard()
 	switch e.Kind {
-	case scenarios.ExpectViolation:
-		er.Holds = Pass
-		for _, n := range e.Props {
-			switch p := r.judged(n); p.Verdict {
-			case Pass:
-				er.Holds, er.Why = Violation, n+" holds in every explored execution"
-				return er
-			case Unknown:
-				er.Holds, er.Why = Unknown, n+": "+p.Why
-			}
-		}
-	case scenarios.ExpectPass:
-		er.Holds = Pass
-		props := e.Props
-		if len(props) == 0 {
-			for _, p := range r.Props {
-				if !p.Implicit {
-					props = append(props, p.Name)
-				}
-			}
-		}
-		for _, n := range props {
-			switch p := r.judged(n); p.Verdict {
-			case Violation:
-				er.Holds, er.Why = Violation, n+" is violated"
-				return er
-			case Unknown:
-				er.Holds, er.Why = Unknown, n+": "+p.Why
-			}
-		}
+	case scenarios.ExpectViolation, scenarios.ExpectPass:
+		er.Holds, er.Why = expectProps(e.Kind == scenarios.ExpectViolation, e.Props, r.Props)
 	case scenarios.ExpectResult:
 		for _, rc := range results {
 			if rc.index != i {
@@ -364,10 +389,13 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 				er.Holds, er.Why, er.Witness = Violation, v.Msg, &v
 				return er
 			}
+			er.Judged = res.Coverage[rc.check.Name]
 			switch {
 			case !res.Complete:
 				er.Holds, er.Why = Unknown, res.Limit
-			case res.Coverage[rc.check.Name] == 0:
+			case partial:
+				er.Holds, er.Why = Partial, r.partialWhy()
+			case er.Judged == 0:
 				// Vacuous: nothing was judged, so the line says nothing.
 				er.Holds, er.Why = Violation, "vacuous: the statement never returned in any explored execution"
 			default:
@@ -380,11 +408,14 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 				continue
 			}
 			v, ok := res.First(rc.check.Name)
+			er.Judged = res.Coverage[rc.check.Name]
 			switch {
 			case ok:
 				er.Holds, er.Why = Pass, fmt.Sprintf("%s (%d steps)", v.Msg, len(v.Trace))
 			case !res.Complete:
 				er.Holds, er.Why = Unknown, res.Limit
+			case partial:
+				er.Holds, er.Why = Partial, r.partialWhy()
 			case res.Coverage[rc.check.Name] == 0:
 				er.Holds, er.Why = Violation, "the statement never returned in any explored execution"
 			default:
@@ -393,6 +424,53 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 		}
 	}
 	return er
+}
+
+// expectProps judges an "expect violation" (violation true) or "expect pass"
+// line naming props (none: the bare "expect pass") on the verdicts of all.
+// A vacuous property fails both; a partial one (a shard's) leaves the line
+// partial.
+func expectProps(violation bool, names []string, all []PropResult) (Verdict, string) {
+	find := func(n string) PropResult {
+		for _, p := range all {
+			if p.Name == n {
+				return p
+			}
+		}
+		return PropResult{Name: n, Verdict: Unknown, Why: "unknown property (see 'daxsim properties')"}
+	}
+	if !violation && len(names) == 0 {
+		// The bare line: every property checked holds; one that judged
+		// nothing holds too (it is named nowhere, and the verdict table says
+		// vacuous), as long as one judged something.
+		judged := false
+		for _, p := range all {
+			if !p.Implicit && p.Verdict != Vacuous {
+				names = append(names, p.Name)
+				judged = judged || p.Verdict != Unknown
+			}
+		}
+		if !judged && len(names) == 0 {
+			return Violation, "vacuous: no property judged anything"
+		}
+	}
+	holds, why := Pass, ""
+	for _, n := range names {
+		p := find(n)
+		switch {
+		case p.Verdict == Vacuous:
+			return Violation, n + " is vacuous: " + p.Why
+		case violation && p.Verdict == Pass:
+			return Violation, n + " holds in every explored execution"
+		case !violation && p.Verdict == Violation:
+			return Violation, n + " is violated"
+		case p.Verdict == Unknown:
+			holds, why = Unknown, n+": "+p.Why
+		case p.Verdict == Partial && holds == Pass:
+			holds, why = Partial, p.Why
+		}
+	}
+	return holds, why
 }
 
 func expectText(e scenarios.Expect) string {
@@ -432,7 +510,7 @@ func exitOf(expects []Verdict, props []PropResult) int {
 			switch v {
 			case Violation:
 				return ExitFail
-			case Unknown:
+			case Unknown, Partial:
 				code = ExitUnknown
 			}
 		}
@@ -442,7 +520,7 @@ func exitOf(expects []Verdict, props []PropResult) int {
 		switch {
 		case p.Verdict == Violation:
 			return ExitFail
-		case p.Verdict == Unknown && !p.Implicit:
+		case (p.Verdict == Unknown || p.Verdict == Partial) && !p.Implicit:
 			code = ExitUnknown
 		}
 	}

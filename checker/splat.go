@@ -392,6 +392,9 @@ func (p *splatter) raceScenario(views []StepView, win window) {
 			rows, nums = append(rows, row), append(nums, "")
 		}
 		cell := v.Fn
+		if v.Returned && j != win.end {
+			cell += " -> " + v.Result
+		}
 		switch j {
 		case win.check:
 			cell += "  <- check"
@@ -399,9 +402,6 @@ func (p *splatter) raceScenario(views []StepView, win window) {
 			cell += "  <- changes it"
 		case win.end:
 			cell = "=> " + cell + "  <- BUG"
-		}
-		if v.Returned && j != win.end {
-			cell += " -> " + v.Result
 		}
 		row := make([]string, len(threads))
 		row[c] = cell

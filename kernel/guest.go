@@ -52,7 +52,9 @@ type GuestOptions struct {
 }
 
 // Packages are the Debian packages the guest is built from.
-var Packages = []string{"qemu-system-x86", "linux-image-amd64", "busybox-static", "ndctl", "xfsprogs", "e2fsprogs", "cpio"}
+// kmod (modprobe --show-depends) and xz-utils (the vmlinux inside the
+// bzImage) are in most installations already.
+var Packages = []string{"qemu-system-x86", "linux-image-amd64", "busybox-static", "ndctl", "xfsprogs", "e2fsprogs", "cpio", "kmod", "xz-utils"}
 
 // guestModules are the modules the guest loads, with their dependencies: the
 // nvdimm drivers, then the filesystem of the job (a boot loads only the one
@@ -123,6 +125,12 @@ func PrepareGuest(ctx context.Context, opt GuestOptions) (*Guest, error) {
 			return nil, fmt.Errorf("guest: missing %s; install them with: apt-get install -y --no-install-recommends %s (and gcc)", strings.Join(m, ", "), pkgs)
 		}
 		progressf(opt.Progress, "guest: installing %s (missing %s)", pkgs, strings.Join(m, ", "))
+		// A fresh machine may have no package lists yet.
+		upd := exec.CommandContext(ctx, "apt-get", "update", "-q")
+		upd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		if out, err := upd.CombinedOutput(); err != nil {
+			progressf(opt.Progress, "guest: apt-get update: %v\n%s", err, tail(out, 5))
+		}
 		args := append([]string{"install", "-y", "--no-install-recommends"}, Packages...)
 		if _, err := lookTool("gcc"); err != nil {
 			args = append(args, "gcc", "libc6-dev")

@@ -126,6 +126,37 @@ func Repro(scn *scenarios.Scenario, opt ReproOptions) ([]byte, error) {
 	return []byte(g.b.String()), nil
 }
 
+// AfterCrashProgram returns the program of the scenario's "after crash"
+// block (nil without one): run in the scenario's directory after the power
+// cut and the reboot, on the files recovery left (no setup: each file is
+// looked for where setup made it and in every directory a rename statement
+// may have moved it to), it prints "crash:N RESULT" per statement, the names
+// the block's expect lines use. fs is as ReproOptions.FS.
+func AfterCrashProgram(scn *scenarios.Scenario, fs string) ([]byte, error) {
+	if scn == nil || scn.AfterCrash == nil {
+		return nil, nil
+	}
+	c := *scn
+	c.Threads = []scenarios.Thread{*scn.AfterCrash}
+	c.Threads[0].Setup = false
+	c.Crash, c.CrashAfter, c.AfterCrash = "anywhere", scenarios.Ref{}, nil
+	g := &gen{scn: &c, opt: ReproOptions{FS: fs}, fs: fs, orig: scn}
+	if g.fs == "" {
+		g.fs = scn.FS
+	}
+	if g.fs == "" {
+		g.fs = "ext4"
+	}
+	if err := g.check(); err != nil {
+		return nil, err
+	}
+	if err := g.schedule(); err != nil {
+		return nil, err
+	}
+	g.emit()
+	return []byte(g.b.String()), nil
+}
+
 // Reader returns the C source of the reader program (see csrc/reader.c): run
 // after a power cut and a reboot with the arguments of ReaderArgs, it prints
 // "FILE name size=PAGES" and "name:PG VALUE" per page, or "FILE name missing".
@@ -167,14 +198,25 @@ func containsStr(list []string, s string) bool {
 }
 
 type gen struct {
-	scn    *scenarios.Scenario
-	opt    ReproOptions
-	fs     string
-	order  []StmtRef       // serial and witness: the total order
-	pos    map[StmtRef]int // its inverse
-	donors map[StmtRef]string
-	b      strings.Builder
+	scn       *scenarios.Scenario
+	opt       ReproOptions
+	fs        string
+	order     []StmtRef       // serial and witness: the total order
+	pos       map[StmtRef]int // its inverse
+	donors    map[StmtRef]string
+	crashLine bool // the crash point is the scenario's "crash after" line
+	// orig, for the program of an after-crash block (AfterCrashProgram): the
+	// whole scenario (scn holds the block as its only thread).
+	orig    *scenarios.Scenario
+	setupBv binds // the setup block's bindings (global variables)
+	b       strings.Builder
 }
+
+// The limits of a generated program (csrc/runtime.h).
+const (
+	maxStmts   = 32 // DX_MAXSTMTS
+	maxThreads = 9  // DX_MAXTHREADS
+)
 
 func refuse(pos scenarios.Pos, format string, args ...any) error {
 	return &scenarios.Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
@@ -182,6 +224,9 @@ func refuse(pos scenarios.Pos, format string, args ...any) error {
 
 // check refuses what no real kernel can run, at its position, in file order.
 func (g *gen) check() error {
+	if len(g.scn.Threads) > maxThreads || len(g.scn.Files) > 8 || len(g.scn.Dirs) > 8 {
+		return refuse(g.scn.ProposalPos, "a generated program holds at most %d threads, 8 files and 8 directories", maxThreads)
+	}
 	for _, f := range g.scn.Files {
 		for _, e := range f.Extents {
 			if e == model.ExtShared && g.fs != "xfs" {
@@ -190,8 +235,8 @@ func (g *gen) check() error {
 		}
 	}
 	for _, th := range g.scn.Threads {
-		if th.Setup {
-			return refuse(th.Pos, "repro does not generate setup blocks yet")
+		if len(th.Stmts) > maxStmts {
+			return refuse(th.Pos, "thread %s has %d statements; a generated program holds at most %d per thread", th.Name, len(th.Stmts), maxStmts)
 		}
 		for _, s := range th.Stmts {
 			if err := g.checkStmt(&s); err != nil {
@@ -203,16 +248,6 @@ func (g *gen) check() error {
 }
 
 func (g *gen) checkStmt(s *scenarios.Stmt) error {
-	switch {
-	case len(s.After) > 0:
-		return refuse(s.Pos, "repro does not generate after clauses yet")
-	case s.Dir != "" && s.Op != model.OpRename:
-		return refuse(s.Pos, "repro does not generate a directory's descriptor yet")
-	case s.Op == model.OpCreate || s.Op == model.OpUnlink:
-		return refuse(s.Pos, "repro does not generate %s yet", s.Op)
-	case s.Op == model.OpMsync && (len(s.Flags) != 1 || s.Flags[0] != "sync"):
-		return refuse(s.Pos, "repro does not generate msync flags other than sync yet")
-	}
 	switch s.Op {
 	case model.OpDaxfile:
 		return refuse(s.Pos, "daxfile: the daxfile() system call of the S_DAXFILE proposal (seed 000, Dan Williams 2017) was never merged; no kernel has it")
@@ -249,20 +284,6 @@ func (g *gen) schedule() error {
 	if o.Loop < 0 {
 		return fmt.Errorf("repro: loop %d: expected a count >= 0", o.Loop)
 	}
-	threads := map[string]*scenarios.Thread{}
-	for i := range g.scn.Threads {
-		threads[g.scn.Threads[i].Name] = &g.scn.Threads[i]
-	}
-	valid := func(r StmtRef, what string) error {
-		th, ok := threads[r.Thread]
-		if !ok {
-			return fmt.Errorf("repro: %s %s: no thread %q in scenario %s", what, r, r.Thread, g.scn.Name)
-		}
-		if r.Index < 1 || r.Index > len(th.Stmts) {
-			return fmt.Errorf("repro: %s %s: thread %s has %d statements", what, r, r.Thread, len(th.Stmts))
-		}
-		return nil
-	}
 	switch o.Schedule {
 	case ScheduleSerial:
 		if len(o.Witness) > 0 {
@@ -282,40 +303,129 @@ func (g *gen) schedule() error {
 	default:
 		return fmt.Errorf("repro: unknown schedule %q (serial, witness or concurrent)", o.Schedule)
 	}
+	// The scenario's own "crash after T:N" line, unless the options name a
+	// crash point; a concurrent run has none.
+	if o.CrashAfter == nil && g.scn.Crash == "after" && o.Schedule != ScheduleConcurrent {
+		r := StmtRef{g.scn.CrashAfter.Thread, g.scn.CrashAfter.Index}
+		o.CrashAfter = &r
+		g.crashLine = true
+	}
 	if o.CrashAfter != nil {
-		if err := valid(*o.CrashAfter, "crash after"); err != nil {
+		if err := validRef(g.scn, *o.CrashAfter, "crash after"); err != nil {
 			return err
 		}
 	}
 	if o.Schedule == ScheduleConcurrent {
 		return nil
 	}
-	next := map[string]int{}
-	seen := map[StmtRef]bool{}
-	for _, r := range o.Witness {
-		if err := valid(r, "witness"); err != nil {
-			return err
-		}
-		if seen[r] {
-			return fmt.Errorf("repro: witness lists %s twice", r)
-		}
-		if r.Index != next[r.Thread]+1 {
-			return fmt.Errorf("repro: witness lists %s before %s:%d: a thread runs its statements in order", r, r.Thread, next[r.Thread]+1)
-		}
-		seen[r] = true
-		next[r.Thread] = r.Index
-		g.order = append(g.order, r)
+	order, err := Order(g.scn, o.Witness)
+	if err != nil {
+		return err
 	}
-	for _, th := range g.scn.Threads {
-		for k := next[th.Name] + 1; k <= len(th.Stmts); k++ {
-			g.order = append(g.order, StmtRef{th.Name, k})
-		}
-	}
+	g.order = order
 	g.pos = map[StmtRef]int{}
 	for i, r := range g.order {
 		g.pos[r] = i
 	}
 	return nil
+}
+
+func findThread(scn *scenarios.Scenario, name string) *scenarios.Thread {
+	for i := range scn.Threads {
+		if scn.Threads[i].Name == name {
+			return &scn.Threads[i]
+		}
+	}
+	return nil
+}
+
+func validRef(scn *scenarios.Scenario, r StmtRef, what string) error {
+	th := findThread(scn, r.Thread)
+	if th == nil {
+		return fmt.Errorf("repro: %s %s: no thread %q in scenario %s", what, r, r.Thread, scn.Name)
+	}
+	if r.Index < 1 || r.Index > len(th.Stmts) {
+		return fmt.Errorf("repro: %s %s: thread %s has %d statements", what, r, r.Thread, len(th.Stmts))
+	}
+	return nil
+}
+
+// Order is the total order of the statements under the serial schedule
+// (witness empty) or the witness schedule (witness: its first statements).
+// After the given ones, the threads run in file order, each until it ends or
+// its next statement waits for one that has not run yet (an "after T:N"
+// clause), when the first thread in file order that can go on runs next. The
+// setup block comes first; every statement comes after the statements its
+// after clauses name. It is an error when the witness breaks one of these
+// rules or the after clauses leave no order at all.
+func Order(scn *scenarios.Scenario, witness []StmtRef) ([]StmtRef, error) {
+	next := map[string]int{} // statements of each thread in the order so far
+	var setup *scenarios.Thread
+	if len(scn.Threads) > 0 && scn.Threads[0].Setup {
+		setup = &scn.Threads[0]
+	}
+	// blocker is the statement th's next one waits for, if it has not run.
+	blocker := func(th *scenarios.Thread) (StmtRef, bool) {
+		k := next[th.Name]
+		if setup != nil && th != setup && k == 0 && next[setup.Name] < len(setup.Stmts) {
+			return StmtRef{setup.Name, len(setup.Stmts)}, true
+		}
+		for _, a := range th.Stmts[k].After {
+			if next[a.Thread] < a.Index {
+				return StmtRef{a.Thread, a.Index}, true
+			}
+		}
+		return StmtRef{}, false
+	}
+	var order []StmtRef
+	for _, r := range witness {
+		if err := validRef(scn, r, "witness"); err != nil {
+			return nil, err
+		}
+		if next[r.Thread] >= r.Index {
+			return nil, fmt.Errorf("repro: witness lists %s twice", r)
+		}
+		if r.Index != next[r.Thread]+1 {
+			return nil, fmt.Errorf("repro: witness lists %s before %s:%d: a thread runs its statements in order", r, r.Thread, next[r.Thread]+1)
+		}
+		if b, waits := blocker(findThread(scn, r.Thread)); waits {
+			return nil, fmt.Errorf("repro: witness lists %s before %s, which it waits for (the setup block or an after clause)", r, b)
+		}
+		next[r.Thread] = r.Index
+		order = append(order, r)
+	}
+	ready := func(th *scenarios.Thread) bool {
+		if next[th.Name] >= len(th.Stmts) {
+			return false
+		}
+		_, waits := blocker(th)
+		return !waits
+	}
+	var cur *scenarios.Thread
+	for {
+		if cur == nil || !ready(cur) {
+			cur = nil
+			for i := range scn.Threads {
+				if ready(&scn.Threads[i]) {
+					cur = &scn.Threads[i]
+					break
+				}
+			}
+			if cur == nil {
+				break
+			}
+		}
+		next[cur.Name]++
+		order = append(order, StmtRef{cur.Name, next[cur.Name]})
+	}
+	for i := range scn.Threads {
+		th := &scn.Threads[i]
+		if next[th.Name] < len(th.Stmts) {
+			b, _ := blocker(th)
+			return nil, fmt.Errorf("repro: no order runs every statement: %s:%d waits for %s, which never runs (the after clauses make a cycle)", th.Name, next[th.Name]+1, b)
+		}
+	}
+	return order, nil
 }
 
 func (g *gen) p(format string, args ...any) { fmt.Fprintf(&g.b, format, args...) }
@@ -360,6 +470,11 @@ func (g *gen) header() {
 	s := g.scn
 	o := g.opt
 	g.p("/* daxsim repro: scenario %s (%s)\n", s.Name, comment(s.Path))
+	if g.orig != nil {
+		g.p(" * The after-crash block alone: run after the power cut and the reboot, in\n")
+		g.p(" * the scenario's directory as recovery left it (nothing is set up; the\n")
+		g.p(" * setup notes below do not apply). Results print as crash:N.\n")
+	}
 	g.p(" * Generated by 'daxsim repro'; a self-contained program for a real Linux kernel.\n")
 	g.p(" * Build: gcc -static -Wall -Werror -O2 -pthread -o repro repro.c\n")
 	if o.Dir != "" {
@@ -368,8 +483,11 @@ func (g *gen) header() {
 		g.p(" * Run:   ./repro DIR  (as root, DIR on a DAX-capable %s; it is deleted and made again)\n", g.fs)
 	}
 	g.p(" *\n * Filesystem: %s. The scenario's proposal line (%s) does not apply: the kernel\n", g.fs, s.Proposal)
-	g.p(" * is what it is. persistence, commit, crash, check, mutant and expect lines are\n")
-	g.p(" * the model's and are ignored here.\n")
+	g.p(" * is what it is. persistence, commit, check, mutant and expect lines are the\n")
+	g.p(" * model's and are ignored here; an after-crash block is a program of its own\n")
+	g.p(" * (daxsim kernel runs it after the reboot, before the reader).\n")
+	g.p(" * Mount: dax=%s (the scenario's mount line): the runner mounts with it\n", s.Mount)
+	g.p(" * (dax=always is -o dax); the program itself does not depend on it.\n")
 	if s.Blocks > 0 {
 		g.p(" * device blocks=%d is not reproduced: the device is the whole pmem namespace, so\n", s.Blocks)
 		g.p(" * the ENOSPC the line arranges in the model does not happen here.\n")
@@ -400,10 +518,35 @@ func (g *gen) header() {
 		g.p(" * all are released together; nothing orders their statements after that. Run\n")
 		g.p(" * it many times (-loop) and count the outcome tuples.\n")
 	}
+	if g.hasAfter() {
+		if o.Schedule == ScheduleConcurrent {
+			g.p(" * after T:N clauses: the statement waits (futex) until a done flag in the\n")
+			g.p(" * shared page says that T:N has returned.\n")
+		} else {
+			g.p(" * The order respects every after T:N clause: a thread whose next statement\n")
+			g.p(" * waits for one that has not run yields to the first thread that can go on.\n")
+		}
+	}
+	if len(s.Threads) > 0 && s.Threads[0].Setup {
+		g.p(" * The setup block runs in process %s before its threads start (they inherit\n", s.Threads[0].Process)
+		g.p(" * its descriptors and mappings); ")
+		if o.Schedule == ScheduleConcurrent {
+			g.p("every other thread waits for it at the barrier.\n")
+		} else {
+			g.p("it is first in the order.\n")
+		}
+	}
 	g.p(" * A schedule orders whole system calls only: interleavings inside the kernel\n")
 	g.p(" * (between a fault's steps, a flag flip's checks) cannot be forced from user space.\n")
+	if s.Crash == "after" && o.Schedule == ScheduleConcurrent {
+		g.p(" *\n * The scenario's crash after %s line does not apply to a concurrent run.\n", StmtRef{s.CrashAfter.Thread, s.CrashAfter.Index})
+	}
 	if o.CrashAfter != nil {
-		g.p(" *\n * Crash after %s: once it has returned, the program syncs nothing, prints\n", o.CrashAfter)
+		from := ""
+		if g.crashLine {
+			from = " (the scenario's crash line)"
+		}
+		g.p(" *\n * Crash after %s%s: once it has returned, the program syncs nothing, prints\n", o.CrashAfter, from)
 		g.p(" * DAXSIM-CUT and blocks forever; the host kills the machine there (a power\n")
 		g.p(" * failure), boots it again and reads the files back (daxsim-reader).\n")
 	}
@@ -443,7 +586,11 @@ func (g *gen) header() {
 	}
 	g.p(" *\n * The scenario:\n")
 	for _, th := range s.Threads {
-		g.p(" *   thread %s %s\n", th.Name, th.Process)
+		if th.Setup {
+			g.p(" *   setup %s\n", th.Process)
+		} else {
+			g.p(" *   thread %s %s\n", th.Name, th.Process)
+		}
 		for k, st := range th.Stmts {
 			g.p(" *     %d: %s\n", k+1, comment(st.Text))
 		}
@@ -455,6 +602,17 @@ func (g *gen) has(op model.Op) bool {
 	for _, th := range g.scn.Threads {
 		for _, s := range th.Stmts {
 			if s.Op == op {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (g *gen) hasAfter() bool {
+	for _, th := range g.scn.Threads {
+		for _, s := range th.Stmts {
+			if len(s.After) > 0 {
 				return true
 			}
 		}
@@ -509,6 +667,13 @@ func (g *gen) tables() {
 	}
 	g.p("#define DX_NFILES %d\n", len(s.Files))
 	g.p("#define DX_NTHREADS %d\n", len(s.Threads))
+	nb := 0
+	for _, th := range s.Threads {
+		if !th.Setup {
+			nb++
+		}
+	}
+	g.p("#define DX_NBARRIER %d /* the threads that wait at the start barrier (not the setup block) */\n", nb)
 	g.p("#define DX_LOOPS %d\n\n", max(g.opt.Loop, 1))
 	g.p("static const char *const dx_files[] = { %s };\n", strings.Join(files, ", "))
 	g.p("static const char *const dx_dirs[] = { %s };\n", strings.Join(dirs, ", "))
@@ -525,6 +690,23 @@ func onOff(b bool) int {
 
 func (g *gen) setup() {
 	s := g.scn
+	if g.orig != nil {
+		g.p("/* after the power cut: no setup; each file is where recovery left it */\n")
+		g.p("static void dx_setup(void)\n{\n")
+		for i, f := range s.Files {
+			var cands []string
+			for _, path := range strings.Split(strings.SplitN(ReaderArgs(g.orig)[i], "=", 2)[1], ":") {
+				d := 0
+				if dir, _, ok := strings.Cut(path, "/"); ok {
+					d = g.dirIndex(dir) + 1
+				}
+				cands = append(cands, strconv.Itoa(d))
+			}
+			g.p("\tdx_locate(%d, (const int[]){ %s, -1 }); /* file %s */\n", i, strings.Join(cands, ", "), f.Name)
+		}
+		g.p("}\n\n")
+		return
+	}
 	g.p("/* setup: %d dir(s), %d file(s) */\n", len(s.Dirs), len(s.Files))
 	g.p("static void dx_setup(void)\n{\n")
 	g.p("\tdx_fresh_root();\n")
@@ -533,14 +715,22 @@ func (g *gen) setup() {
 	}
 	kinds := map[uint8]byte{model.ExtWritten: 'w', model.ExtUnwritten: 'u', model.ExtHole: 'h', model.ExtShared: 's'}
 	for i, f := range s.Files {
+		if f.Absent {
+			g.p("\t/* %s:%d: file %s absent: made by a create statement, if any */\n", comment(f.Pos.File), f.Pos.Line, f.Name)
+			continue
+		}
 		ext := make([]byte, len(f.Extents))
 		var names []string
 		for k, e := range f.Extents {
 			ext[k] = kinds[e]
 			names = append(names, model.ExtentName(e))
 		}
-		g.p("\tdx_setup_file(%d, %d, %d, %s); /* %s:%d: file %s pages=%d dax=%s extents=%s */\n",
-			i, f.Pages, onOff(f.DAX), cstr(string(ext)), comment(f.Pos.File), f.Pos.Line, f.Name, f.Pages, onOffText(f.DAX), strings.Join(names, ","))
+		maxText := ""
+		if f.Max > f.Pages {
+			maxText = fmt.Sprintf(" max=%d", f.Max)
+		}
+		g.p("\tdx_setup_file(%d, %d, %d, %s); /* %s:%d: file %s pages=%d%s dax=%s extents=%s */\n",
+			i, f.Pages, onOff(f.DAX), cstr(string(ext)), comment(f.Pos.File), f.Pos.Line, f.Name, f.Pages, maxText, onOffText(f.DAX), strings.Join(names, ","))
 	}
 	g.donors = map[StmtRef]string{}
 	for _, th := range s.Threads {
@@ -570,19 +760,28 @@ type binds map[string]string
 func (g *gen) thread(ti int) {
 	th := &g.scn.Threads[ti]
 	bv := binds{}
+	if !th.Setup && g.setupBv != nil && g.scn.Threads[0].Process == th.Process {
+		for n, v := range g.setupBv {
+			bv[n] = v // the threads of the setup block's process inherit its bindings
+		}
+	}
+	prefix, indent := "", "\t"
+	if th.Setup {
+		prefix = "setup_"
+	}
 	var decls, uses []string
 	for k, s := range th.Stmts {
 		if s.Bind == "" {
 			continue
 		}
 		if s.Op == model.OpMmap {
-			v := fmt.Sprintf("m_%d", k+1)
+			v := fmt.Sprintf("%sm_%d", prefix, k+1)
 			bv[s.Bind] = v
-			decls = append(decls, fmt.Sprintf("\tstruct dx_map %s = { NULL, 0, 0 }; /* %s */\n", v, s.Bind))
+			decls = append(decls, fmt.Sprintf("struct dx_map %s = { NULL, 0, 0 }; /* %s */\n", v, s.Bind))
 		} else {
-			v := fmt.Sprintf("fd_%d", k+1)
+			v := fmt.Sprintf("%sfd_%d", prefix, k+1)
 			bv[s.Bind] = v
-			decls = append(decls, fmt.Sprintf("\tint %s = -1; /* %s */\n", v, s.Bind))
+			decls = append(decls, fmt.Sprintf("int %s = -1; /* %s */\n", v, s.Bind))
 			uses = append(uses, fmt.Sprintf("\t(void)%s;\n", v))
 		}
 	}
@@ -592,20 +791,40 @@ func (g *gen) thread(ti int) {
 			uid = p.UID
 		}
 	}
-	g.p("/* thread %s (process %s, uid %d): %d statement(s) */\n", th.Name, th.Process, uid, len(th.Stmts))
-	g.p("static void *dx_thread_%d(void *arg)\n{\n", ti)
-	for _, d := range decls {
-		g.b.WriteString(d)
+	if th.Setup {
+		g.setupBv = bv
+		g.p("/* the setup block (process %s, uid %d): %d statement(s), run in the process\n", th.Process, uid, len(th.Stmts))
+		g.p(" * before its threads start; its bindings are the process's globals, which\n")
+		g.p(" * those threads inherit. */\n")
+		for _, d := range decls {
+			g.p("static %s", d)
+		}
+		g.p("static void dx_setup_block(void)\n{\n")
+	} else {
+		g.p("/* thread %s (process %s, uid %d): %d statement(s) */\n", th.Name, th.Process, uid, len(th.Stmts))
+		g.p("static void *dx_thread_%d(void *arg)\n{\n", ti)
+		for _, d := range decls {
+			g.p("%s%s", indent, d)
+		}
+		g.p("\t(void)arg;\n")
+		if g.opt.Schedule == ScheduleConcurrent {
+			g.p("\tdx_barrier(DX_NBARRIER);\n")
+		}
 	}
-	g.p("\t(void)arg;\n")
-	if g.opt.Schedule == ScheduleConcurrent {
-		g.p("\tdx_barrier(DX_NTHREADS);\n")
-	}
+	targets := g.afterTargets()
 	for k := range th.Stmts {
 		s := &th.Stmts[k]
 		r := StmtRef{th.Name, k + 1}
-		g.p("\t/* %s  %s:%d: %s */\n", r, comment(s.Pos.File), s.Pos.Line, comment(s.Text))
-		if g.opt.Schedule != ScheduleConcurrent {
+		label := ""
+		if s.Label != "" {
+			label = " @" + s.Label
+		}
+		g.p("\t/* %s%s  %s:%d: %s */\n", r, label, comment(s.Pos.File), s.Pos.Line, comment(s.Text))
+		if g.opt.Schedule == ScheduleConcurrent {
+			for _, a := range s.After {
+				g.p("\tdx_wait_done(%d, %d); /* after %s */\n", g.threadIndex(a.Thread), a.Index-1, StmtRef{a.Thread, a.Index})
+			}
+		} else {
 			g.p("\tdx_wait_turn(%d);\n", g.pos[r])
 		}
 		g.p("\t%s\n", g.call(ti, th, k, s, bv))
@@ -614,7 +833,13 @@ func (g *gen) thread(ti int) {
 			g.p("\tdx_cut(); /* crash after %s */\n", r)
 		case g.opt.Schedule != ScheduleConcurrent:
 			g.p("\tdx_next_turn(%d);\n", g.pos[r])
+		case targets[r]:
+			g.p("\tdx_mark_done(%d, %d);\n", ti, k)
 		}
+	}
+	if th.Setup {
+		g.p("}\n\n")
+		return
 	}
 	for _, u := range uses {
 		g.b.WriteString(u)
@@ -622,11 +847,36 @@ func (g *gen) thread(ti int) {
 	g.p("\treturn NULL;\n}\n\n")
 }
 
+// afterTargets are the statements an after clause names.
+func (g *gen) afterTargets() map[StmtRef]bool {
+	out := map[StmtRef]bool{}
+	for _, th := range g.scn.Threads {
+		for _, s := range th.Stmts {
+			for _, a := range s.After {
+				out[StmtRef{a.Thread, a.Index}] = true
+			}
+		}
+	}
+	return out
+}
+
+func (g *gen) threadIndex(name string) int {
+	for i := range g.scn.Threads {
+		if g.scn.Threads[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // call is the C statement for scenario statement s (index k of thread ti).
 func (g *gen) call(ti int, th *scenarios.Thread, k int, s *scenarios.Stmt, bv binds) string {
 	t, n := cstr(th.Name), k+1
 	switch s.Op {
 	case model.OpOpen:
+		if s.Dir != "" {
+			return fmt.Sprintf("%s = dx_open_dir(%s, %d, %d);", bv[s.Bind], t, n, g.dirIndex(s.Dir))
+		}
 		flags := "O_RDONLY"
 		if s.Write {
 			flags = "O_RDWR"
@@ -638,6 +888,10 @@ func (g *gen) call(ti int, th *scenarios.Thread, k int, s *scenarios.Stmt, bv bi
 			flags += " | O_DSYNC"
 		}
 		return fmt.Sprintf("%s = dx_open(%s, %d, %d, %s);", bv[s.Bind], t, n, g.fileIndex(s.File), flags)
+	case model.OpCreate:
+		return fmt.Sprintf("%s = dx_create(%s, %d, %d);", bv[s.Bind], t, n, g.fileIndex(s.File))
+	case model.OpUnlink:
+		return fmt.Sprintf("dx_unlink(%s, %d, %d);", t, n, g.fileIndex(s.File))
 	case model.OpClose:
 		return fmt.Sprintf("%s = dx_close(%s, %d, %s);", bv[s.FD], t, n, bv[s.FD])
 	case model.OpMmap:
@@ -670,7 +924,14 @@ func (g *gen) call(ti int, th *scenarios.Thread, k int, s *scenarios.Stmt, bv bi
 	case model.OpFlush:
 		return fmt.Sprintf("dx_flush(%s, %d, &%s, %d);", t, n, bv[s.Map], s.Page)
 	case model.OpMsync:
-		return fmt.Sprintf("dx_msync(%s, %d, &%s);", t, n, bv[s.Map])
+		var flags []string
+		for _, f := range s.Flags {
+			flags = append(flags, map[string]string{"sync": "MS_SYNC", "async": "MS_ASYNC", "invalidate": "MS_INVALIDATE"}[f])
+		}
+		if len(flags) == 0 {
+			flags = []string{"0"}
+		}
+		return fmt.Sprintf("dx_msync(%s, %d, &%s, %d, %d, %s);", t, n, bv[s.Map], s.Pages.Lo, s.Pages.Hi, strings.Join(flags, " | "))
 	case model.OpFsync:
 		return fmt.Sprintf("dx_fsync(%s, %d, %s, 0);", t, n, bv[s.FD])
 	case model.OpFdatasync:
@@ -705,16 +966,26 @@ func (g *gen) call(ti int, th *scenarios.Thread, k int, s *scenarios.Stmt, bv bi
 	return fmt.Sprintf("#error statement %s is not supported", s.Op)
 }
 
+// procThreads are the threads of process p, the setup block left out, and
+// whether the setup block runs in p.
+func (g *gen) procThreads(p string) (ths []int, setup bool) {
+	for ti, th := range g.scn.Threads {
+		switch {
+		case th.Process != p:
+		case th.Setup:
+			setup = true
+		default:
+			ths = append(ths, ti)
+		}
+	}
+	return ths, setup
+}
+
 func (g *gen) procs() {
 	s := g.scn
 	for pi, p := range s.Procs {
-		var ths []int
-		for ti, th := range s.Threads {
-			if th.Process == p.Name {
-				ths = append(ths, ti)
-			}
-		}
-		if len(ths) == 0 {
+		ths, setup := g.procThreads(p.Name)
+		if len(ths) == 0 && !setup {
 			continue
 		}
 		g.p("/* process %s uid=%d", p.Name, p.UID)
@@ -722,12 +993,20 @@ func (g *gen) procs() {
 			g.p(" caps=%s (not granted: only unmerged proposals use it)", strings.Join(p.Caps, ","))
 		}
 		g.p(" */\nstatic void dx_proc_%d(void)\n{\n", pi)
-		g.p("\tpthread_t t[%d];\n\tint i;\n", len(ths))
+		if len(ths) > 0 {
+			g.p("\tpthread_t t[%d];\n\tint i;\n", len(ths))
+		}
 		g.p("\tdx_become(%s, %d);\n", cstr(p.Name), p.UID)
+		if setup {
+			g.p("\tdx_setup_block(); /* before the threads of the process start */\n")
+		}
 		for i, ti := range ths {
 			g.p("\tdx_start_thread(&t[%d], dx_thread_%d, %s);\n", i, ti, cstr(s.Threads[ti].Name))
 		}
-		g.p("\tfor (i = 0; i < %d; i++)\n\t\tpthread_join(t[i], NULL);\n}\n\n", len(ths))
+		if len(ths) > 0 {
+			g.p("\tfor (i = 0; i < %d; i++)\n\t\tpthread_join(t[i], NULL);\n", len(ths))
+		}
+		g.p("}\n\n")
 	}
 }
 
@@ -735,11 +1014,8 @@ func (g *gen) main() {
 	s := g.scn
 	var procs []int
 	for pi, p := range s.Procs {
-		for _, th := range s.Threads {
-			if th.Process == p.Name {
-				procs = append(procs, pi)
-				break
-			}
+		if ths, setup := g.procThreads(p.Name); len(ths) > 0 || setup {
+			procs = append(procs, pi)
 		}
 	}
 	sort.Ints(procs)
@@ -761,6 +1037,7 @@ func (g *gen) main() {
 		g.p("\tdx_root = argv[1];\n")
 	}
 	g.p("\tdx_file_names = dx_files;\n\tdx_dir_names = dx_dirs;\n")
+	g.p("\tumask(0); /* files made by create are 0666, for every process's uid */\n")
 	g.p("\tdx_catch_signals();\n\tdx_sh = dx_shared_page();\n")
 	if g.has(model.OpEvict) {
 		g.p("\tdx_evict_start(DX_NTHREADS);\n")

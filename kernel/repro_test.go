@@ -94,8 +94,11 @@ func errString(err error) string {
 
 // TestReproCompilesEverything generates the program for every scenario file the
 // generator accepts (and, for some, the witness and concurrent schedules) and
-// compiles each with gcc -Wall -Werror -O2 (two with the full static link).
-// With -short, only every fifth gets the -O2 compile, the others a syntax check.
+// compiles each with gcc -Wall -Werror: every fifth (and every program of
+// another schedule) at -O2, two of them with the full static link, the others
+// a syntax check (-fsyntax-only: the warnings that need no optimizer). With
+// -short, only every tenth at -O2. make conformance builds every program of
+// testdata/kernel with gcc -static -Wall -Werror -O2 anyway.
 func TestReproCompilesEverything(t *testing.T) {
 	gcc := needGCC(t)
 	dir := t.TempDir()
@@ -124,7 +127,11 @@ func TestReproCompilesEverything(t *testing.T) {
 		}
 		accepted++
 		name := fmt.Sprintf("%s-%d", base, i)
-		jobs = append(jobs, job{name, src, len(jobs) < 2, testing.Short() && accepted%5 != 1})
+		every := 5
+		if testing.Short() {
+			every = 10
+		}
+		jobs = append(jobs, job{name, src, len(jobs) < 2, accepted%every != 1 && len(jobs) >= 2})
 		if accepted%10 != 1 {
 			continue
 		}
@@ -136,7 +143,17 @@ func TestReproCompilesEverything(t *testing.T) {
 		jobs = append(jobs, job{name + "-concurrent", src, false, false})
 		th := scn.Threads[len(scn.Threads)-1]
 		crash := StmtRef{th.Name, len(th.Stmts)}
-		src, err = Repro(scn, ReproOptions{Schedule: ScheduleWitness, Witness: []StmtRef{{th.Name, 1}}, CrashAfter: &crash, Dir: "/mnt/x", DirectAsUnknown: true})
+		// The last thread first, unless the setup block or an after clause
+		// makes it wait: then the serial order's first statement.
+		witness := []StmtRef{{th.Name, 1}}
+		if _, err := Order(scn, witness); err != nil {
+			order, err := Order(scn, nil)
+			if err != nil {
+				t.Fatalf("%s: order: %v", f, err)
+			}
+			witness = order[:1]
+		}
+		src, err = Repro(scn, ReproOptions{Schedule: ScheduleWitness, Witness: witness, CrashAfter: &crash, Dir: "/mnt/x", DirectAsUnknown: true})
 		if err != nil {
 			t.Fatalf("%s: witness: %v", f, err)
 		}
@@ -334,5 +351,143 @@ func TestParseReadback(t *testing.T) {
 		if _, err := ParseReadback(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// TestOrder: the serial order runs the setup block first, then the threads
+// in file order, a thread whose next statement waits (after T:N) yielding to
+// the first that can go on (the parser refuses a cycle of after clauses).
+func TestOrder(t *testing.T) {
+	src := `scenario o
+proposal linux
+file f pages=1
+process app uid=0
+setup app
+  open f rw as fd
+thread t1 app
+  read fd 0
+  read fd 0 after t2:2
+  read fd 0
+thread t2 app
+  read fd 0
+  read fd 0
+thread t3 app
+  read fd 0 after t1:3
+`
+	scn := parseSrc(t, src)
+	order, err := Order(scn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range order {
+		got = append(got, r.String())
+	}
+	if want := "setup:1 t1:1 t2:1 t2:2 t1:2 t1:3 t3:1"; strings.Join(got, " ") != want {
+		t.Errorf("order %s, want %s", strings.Join(got, " "), want)
+	}
+	if _, err := Order(scn, []StmtRef{{"t1", 1}}); err == nil || !strings.Contains(err.Error(), "waits for") {
+		t.Errorf("a witness starting before the setup block: %v", err)
+	}
+	if _, err := Order(scn, []StmtRef{{"setup", 1}, {"t1", 1}, {"t1", 2}}); err == nil || !strings.Contains(err.Error(), "before t2:2") {
+		t.Errorf("a witness breaking an after clause: %v", err)
+	}
+}
+
+// TestReproLanguage: the statements of issue #10 are generated: create,
+// unlink, a directory's descriptor, msync ranges and flags, a setup block,
+// after clauses (done flags under the concurrent schedule), the scenario's
+// crash line, absent files.
+func TestReproLanguage(t *testing.T) {
+	src := `scenario l
+proposal linux
+mount dax=always
+dir pm dax=on
+file f pages=1 max=3
+file g absent in=pm
+process app uid=1000
+process adm uid=0
+setup app
+  open f rw as fd
+  mmap fd 0-1 shared rw as m
+thread t1 app
+  store m 0 A
+  msync m 0 async
+  msync m 0-1 sync,invalidate
+  create g as gd
+  unlink g
+thread t2 adm
+  open pm ro as d
+  setflag d dax=off after t1:4
+  statx d
+  close d
+crash after t1:5
+`
+	scn := parseSrc(t, src)
+	out, err := Repro(scn, ReproOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"dx_msync(\"t1\", 2, &setup_m_2, 0, 0, MS_ASYNC);",
+		"dx_msync(\"t1\", 3, &setup_m_2, 0, 1, MS_SYNC | MS_INVALIDATE);",
+		"fd_4 = dx_create(\"t1\", 4, 1);",
+		"dx_unlink(\"t1\", 5, 1);",
+		"dx_cut(); /* crash after t1:5 */",
+		"fd_1 = dx_open_dir(\"t2\", 1, 0);",
+		"dx_setup_block(); /* before the threads of the process start */",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("no %q in the program", want)
+		}
+	}
+	if strings.Contains(string(out), "dx_setup_file(1,") {
+		t.Error("setup creates the absent file")
+	}
+	conc, err := Repro(scn, ReproOptions{Schedule: ScheduleConcurrent, Loop: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"dx_wait_done(1, 3); /* after t1:4 */", "dx_mark_done(1, 3);", "dx_barrier(DX_NBARRIER);", "#define DX_NBARRIER 2"} {
+		if !strings.Contains(string(conc), want) {
+			t.Errorf("concurrent: no %q in the program", want)
+		}
+	}
+	if strings.Contains(string(conc), "dx_cut()") {
+		t.Error("concurrent: the crash line applies")
+	}
+	if gcc, err := exec.LookPath("gcc"); err == nil {
+		dir := t.TempDir()
+		for name, src := range map[string][]byte{"serial": out, "concurrent": conc} {
+			if err := gccCompile(gcc, dir, name, src, false, false); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+	}
+}
+
+// TestAfterCrashProgram: the after-crash block becomes a program of its own,
+// with no setup, locating each file where recovery left it.
+func TestAfterCrashProgram(t *testing.T) {
+	scn := parse(t, "../testdata/scenarios/language/after-crash-plain-flush.scn")
+	src, err := AfterCrashProgram(scn, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"dx_locate(0, (const int[]){ 0, -1 }); /* file f */", "fd_1 = dx_open(\"crash\", 1, 0, O_RDONLY);", "dx_read(\"crash\", 2, fd_1, 0);"} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("no %q in\n%s", want, src)
+		}
+	}
+	if strings.Contains(string(src), "dx_fresh_root();") || strings.Contains(string(src), "dx_cut();") {
+		t.Error("the after-crash program sets up or cuts")
+	}
+	if gcc, err := exec.LookPath("gcc"); err == nil {
+		if err := gccCompile(gcc, t.TempDir(), "ac", src, false, false); err != nil {
+			t.Error(err)
+		}
+	}
+	if src, err := AfterCrashProgram(parse(t, "../testdata/kernel/flush-hole-sync.scn"), ""); src != nil || err != nil {
+		t.Errorf("no block: %v %v", src != nil, err)
 	}
 }

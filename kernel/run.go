@@ -22,7 +22,7 @@ type Program struct {
 	// as /job/bin/NAME /mnt/NAME ARGS... (its directory is /mnt/NAME; a
 	// program from Repro deletes and makes it again).
 	Name string
-	// Source is C, compiled on the host with gcc -static -Wall -O2 -pthread.
+	// Source is C, compiled on the host with gcc -static -Wall -Werror -O2 -pthread.
 	Source []byte
 	Args   []string
 	// PowerCut: the program prints DAXSIM-CUT at its crash point (Repro with
@@ -30,11 +30,25 @@ type Program struct {
 	// failure), boots again on the same NVDIMM file, mounts (journal or log
 	// recovery) and runs the reader in the program's directory with
 	// ReaderArgs. If the program ends without the marker, the power is cut at
-	// its end. Each power-cut program gets two boots on a fresh image.
+	// its end. The reboot that reads a power cut back also runs the next
+	// power-cut program (see runner.plan): n power cuts cost n+1 boots.
 	PowerCut   bool
 	ReaderArgs []string
+	// AfterCrash, for a PowerCut program: the program of the scenario's
+	// after-crash block (AfterCrashProgram), run in the program's directory
+	// after the reboot, before the reader; nil: none.
+	AfterCrash []byte
 	// Timeout for the program; 0: Job.ProgramTimeout.
 	Timeout time.Duration
+	// Label names the case in progress lines (default: Name).
+	Label string
+}
+
+func (p *Program) label() string {
+	if p.Label != "" {
+		return p.Label
+	}
+	return p.Name
 }
 
 // Job is what Run does in one or more boots.
@@ -71,6 +85,8 @@ type ProgramResult struct {
 	Cut   bool // the program printed DAXSIM-CUT and the power was cut there
 	// Readback: the reader's lines after the power cut and reboot (PowerCut).
 	Readback []string
+	// AfterCrash: the lines of the after-crash block's program (crash:N R).
+	AfterCrash []string
 	// Mount is the /proc/mounts line of the filesystem the program ran on;
 	// RecoveryMount the one after the power cut.
 	Mount         string
@@ -111,11 +127,15 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 const readerName = "daxsim-reader"
 
+// afterCrashName is the binary of a program's after-crash block.
+func afterCrashName(prog string) string { return prog + ".after-crash" }
+
 // Run boots the guest (QEMU, an emulated NVDIMM in fsdax mode), mounts the
-// filesystem and runs the job's programs: every program without PowerCut in
-// one boot, one after another, each in its own directory; every PowerCut
-// program in two boots of its own (run to the marker, power cut, reboot,
-// readback). It returns each program's output lines. A failure to prepare
+// filesystem and runs the job's programs, each in its own directory: every
+// program without PowerCut in the first boot, one after another; then each
+// PowerCut program to its marker, the power cut, and in the next boot (same
+// NVDIMM file) the recovery mount and the readback, followed by the next
+// PowerCut program (see runner.plan). It returns each program's output lines. A failure to prepare
 // the guest or to format the device is an error; a failure of one case is in
 // its ProgramResult.Err. Run observes only: it compares nothing.
 func Run(ctx context.Context, job Job) (*JobResult, error) {
@@ -155,22 +175,17 @@ func Run(ctx context.Context, job Job) (*JobResult, error) {
 		return r.res, err
 	}
 	r.res.Programs = make([]ProgramResult, len(job.Programs))
-	var serial []int
+	var serial, cuts []int
 	for i, p := range job.Programs {
 		r.res.Programs[i].Name = p.Name
 		r.res.Programs[i].RC = -1
-		if !p.PowerCut {
+		if p.PowerCut {
+			cuts = append(cuts, i)
+		} else {
 			serial = append(serial, i)
 		}
 	}
-	if len(serial) > 0 {
-		r.serial(ctx, img, serial)
-	}
-	for i, p := range job.Programs {
-		if p.PowerCut {
-			r.powerCut(ctx, img, i)
-		}
-	}
+	r.plan(ctx, img, serial, cuts)
 	return r.res, ctx.Err()
 }
 
@@ -237,7 +252,7 @@ func Compile(ctx context.Context, src []byte, out string) error {
 	}
 	// -s: no symbol table; every binary rides in the boot's archive, and a
 	// larger archive is a slower boot under TCG.
-	msg, err := exec.CommandContext(ctx, gcc, "-static", "-Wall", "-O2", "-pthread", "-s", "-o", out, c).CombinedOutput()
+	msg, err := exec.CommandContext(ctx, gcc, "-static", "-Wall", "-Werror", "-O2", "-pthread", "-s", "-o", out, c).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("compile %s: %v\n%s", c, err, tail(msg, 30))
 	}
@@ -250,6 +265,11 @@ func (r *runner) compile(ctx context.Context) error {
 		return err
 	}
 	progs := append([]Program{{Name: readerName, Source: Reader()}}, r.job.Programs...)
+	for _, p := range r.job.Programs {
+		if p.PowerCut && p.AfterCrash != nil {
+			progs = append(progs, Program{Name: afterCrashName(p.Name), Source: p.AfterCrash})
+		}
+	}
 	for _, p := range progs {
 		out := filepath.Join(dir, p.Name)
 		if err := Compile(ctx, p.Source, out); err != nil {
@@ -531,128 +551,187 @@ func (r *runner) finish(ctx context.Context, v *vm, st *BootStat) {
 	r.endBoot(v, st)
 }
 
-// serial runs the programs idx in one boot; after a timeout it boots again
-// for the rest.
-func (r *runner) serial(ctx context.Context, img string, idx []int) {
-	for len(idx) > 0 && ctx.Err() == nil {
-		image, err := r.freshImage(img, fmt.Sprintf("serial-%d", r.nboots+1))
-		if err != nil {
-			r.failAll(idx, err)
-			return
-		}
+// plan runs the programs in as few boots as it takes: a boot mounts the
+// filesystem (after a power cut: the journal replay or log recovery) and runs,
+// in order, the reader for the power cut that ended the boot before (same
+// NVDIMM file), the serial programs not run yet, and the next power-cut
+// program, whose DAXSIM-CUT ends the boot (SIGKILL of QEMU). The serial
+// programs and n power cuts take n+1 boots; each program has a directory of
+// its own, and a power-cut program's setup syncs the filesystem before its
+// statements run, so what earlier cases left behind is durable by then. A
+// timeout or a failure kills the boot; the programs not run yet go on in a
+// new boot on a fresh copy of the formatted image.
+func (r *runner) plan(ctx context.Context, img string, serial, cuts []int) {
+	var image string
+	fresh := func() error {
+		var err error
+		image, err = r.freshImage(img, fmt.Sprintf("run-%d", r.nboots+1))
+		return err
+	}
+	if err := fresh(); err != nil {
+		r.failAll(append(append([]int(nil), serial...), cuts...), err)
+		return
+	}
+	read := -1 // the power-cut program whose files the next boot reads back
+	var cutStart time.Time
+	for (read >= 0 || len(serial) > 0 || len(cuts) > 0) && ctx.Err() == nil {
 		script := r.mountScript()
 		var names []string
-		for _, i := range idx {
+		purpose := "serial"
+		if read >= 0 {
+			p := r.job.Programs[read]
+			if p.AfterCrash != nil {
+				script += runLine(afterCrashName(p.Name), "/mnt/"+p.Name, nil)
+				names = append(names, afterCrashName(p.Name))
+			}
+			script += runLine(readerName, "/mnt/"+p.Name, p.ReaderArgs)
+			names = append(names, readerName)
+			purpose = "recovery"
+		}
+		for _, i := range serial {
 			p := r.job.Programs[i]
-			names = append(names, p.Name)
 			script += runLine(p.Name, "/mnt/"+p.Name, p.Args)
+			names = append(names, p.Name)
+		}
+		cut := -1
+		if len(cuts) > 0 {
+			cut = cuts[0]
+			p := r.job.Programs[cut]
+			script += runLine(p.Name, "/mnt/"+p.Name, p.Args)
+			names = append(names, p.Name)
+			purpose += "+power-cut"
 		}
 		script += scriptTail
-		v, st, err := r.boot(ctx, "serial", image, script, names)
+		v, st, err := r.boot(ctx, strings.TrimPrefix(purpose, "serial+"), image, script, names)
 		if err != nil {
-			r.failAll(idx, err)
+			if read >= 0 {
+				r.res.Programs[read].Err = fmt.Errorf("after the power cut: %w", err)
+			}
+			r.failAll(append(append([]int(nil), serial...), cuts...), err)
 			return
 		}
 		mount, err := r.mounted(ctx, v, st)
 		if err != nil {
 			v.kill()
 			r.endBoot(v, st)
-			r.failAll(idx, fmt.Errorf("mount: %w", err))
+			if read >= 0 {
+				// The filesystem did not come back: that case is unknown; the
+				// others go on on a fresh image.
+				r.res.Programs[read].Err = fmt.Errorf("mount after the power cut: %w", err)
+				r.progress("kernel: %s: mount after the power cut: %v", r.job.Programs[read].label(), firstLine(err))
+				read = -1
+				if err := fresh(); err != nil {
+					r.failAll(append(append([]int(nil), serial...), cuts...), err)
+					return
+				}
+				continue
+			}
+			r.failAll(append(append([]int(nil), serial...), cuts...), fmt.Errorf("mount: %w", err))
 			return
 		}
-		r.progress("kernel: booted in %.1fs, mounted %s in %.1fs", st.Boot.Seconds(), mount, st.Mounted.Seconds())
-		rest := []int(nil)
-		for k, i := range idx {
+		if read < 0 {
+			r.progress("kernel: booted in %.1fs, mounted %s in %.1fs", st.Boot.Seconds(), mount, st.Mounted.Seconds())
+		}
+		ok := true // the boot goes on
+		if read >= 0 {
+			pr := &r.res.Programs[read]
+			pr.RecoveryMount = mount
+			var err, acErr error
+			if p := r.job.Programs[read]; p.AfterCrash != nil {
+				var rc int
+				pr.AfterCrash, rc, _, _, err = r.runProgram(ctx, v, afterCrashName(p.Name), p.Timeout)
+				if err == nil && rc != 0 {
+					acErr = fmt.Errorf("the after-crash program exited with %d", rc)
+				}
+			}
+			var back []string
+			if err == nil { // after a timeout the guest is not worth waiting for
+				back, _, _, _, err = r.runProgram(ctx, v, readerName, 0)
+			}
+			if err == nil {
+				err = acErr
+			}
+			pr.Readback = back
+			pr.CaseTime = time.Since(cutStart)
+			if err != nil {
+				pr.Err = fmt.Errorf("readback: %w", err)
+				ok = false
+			}
+			r.progress("kernel: %s: cut=%v after %d lines, %d readback lines, %.1fs", r.job.Programs[read].label(), pr.Cut, len(pr.Lines), len(back), pr.CaseTime.Seconds())
+			read = -1
+		}
+		for ok && len(serial) > 0 {
+			i := serial[0]
+			serial = serial[1:]
 			p := r.job.Programs[i]
 			pr := &r.res.Programs[i]
 			pr.Mount = mount
-			lines, rc, cut, d, err := r.runProgram(ctx, v, p.Name, p.Timeout)
+			lines, rc, cutSeen, d, err := r.runProgram(ctx, v, p.Name, p.Timeout)
 			pr.Lines, pr.RC, pr.Duration, pr.CaseTime = lines, rc, d, d
-			if err == nil && cut {
+			if err == nil && cutSeen {
 				err = errors.New("the program printed DAXSIM-CUT but is not a power-cut case: killed, nothing read back")
 			}
 			if err != nil {
 				pr.Err = err
-				r.progress("kernel: case %s: %v", p.Name, firstLine(err))
-				v.kill()
-				r.endBoot(v, st)
-				rest = idx[k+1:]
+				r.progress("kernel: %s: %v", p.label(), firstLine(err))
+				ok = false
 				break
 			}
-			r.progress("kernel: case %s: rc %d, %d lines, %.2fs", p.Name, rc, len(lines), d.Seconds())
+			r.progress("kernel: %s: rc %d, %d lines, %.2fs", p.label(), rc, len(lines), d.Seconds())
 		}
-		if rest == nil {
+		if ok && cut >= 0 {
+			cuts = cuts[1:]
+			p := r.job.Programs[cut]
+			pr := &r.res.Programs[cut]
+			pr.Mount = mount
+			cutStart = time.Now()
+			lines, rc, cutSeen, d, err := r.runProgram(ctx, v, p.Name, p.Timeout)
+			v.kill() // the power cut: at once, whatever happened
+			r.endBoot(v, st)
+			pr.Lines, pr.RC, pr.Cut, pr.Duration = lines, rc, cutSeen, d
+			if err != nil {
+				pr.Err = err
+				pr.CaseTime = time.Since(cutStart)
+				r.progress("kernel: %s: %v", p.label(), firstLine(err))
+				if err := fresh(); err != nil {
+					r.failAll(append(append([]int(nil), serial...), cuts...), err)
+					return
+				}
+				continue
+			}
+			read = cut // the next boot recovers this image and reads it back
+			continue
+		}
+		if ok {
 			r.finish(ctx, v, st)
+			continue
+		}
+		v.kill()
+		r.endBoot(v, st)
+		if err := fresh(); err != nil {
+			r.failAll(append(append([]int(nil), serial...), cuts...), err)
 			return
 		}
-		idx = rest
+	}
+	if err := ctx.Err(); err != nil {
+		var rest []int
+		if read >= 0 {
+			rest = append(rest, read)
+		}
+		r.failAll(append(append(rest, serial...), cuts...), err)
 	}
 }
 
 func firstLine(err error) string { return strings.SplitN(err.Error(), "\n", 2)[0] }
 
 func (r *runner) failAll(idx []int, err error) {
+	if len(idx) == 0 {
+		return
+	}
 	for _, i := range idx {
-		r.res.Programs[i].Err = err
+		if r.res.Programs[i].Err == nil {
+			r.res.Programs[i].Err = err
+		}
 	}
 	r.progress("kernel: %d case(s) not run: %v", len(idx), firstLine(err))
-}
-
-// powerCut runs program i to its DAXSIM-CUT, kills QEMU there, boots again on
-// the same NVDIMM file and reads the files back.
-func (r *runner) powerCut(ctx context.Context, img string, i int) {
-	p := r.job.Programs[i]
-	pr := &r.res.Programs[i]
-	start := time.Now()
-	defer func() { pr.CaseTime = time.Since(start) }()
-	image, err := r.freshImage(img, "cut-"+p.Name)
-	if err != nil {
-		pr.Err = err
-		return
-	}
-	dir := "/mnt/" + p.Name
-	script := r.mountScript() + runLine(p.Name, dir, p.Args) + scriptTail
-	v, st, err := r.boot(ctx, "power-cut", image, script, []string{p.Name})
-	if err != nil {
-		pr.Err = err
-		return
-	}
-	if pr.Mount, err = r.mounted(ctx, v, st); err != nil {
-		v.kill()
-		r.endBoot(v, st)
-		pr.Err = fmt.Errorf("mount: %w", err)
-		return
-	}
-	lines, rc, cut, d, err := r.runProgram(ctx, v, p.Name, p.Timeout)
-	v.kill() // the power cut: at once, whatever happened
-	r.endBoot(v, st)
-	pr.Lines, pr.RC, pr.Cut, pr.Duration = lines, rc, cut, d
-	if err != nil {
-		pr.Err = err
-		r.progress("kernel: case %s: %v", p.Name, firstLine(err))
-		return
-	}
-	// Recovery boot: mount (journal replay / log recovery), read back.
-	script = r.mountScript() + runLine(readerName, dir, p.ReaderArgs) + scriptTail
-	v, st, err = r.boot(ctx, "recovery", image, script, []string{readerName})
-	if err != nil {
-		pr.Err = fmt.Errorf("after the power cut: %w", err)
-		return
-	}
-	if pr.RecoveryMount, err = r.mounted(ctx, v, st); err != nil {
-		v.kill()
-		r.endBoot(v, st)
-		pr.Err = fmt.Errorf("mount after the power cut: %w", err)
-		return
-	}
-	back, _, _, _, err := r.runProgram(ctx, v, readerName, 0)
-	pr.Readback = back
-	if err != nil {
-		v.kill()
-		r.endBoot(v, st)
-		pr.Err = fmt.Errorf("readback: %w", err)
-		return
-	}
-	r.finish(ctx, v, st)
-	r.progress("kernel: case %s: cut=%v after %d lines, %d readback lines, %.1fs", p.Name, cut, len(lines), len(back), time.Since(start).Seconds())
 }

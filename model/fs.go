@@ -12,6 +12,11 @@ type FS struct {
 	// DefragDAX: online defrag works on a DAX inode (ext4 refuses it:
 	// 73f34a5e2ced "ext4: online defrag not supported with DAX").
 	DefragDAX bool
+	// DefragDirtyBusy: online defrag of a page that is dirty in the page
+	// cache fails with EBUSY (ext4: move_extent_per_page copies the data and
+	// must drop the page's buffers, which filemap_release_folio cannot do
+	// while the page is dirty); XFS_IOC_SWAPEXT writes the file back first.
+	DefragDirtyBusy bool
 	// Reflink: the filesystem can share blocks between files (XFS; ext4 has no
 	// reflink). Before 5.19 XFS refused to share the blocks of a DAX inode
 	// (xfs_reflink_remap_prep: "Don't share DAX file data for now").
@@ -28,7 +33,7 @@ func (f *FS) String() string { return f.Name }
 
 // The filesystems.
 var (
-	Ext4 = &FS{Name: "ext4", FaultHandle: true, Classes: [2]string{"jbd2_handle", "jbd2_commit"}, Fn: map[string]string{
+	Ext4 = &FS{Name: "ext4", FaultHandle: true, DefragDirtyBusy: true, Classes: [2]string{"jbd2_handle", "jbd2_commit"}, Fn: map[string]string{
 		"commit-lock":   "kjournald2: lock the running transaction (T_LOCKED)",
 		"commit":        "jbd2_journal_commit_transaction: wait for handles, write log and commit record",
 		"sync-commit":   "ext4_sync_file: commit needed?",

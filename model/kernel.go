@@ -29,6 +29,10 @@ type Kernel struct {
 	// Background lets the journal thread commit at any step ("commit
 	// background"); otherwise it commits only when asked ("fsync-only").
 	Background bool
+	// ThreadOrdered says steps depend on thread numbers (a wait queue that
+	// wakes the lowest-numbered waiter): threads are not interchangeable, so
+	// Symmetry finds none.
+	ThreadOrdered bool
 	// EADR puts the CPU caches in the persistence domain.
 	EADR bool
 	// Mount is the DAX mount option (MountInode, MountAlways, MountNever).

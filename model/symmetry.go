@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"slices"
+	"sync"
 	"unsafe"
 )
 
@@ -32,11 +33,32 @@ type Symmetry struct {
 	// create or store, in program order (symmetric threads' lists correspond).
 	files, vmas [][]int
 	values      [][]uint8
+	// owner maps a token of a thread of a class to thread<<8 | index+1 in
+	// its list (0: no such thread); tokens says there is one.
+	owner  [256]uint16
+	tokens bool
 }
 
 // Symmetry returns the thread symmetry of k, leaving out the threads exclude
 // names; nil when no two threads are interchangeable.
 func (k *Kernel) Symmetry(exclude func(t int) bool) *Symmetry {
+	if k.ThreadOrdered {
+		return nil
+	}
+	// Threads the kernel itself names: the statement of "crash after" and the
+	// statements of after clauses.
+	named := map[int]bool{}
+	if k.CrashAfter.Valid {
+		named[k.CrashAfter.Thread] = true
+	}
+	for t := range k.Threads {
+		for _, st := range k.Threads[t].Prog {
+			for _, a := range st.After {
+				named[a.Thread] = true
+			}
+		}
+	}
+	excluded := func(t int) bool { return named[t] || exclude != nil && exclude(t) }
 	y := &Symmetry{files: make([][]int, len(k.Threads)), vmas: make([][]int, len(k.Threads)),
 		values: make([][]uint8, len(k.Threads))}
 	for t := range k.Threads {
@@ -54,12 +76,12 @@ func (k *Kernel) Symmetry(exclude func(t int) bool) *Symmetry {
 	}
 	taken := make([]bool, len(k.Threads))
 	for t := range k.Threads {
-		if taken[t] || k.Threads[t].Daemon || exclude(t) {
+		if taken[t] || k.Threads[t].Daemon || excluded(t) {
 			continue
 		}
 		class := []int{t}
 		for u := t + 1; u < len(k.Threads); u++ {
-			if !taken[u] && !k.Threads[u].Daemon && !exclude(u) && y.alike(k, t, u) {
+			if !taken[u] && !k.Threads[u].Daemon && !excluded(u) && y.alike(k, t, u) {
 				class = append(class, u)
 				taken[u] = true
 			}
@@ -70,6 +92,14 @@ func (k *Kernel) Symmetry(exclude func(t int) bool) *Symmetry {
 	}
 	if len(y.classes) == 0 {
 		return nil
+	}
+	for _, class := range y.classes {
+		for _, t := range class {
+			for n, v := range y.values[t] {
+				y.owner[v] = uint16(t)<<8 | uint16(n+1)
+				y.tokens = true
+			}
+		}
 	}
 	return y
 }
@@ -152,17 +182,45 @@ func (y *Symmetry) Classes() [][]int { return y.classes }
 // Canonicalize, position i of the state is what thread Perm[i] was.
 type Perm [MaxThreads]uint8
 
+// IdentityPerm is the permutation that moves nothing.
+var IdentityPerm = func() (p Perm) {
+	for i := range p {
+		p[i] = uint8(i)
+	}
+	return
+}()
+
 // Canonicalize rewrites s in place to the representative of its symmetry
 // class and returns the permutation applied.
+//
+// The threads of each class are sorted by a key of what belongs to them (see
+// key), in which the thread's own slots are numbered in program order and its
+// own tokens by their index in its list: the key of a thread is the same
+// after any exchange of symmetric threads, so sorting by it picks the same
+// representative for every state of a class, but for threads whose keys are
+// equal, whose exchange then changes nothing the key sees.
 func (y *Symmetry) Canonicalize(k *Kernel, s *State) Perm {
 	var p Perm
 	for t := range p {
 		p[t] = uint8(t)
 	}
+	sc := scratchPool.Get().(*symScratch)
+	defer scratchPool.Put(sc)
+	y.keys(k, s, sc)
+	if y.tokens && y.ties(sc) {
+		// Equal keys: tell the threads apart by where their tokens are.
+		y.marks(k, s, sc)
+	}
 	moved := false
 	for _, class := range y.classes {
-		order := slices.Clone(class)
-		slices.SortStableFunc(order, func(a, b int) int { return y.compare(k, s, a, b) })
+		order := sc.order[:0]
+		order = append(order, class...)
+		// Insertion sort: classes are small.
+		for i := 1; i < len(order); i++ {
+			for j := i; j > 0 && bytes.Compare(sc.key[order[j]], sc.key[order[j-1]]) < 0; j-- {
+				order[j], order[j-1] = order[j-1], order[j]
+			}
+		}
 		for i, t := range class {
 			if order[i] != t {
 				p[t] = uint8(order[i])
@@ -176,33 +234,93 @@ func (y *Symmetry) Canonicalize(k *Kernel, s *State) Perm {
 	return p
 }
 
-// key is what belongs to thread t in s, without its tokens: its position,
-// registers and locks, its files and its VMAs with their PTEs.
-func (y *Symmetry) key(k *Kernel, s *State, t int, buf *bytes.Buffer) {
-	th := s.Threads[t]
-	buf.Write((*[unsafe.Sizeof(Thread{})]byte)(unsafe.Pointer(&th))[:])
-	for _, f := range y.files[t] {
-		buf.Write((*[unsafe.Sizeof(File{})]byte)(unsafe.Pointer(&s.Files[f]))[:])
-	}
-	pr := &s.Procs[k.Threads[t].Proc]
-	for _, v := range y.vmas[t] {
-		vma := pr.VMA[v]
-		vma.File = 0 // a slot number: it differs between symmetric threads
-		buf.Write((*[unsafe.Sizeof(VMA{})]byte)(unsafe.Pointer(&vma))[:])
-		for _, pte := range pr.PTE[v] {
-			if pte.Kind == PTEAnon {
-				pte.Val = 0 // a token
+// symScratch holds the keys of one Canonicalize call.
+type symScratch struct {
+	key   [MaxThreads][]byte
+	order []int
+}
+
+var scratchPool = sync.Pool{New: func() any { return &symScratch{order: make([]int, 0, MaxThreads)} }}
+
+// keys computes the key of every thread of a class: its position, registers
+// and locks; its files; its VMAs (slot numbers left out) with their PTEs. A
+// token of its own is written as its index in the thread's list, any other
+// token as itself. Where the keys tie, marks adds where the tokens are.
+func (y *Symmetry) keys(k *Kernel, s *State, sc *symScratch) {
+	for _, class := range y.classes {
+		for _, t := range class {
+			b := sc.key[t][:0]
+			th := &s.Threads[t]
+			b = append(b, (*[unsafe.Sizeof(Thread{})]byte)(unsafe.Pointer(th))[:]...)
+			if th.Status == ThreadRunning && th.Path != uint8(PathNone) && k.Threads[t].Prog[th.PC].FromMap {
+				off := int(unsafe.Offsetof(th.R)) + offCopy + 1
+				b[off] = y.tok(t, th.R[offCopy+1])
 			}
-			buf.Write([]byte{pte.Kind, pte.Write, pte.Val})
+			for _, f := range y.files[t] {
+				b = append(b, (*[unsafe.Sizeof(File{})]byte)(unsafe.Pointer(&s.Files[f]))[:]...)
+			}
+			pr := &s.Procs[k.Threads[t].Proc]
+			for _, v := range y.vmas[t] {
+				n := len(b)
+				b = append(b, (*[unsafe.Sizeof(VMA{})]byte)(unsafe.Pointer(&pr.VMA[v]))[:]...)
+				b[n] = b2u(b[n] != 0) // VMA.File: a slot number
+				n = len(b)
+				b = append(b, (*[unsafe.Sizeof(pr.PTE[v])]byte)(unsafe.Pointer(&pr.PTE[v]))[:]...)
+				for pg := range pr.PTE[v] {
+					if pr.PTE[v][pg].Kind == PTEAnon {
+						b[n+3*pg+2] = y.tok(t, pr.PTE[v][pg].Val)
+					}
+				}
+			}
+			sc.key[t] = b
 		}
 	}
 }
 
-func (y *Symmetry) compare(k *Kernel, s *State, a, b int) int {
-	var ka, kb bytes.Buffer
-	y.key(k, s, a, &ka)
-	y.key(k, s, b, &kb)
-	return bytes.Compare(ka.Bytes(), kb.Bytes())
+// tok is a token as thread t's key holds it: its own tokens by their index
+// in its list, any other as itself.
+func (y *Symmetry) tok(t int, v uint8) byte {
+	if o := y.owner[v]; o != 0 && int(o>>8) == t {
+		return 0x80 | byte(o&0xff)
+	}
+	return v
+}
+
+// ties reports whether two threads of a class have equal keys.
+func (y *Symmetry) ties(sc *symScratch) bool {
+	for _, class := range y.classes {
+		for i, a := range class {
+			for _, b := range class[i+1:] {
+				if bytes.Equal(sc.key[a], sc.key[b]) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// marks appends to the keys where each thread's own tokens are: the blocks'
+// newest and durable contents and the page-cache pages holding them.
+func (y *Symmetry) marks(k *Kernel, s *State, sc *symScratch) {
+	mark := func(where byte, at int, v uint8) {
+		if o := y.owner[v]; o != 0 {
+			t := int(o >> 8)
+			sc.key[t] = append(sc.key[t], where, byte(at), byte(o&0xff))
+		}
+	}
+	for bi := range s.Blocks {
+		bl := &s.Blocks[bi]
+		mark(1, bi, bl.Val)
+		mark(2, bi, bl.MVal)
+	}
+	for i := range k.Files {
+		for pg, e := range s.Inodes[i].XA {
+			if e.Kind == EntryPage {
+				mark(3, i*MaxPages+pg, e.Val)
+			}
+		}
+	}
 }
 
 // apply moves thread p[i]'s state to position i for every i, with its file
@@ -292,3 +410,8 @@ func (y *Symmetry) apply(k *Kernel, s *State, p *Perm) {
 		}
 	}
 }
+
+// Exchange applies permutation p (position i takes what thread p[i] was; p
+// must exchange threads within classes only) to s, as Canonicalize does with
+// the permutation it picks: for tests of the representative's uniqueness.
+func (y *Symmetry) Exchange(k *Kernel, s *State, p Perm) { y.apply(k, s, &p) }

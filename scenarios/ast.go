@@ -168,7 +168,7 @@ type Scenario struct {
 	FS          string // "ext4" (default) or "xfs"
 	Persistence string // "adr" (default) or "eadr"
 	Commit      string // "background" (default) or "fsync-only"
-	Crash       string // "anywhere" (default), "never", "fences" or "after"
+	Crash       string // "anywhere" (default), "never" or "after"
 	// CrashAfter is the statement of "crash after T:N": the power is cut once
 	// it has returned, and only then.
 	CrashAfter Ref

@@ -59,7 +59,7 @@ thread t1 app
 
 mutant mutant-one
 mutant mutant-two
-crash fences
+crash never
 check aops-consistent no-lost-blocks
 expect violation aops-consistent
 expect pass
@@ -91,7 +91,7 @@ func TestParseFullDirectives(t *testing.T) {
 		{"FS", sc.FS, "xfs"},
 		{"Persistence", sc.Persistence, "eadr"},
 		{"Commit", sc.Commit, "fsync-only"},
-		{"Crash", sc.Crash, "fences"},
+		{"Crash", sc.Crash, "never"},
 		{"Dirs", sc.Dirs, []Dir{{"d", true, Pos{"full.scn", 7, 1}}, {"e", false, Pos{"full.scn", 8, 1}}}},
 		{"Files", sc.Files, []File{
 			{Name: "f", Pages: 2, DAX: true, Extents: []uint8{model.ExtWritten, model.ExtWritten}, Pos: Pos{"full.scn", 9, 1}, Max: 2},
@@ -246,7 +246,8 @@ var badCases = []struct {
 	{"fs extra", "scenario s\nfs xfs extra\n", ParseOptions{}, "2:8", `unexpected "extra" after "fs xfs"`},
 	{"bad persistence", "scenario s\npersistence nvram\n", ParseOptions{}, "2:13", `expected adr or eadr`},
 	{"bad commit", "scenario s\ncommit never\n", ParseOptions{}, "2:8", `expected background or fsync-only`},
-	{"bad crash", "scenario s\ncrash sometimes\n", ParseOptions{}, "2:7", `expected anywhere, never, fences or after, found "sometimes"`},
+	{"bad crash", "scenario s\ncrash sometimes\n", ParseOptions{}, "2:7", `expected anywhere, never or after, found "sometimes"`},
+	{"crash fences", "scenario s\ncrash fences\n", ParseOptions{}, "2:7", `crash fences is not supported`},
 	{"duplicate crash", "scenario s\ncrash never\ncrash never\n", ParseOptions{}, "3:1", `duplicate "crash"`},
 	{"unknown keyword", thr + "frobnicate x\n", ParseOptions{}, "6:1", `unknown directive or statement "frobnicate"`},
 	{"bad dir dax", hdr + "dir d dax=maybe\n", ParseOptions{}, "5:7", `expected dax=on or dax=off, found "dax=maybe"`},

@@ -425,6 +425,9 @@ func (s *search) expandSub(w, level int, cur *queue, sb *sub) {
 			sb.owned[o] = append(sb.owned[o], x.own[o]...)
 		}
 	}()
+	if x.wide != nil {
+		return // this attempt of the batch is redone with a wider layout
+	}
 	for i := sb.lo; i < sb.hi; i++ {
 		rec := cur.at(i)
 		id := rec[nw]
@@ -437,11 +440,14 @@ func (s *search) expandSub(w, level int, cur *queue, sb *sub) {
 				}
 				switch x.try(t) {
 				case broken:
-					// The batch is redone with a wider layout.
+					// The batch is redone with a wider layout. w holds words
+					// outside the layout: start it afresh, since this worker
+					// may be given another sub-batch of this attempt.
 					if x.wide == nil {
 						x.wide = s.lay
 					}
 					x.wide = x.wide.widen(&x.w)
+					x.w = x.cur
 					return
 				case moved:
 				default:
@@ -502,6 +508,7 @@ func (s *search) leafLevel(level int, cur *queue) bool {
 			for t := 0; t < nt; t++ {
 				if o := x.try(t); o == moved || o == broken {
 					a.depthCut = true // nothing is stored from here: a wider layout is not needed
+					x.w = x.cur       // w may hold words outside the layout
 					x.moved |= 1 << t
 					break
 				}

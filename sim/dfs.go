@@ -54,6 +54,7 @@ func (s *search) dfs() {
 			for t := 0; t < nthreads; t++ {
 				if o := x.try(t); o == moved || o == broken {
 					depthCut = true // nothing is stored from here: a wider layout is not needed
+					x.w = x.cur     // w may hold words outside the layout
 					x.moved |= 1 << t
 					break
 				}

@@ -22,6 +22,7 @@ type expander struct {
 
 	cur       model.State // the state being expanded
 	w         model.State // the successor just made by try
+	cw        model.State // with a reduction: w's class representative (try makes it)
 	ev        model.Event // its event
 	tmp       model.State // a decoded state to judge
 	ref       model.State // scratch for layout checks
@@ -49,7 +50,7 @@ const (
 func newExpander(k *model.Kernel, lay *layout, checks []Check, reduce Reduction, counts []int64) *expander {
 	x := &expander{k: k, lay: lay, reduce: reduce}
 	x.j = Judge{counts: counts, from: -1, thread: -1}
-	x.cur, x.w, x.tmp, x.ref = lay.init, lay.init, lay.init, lay.init
+	x.cur, x.w, x.cw, x.tmp, x.ref = lay.init, lay.init, lay.init, lay.init, lay.init
 	x.setChecks(checks)
 	return x
 }
@@ -94,7 +95,13 @@ func (x *expander) try(t int) outcome {
 		return idle
 	}
 	x.lay.restore(&x.w, &x.cur)
+	if checkWork && x.w != x.cur {
+		panic("sim: the work state holds words outside the layout before a step")
+	}
 	if !k.Exec(&x.w, t, &x.ev) {
+		if checkWork && x.w != x.cur {
+			panic("sim: a step that cannot run changed the state: " + x.ev.Fn)
+		}
 		// A step that cannot run changes nothing (model.Kernel.Exec); a stray
 		// write it made anyway would show in the next successor made in w.
 		if !k.Threads[t].Daemon {
@@ -104,6 +111,16 @@ func (x *expander) try(t int) outcome {
 	}
 	if !x.lay.intact(&x.w, &x.ref) {
 		return broken
+	}
+	if x.reduce != nil {
+		// The representative may hold words no step has written yet (a
+		// thread's state moved to another's place): the layout must hold
+		// them too, or the stored state would lose them.
+		x.cw = x.w
+		if x.reduce.Canonical(x.k, &x.cw) && !x.lay.intact(&x.cw, &x.ref) {
+			x.w = x.cw // what the layout must widen to hold
+			return broken
+		}
 	}
 	x.moved |= 1 << t
 	return moved
@@ -125,7 +142,7 @@ func (x *expander) order() (first, more uint16) {
 // fingerprinting).
 func (x *expander) canonical() {
 	if x.reduce != nil {
-		x.reduce.Canonical(x.k, &x.w)
+		x.w = x.cw // made (and checked against the layout) by try
 	}
 }
 
@@ -195,5 +212,7 @@ func (x *expander) judgeStuck(key wkey) {
 // unreduced search, DESIGN.md's plan); the engine does not do it for it.
 type Reduction interface {
 	Ample(k *model.Kernel, s *model.State) uint16
-	Canonical(k *model.Kernel, s *model.State)
+	// Canonical puts s in its class representative and reports whether that
+	// changed s.
+	Canonical(k *model.Kernel, s *model.State) bool
 }

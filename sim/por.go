@@ -76,7 +76,9 @@ func (p *POR) Ample(k *model.Kernel, s *model.State) uint16 {
 }
 
 // Canonical does nothing: partial-order reduction does not merge states.
-func (p *POR) Canonical(*model.Kernel, *model.State) {}
+func (p *POR) Canonical(*model.Kernel, *model.State) bool { return false }
+
+var _ Reduction = (*POR)(nil)
 
 // Stats says in how many expanded states Ample chose some threads and in how
 // many all (a state expanded again, after a layout change, counts twice).

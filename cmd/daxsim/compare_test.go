@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -204,12 +205,40 @@ func TestCompareUserSuite(t *testing.T) {
 	}
 	dir := compare(t, "-proposals", "linux", "-suite", "../../testdata/scenarios/aops-swap")
 	if !strings.Contains(dir, "workloads: flip-aops-refcount flip-dir-inherit flip-dontcache") ||
-		!strings.Contains(dir, "a counterexample: daxsim check -proposal P -max-states 500000 ../../testdata/scenarios/aops-swap/W.scn") {
+		!regexp.MustCompile(`a counterexample: daxsim check -proposal P -max-states 500000 /\S*/testdata/scenarios/aops-swap/W.scn`).MatchString(dir) {
 		t.Fatalf("dir:\n%s", dir)
 	}
 	var out, errb bytes.Buffer
 	if code := run([]string{"compare", "-suite", "nowhere"}, &out, &errb); code != checker.ExitBadInput ||
 		!strings.Contains(errb.String(), "-suite") {
 		t.Errorf("-suite nowhere: exit %d, %q", code, errb.String())
+	}
+}
+
+// TestCompareHintReproduces: the counterexample command compare prints, with
+// a violating cell's proposal and workload put in, run from another
+// directory, shows that violation.
+func TestCompareHintReproduces(t *testing.T) {
+	for _, args := range [][]string{
+		{"-mutant", "fault-skips-invalidate-lock", "-workloads", "truncate-fault", "-proposals", "linux"},
+		{"-proposals", "flip-xarray-check", "../../testdata/scenarios/aops-swap/flip-xarray-check.scn"},
+	} {
+		out := compare(t, args...)
+		m := regexp.MustCompile(`(?m)^(\S+) .*?viol (\d+) (\S+)`).FindStringSubmatch(out)
+		hint := regexp.MustCompile(`(?m)^a counterexample: (.*)$`).FindStringSubmatch(out)
+		if m == nil || hint == nil {
+			t.Fatalf("compare %v: no violation or no hint\n%s", args, out)
+		}
+		cmd := strings.NewReplacer(" P ", " "+m[1]+" ", "builtin:W", "builtin:"+m[3], "/W.scn", "/"+m[3]+".scn").Replace(hint[1])
+		f := strings.Fields(cmd)
+		wd, _ := os.Getwd()
+		os.Chdir(t.TempDir())
+		var o, e bytes.Buffer
+		code := run(f[1:], &o, &e)
+		os.Chdir(wd)
+		// Exit 0 when the file expects the violation.
+		if code == checker.ExitBadInput || !strings.Contains(o.String(), "violation  shortest "+m[2]+" steps") {
+			t.Errorf("%s from another directory: exit %d, no %s-step counterexample\n%s%s", cmd, code, m[2], o.String(), e.String())
+		}
 	}
 }

@@ -465,3 +465,22 @@ func TestOutputFileAtomic(t *testing.T) {
 		t.Fatalf("-first overflow: exit %d", code)
 	}
 }
+
+// TestViz: -viz always draws or says why not, with the scenario's thread
+// names on porcupine's rows.
+func TestViz(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "v.html")
+	var o, e bytes.Buffer
+	run([]string{"check", "-proposal", "linux", "-viz", out, "builtin:write-fsync"}, &o, &e)
+	page, err := os.ReadFile(out)
+	if err != nil || !bytes.Contains(page, []byte("thread t1 (process app)")) || !strings.Contains(e.String(), "porcupine's view of the serial run") {
+		t.Fatalf("-viz: %v, stderr %q, %d bytes", err, e.String(), len(page))
+	}
+	e.Reset()
+	none := filepath.Join(dir, "none.html")
+	run([]string{"check", "-viz", none, "../../testdata/kernel/fstests/generic-606-always-ext4.scn"}, &o, &e)
+	if _, err := os.Stat(none); err == nil || !strings.Contains(e.String(), "nothing drawn: ") {
+		t.Fatalf("-viz without anything to draw: stderr %q", e.String())
+	}
+}

@@ -142,9 +142,9 @@ const maxTraceSteps = 100_000
 // crash mode, traces of bounded length naming only the report's threads.
 func validTrace(rd *checker.ReportData, w *checker.WitnessData) error {
 	switch rd.Crash {
-	case "", "anywhere", "never", "fences", "after":
+	case "", "anywhere", "never", "after":
 	default:
-		return fmt.Errorf("crash %q: expected anywhere, never, fences or after", rd.Crash)
+		return fmt.Errorf("crash %q: expected anywhere, never or after", rd.Crash)
 	}
 	traces := [][]int{w.Trace}
 	for _, rel := range w.Related {

@@ -89,3 +89,39 @@ func TestShardMerge(t *testing.T) {
 		t.Errorf("split search: merged shards %v, unsharded %v", got, w)
 	}
 }
+
+// TestShardAlonePartial: one shard's own report never passes what it did not
+// cover: its verdicts are partial (or violation), its expect lines partial,
+// its exit 3 unless it found a violation; only merge can pass.
+func TestShardAlonePartial(t *testing.T) {
+	f := "../../testdata/scenarios/symmetry/twin-writers-fsync.scn"
+	sawPartial := false
+	for _, s := range []string{"0/3", "1/3", "2/3"} {
+		var out, errb bytes.Buffer
+		code := run([]string{"check", "-shard", s, "-format", "json", f}, &out, &errb)
+		var d checker.ReportData
+		if err := json.Unmarshal(out.Bytes(), &d); err != nil {
+			t.Fatalf("shard %s: %v\n%s", s, err, errb.String())
+		}
+		if d.Search.Whole {
+			continue
+		}
+		for _, p := range d.Properties {
+			if p.Verdict == checker.Pass || p.Verdict == checker.Vacuous {
+				t.Errorf("shard %s: %s is %s", s, p.Name, p.Verdict)
+			}
+			sawPartial = sawPartial || p.Verdict == checker.Partial
+		}
+		for _, e := range d.Expects {
+			if e.Holds == "holds" {
+				t.Errorf("shard %s: %q holds", s, e.Text)
+			}
+		}
+		if code != checker.ExitUnknown && code != checker.ExitFail {
+			t.Errorf("shard %s: exit %d, want 3 (or 1 on a violation)", s, code)
+		}
+	}
+	if !sawPartial {
+		t.Fatal("no shard split the space: the test checks nothing")
+	}
+}

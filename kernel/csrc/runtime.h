@@ -60,7 +60,8 @@ struct dx_move_extent {
 
 #define DX_MAXFILES 8
 #define DX_MAXDIRS 8
-#define DX_MAXTHREADS 8
+#define DX_MAXTHREADS 9 /* the scenario's threads, the setup block included */
+#define DX_MAXSTMTS 32 /* statements per thread (model.MaxStmts) */
 
 /*@ENCODING@*/
 
@@ -205,6 +206,9 @@ struct dx_shared {
 	int turn; /* witness/serial: the position in the order that may run */
 	int arrived; /* concurrent: threads at the start barrier */
 	int loc[DX_MAXFILES]; /* the directory a file is in now: dir index + 1, 0 = the root */
+	/* concurrent: done[t][n] is 1 once statement n (0-based) of thread t has
+	 * returned, for the "after T:N" clauses of other threads */
+	int done[DX_MAXTHREADS][DX_MAXSTMTS];
 };
 static struct dx_shared *dx_sh;
 static const char *dx_root; /* the directory every file lives in */
@@ -243,6 +247,22 @@ DX_FN void dx_barrier(int total)
 	__atomic_add_fetch(&dx_sh->arrived, 1, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&dx_sh->arrived, __ATOMIC_ACQUIRE) < total)
 		sched_yield();
+}
+
+/* dx_wait_done blocks until statement n (0-based) of thread t has returned
+ * (an "after T:N" clause under the concurrent schedule). */
+DX_FN void dx_wait_done(int t, int n)
+{
+	while (__atomic_load_n(&dx_sh->done[t][n], __ATOMIC_ACQUIRE) == 0)
+		dx_futex(&dx_sh->done[t][n], FUTEX_WAIT, 0);
+}
+
+/* dx_mark_done records that statement n of thread t has returned and wakes
+ * the statements waiting for it. */
+DX_FN void dx_mark_done(int t, int n)
+{
+	__atomic_store_n(&dx_sh->done[t][n], 1, __ATOMIC_RELEASE);
+	dx_futex(&dx_sh->done[t][n], FUTEX_WAKE, INT_MAX);
 }
 
 /* dx_cut: the crash point. Nothing is synced: the marker tells the host to
@@ -291,6 +311,35 @@ DX_FN int dx_open(const char *th, int n, int file, int flags)
 	int fd = open(dx_path(file), flags);
 	dx_ret(th, n, fd, errno);
 	return fd < 0 ? -1 : fd;
+}
+
+/* open DIR ro as FD: open(2) of a directory, O_RDONLY|O_DIRECTORY (its
+ * descriptor takes close, setflag dax= and statx). */
+DX_FN int dx_open_dir(const char *th, int n, int dir)
+{
+	char path[PATH_MAX];
+	int fd;
+	snprintf(path, sizeof path, "%s/%s", dx_root, dx_dir_names[dir]);
+	fd = open(path, O_RDONLY | O_DIRECTORY);
+	dx_ret(th, n, fd, errno);
+	return fd < 0 ? -1 : fd;
+}
+
+/* create FILE as FD: open(2) with O_CREAT|O_EXCL|O_RDWR, mode 0666 (the
+ * umask is 0: every process's uid may open it). The new inode takes
+ * FS_XFLAG_DAX from its directory (ext4_inherit_flags, xfs_inode_inherit_flags). */
+DX_FN int dx_create(const char *th, int n, int file)
+{
+	int fd = open(dx_path(file), O_RDWR | O_CREAT | O_EXCL, 0666);
+	dx_ret(th, n, fd, errno);
+	return fd < 0 ? -1 : fd;
+}
+
+/* unlink FILE: unlink(2) of the file where it is now. */
+DX_FN void dx_unlink(const char *th, int n, int file)
+{
+	int r = unlink(dx_path(file));
+	dx_ret(th, n, r, errno);
 }
 
 /* close FD: close(2). The descriptor is gone afterwards whatever close
@@ -367,7 +416,12 @@ DX_FN void dx_store(const char *th, int n, const struct dx_map *m, int pg, const
 
 /* flush MAP PAGE: clflush of the page's first cache line (the one a store
  * writes), then sfence: libpmem's persist of that line. clflush rather than
- * clwb: QEMU's TCG implements clflush, and both write the line back. */
+ * clwb: QEMU's TCG implements clflush, and both write the line back.
+ * The hardware checks CLFLUSH's address as it checks a load's (SDM: "treated
+ * as a load for permission checking"): an unmapped address faults (SIGSEGV),
+ * a PTE not present takes a read fault. QEMU's TCG does no check at all (a
+ * clflush of address 0 returns), so a one-byte load of the line comes first:
+ * it faults exactly where the hardware's clflush would. */
 DX_FN void dx_flush(const char *th, int n, const struct dx_map *m, int pg)
 {
 	volatile unsigned char *a = dx_addr(m, pg);
@@ -377,17 +431,22 @@ DX_FN void dx_flush(const char *th, int n, const struct dx_map *m, int pg)
 		return;
 	}
 	dx_armed = 1;
+	(void)*a; /* the load-like access check of CLFLUSH (see above) */
 	__asm__ volatile("clflush %0" : "+m"(*a));
 	__asm__ volatile("sfence" ::: "memory");
 	dx_armed = 0;
 	dx_result(th, n, "ok");
 }
 
-/* msync MAP: msync(2) with MS_SYNC of the whole mapping (on DAX:
- * dax_writeback_mapping_range + fs sync via vfs_fsync_range). */
-DX_FN void dx_msync(const char *th, int n, const struct dx_map *m)
+/* msync MAP [PAGES] sync|async|invalidate: msync(2) of those file pages of
+ * the mapping (default: all of it) with MS_SYNC / MS_ASYNC / MS_INVALIDATE.
+ * MS_SYNC of a shared file mapping runs vfs_fsync_range (on DAX:
+ * dax_writeback_mapping_range and the filesystem's sync); MS_ASYNC does
+ * nothing since 2.6.19. A range that is not mapped is ENOMEM. */
+DX_FN void dx_msync(const char *th, int n, const struct dx_map *m, int lo, int hi, int flags)
 {
-	int r = msync(m->p, m->len, MS_SYNC);
+	void *a = (void *)dx_addr(m, lo);
+	int r = msync(a, (size_t)(hi - lo + 1) * DX_PAGE, flags);
 	dx_ret(th, n, r, errno);
 }
 
@@ -780,6 +839,22 @@ DX_FN void dx_setup_donor(const char *name, int pages)
 	if (fsync(fd) < 0)
 		dx_fatal("fsync", path, errno);
 	close(fd);
+}
+
+/* dx_locate, after a power cut: file i is in the first of the candidate
+ * directories (dir index + 1, 0 = the root; the list ends with -1) that holds
+ * it, else in the first. */
+DX_FN void dx_locate(int i, const int *cands)
+{
+	int k;
+	__atomic_store_n(&dx_sh->loc[i], cands[0], __ATOMIC_RELEASE);
+	for (k = 0; cands[k] >= 0; k++) {
+		struct stat st;
+		__atomic_store_n(&dx_sh->loc[i], cands[k], __ATOMIC_RELEASE);
+		if (stat(dx_path(i), &st) == 0)
+			return;
+	}
+	__atomic_store_n(&dx_sh->loc[i], cands[0], __ATOMIC_RELEASE);
 }
 
 /* dx_setup_done makes the setup durable (syncfs(2)) and drops the inode

@@ -15,6 +15,7 @@ func init() {
 		Source: "E.4 965d004af540 \"dax: fix deadlock with DAX 4k holes\"",
 		Breaks: "no-deadlock",
 		Apply: func(k *model.Kernel) {
+			k.ThreadOrdered = true // the wake-up goes to the lowest-numbered waiter
 			k.AddJumps(model.PathDAXFault, "grab-entry", model.RetryJumps...)
 			// The sleep, and the zero page mapped without the entry lock.
 			sleep := func(f *model.Foot) {

@@ -65,14 +65,15 @@ func init() {
 		Overrides: []string{"RemapSupported"},
 		Apply: func(k *model.Kernel) {
 			k.RemapSupported = remapSupported61
-			k.DeclareHook(model.HookRemapSupported, model.RemapSupportedFoot)
+			k.DeclareHook(model.HookRemapSupported, remapSupported61Foot)
 		},
 	})
 }
 
 // remapSupported61 is what ext4 and XFS allow in 6.1: ext4 refuses online
-// defrag of a DAX file (ext4_move_extents: EOPNOTSUPP) and has no reflink
-// (EOPNOTSUPP); XFS shares blocks between files of the same kind only
+// defrag of a DAX file (ext4_move_extents: EOPNOTSUPP) and of a page dirty in
+// the page cache (EBUSY: testdata/kernel/serial/defrag-dirty-page-ext4.scn,
+// found by daxsim kernel), and has no reflink (EOPNOTSUPP); XFS shares blocks between files of the same kind only
 // (xfs_reflink_remap_prep: "Don't share DAX file data with non-DAX file").
 func remapSupported61(c *model.Ctx) model.Result {
 	src := &c.S.Inodes[c.St.Inode]
@@ -80,6 +81,9 @@ func remapSupported61(c *model.Ctx) model.Result {
 	case model.OpDefrag:
 		if !c.K.FS.DefragDAX && src.SDax != 0 {
 			return model.ResEOPNOTSUPP
+		}
+		if e := src.XA[c.St.Page]; c.K.FS.DefragDirtyBusy && e.Kind == model.EntryPage && e.Dirty != 0 {
+			return model.ResEBUSY // ext4 move_extent_per_page: a dirty page's buffers stay
 		}
 	case model.OpReflink:
 		if !c.K.FS.Reflink {
@@ -91,3 +95,7 @@ func remapSupported61(c *model.Ctx) model.Result {
 	}
 	return model.ResOK
 }
+
+// remapSupported61Foot: both inodes' S_DAX, and for ext4's defrag whether the
+// page is dirty in the page cache.
+func remapSupported61Foot(f *model.Foot, _ model.Sel) { f.R(model.RCore, model.RCore.Dst(), model.RXA) }

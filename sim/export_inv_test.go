@@ -1,0 +1,4 @@
+package sim
+
+// InvariantsBuild says the tests run with -tags invariants (which allocate).
+const InvariantsBuild = checkWork
