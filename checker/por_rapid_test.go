@@ -9,6 +9,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
 	"github.com/daxsim/daxsim/scenarios"
@@ -83,4 +84,47 @@ func lengths(r *sim.Result) string {
 	}
 	slices.Sort(out)
 	return strings.Join(out, " ")
+}
+
+// TestRapidFootprints: on random workloads under a random proposal and, half
+// of the time, a random mutant, the declared footprints hold in every
+// explored state (model.Deps.Verify: cover, commute, no enabling): random
+// races exercise reads the scenario files may not.
+func TestRapidFootprints(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := rapid.SampledFrom(proposals.Names()).Draw(t, "proposal")
+		var ms []string
+		if rapid.Bool().Draw(t, "mutated") {
+			ms = []string{rapid.SampledFrom(mutants.Names()).Draw(t, "mutant")}
+		}
+		src := genScenario(t, p)
+		scn, err := scenarios.Parse("gen.scn", []byte(src), scenarios.ParseOptions{})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, src)
+		}
+		b, err := scenarios.Build(scn, scenarios.Options{Mutants: ms})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, src)
+		}
+		k := b.Kernel
+		d := model.NewDeps(k)
+		var st model.VerifyStats
+		seen := map[uint64]bool{b.Init.Hash(): true}
+		stack := []model.State{b.Init}
+		var ev model.Event
+		for len(stack) > 0 && len(seen) < 2000 {
+			s := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if errs := d.Verify(&s, &st); len(errs) > 0 {
+				t.Fatalf("mutants %v: %v\n%s", ms, errs[0], src)
+			}
+			for th := range k.Threads {
+				n := s
+				if k.Exec(&n, th, &ev) && !seen[n.Hash()] {
+					seen[n.Hash()] = true
+					stack = append(stack, n)
+				}
+			}
+		}
+	})
 }

@@ -307,3 +307,116 @@ func (d *Deps) Closure(s *State, t int) uint16 {
 	}
 	return set
 }
+
+// VerifyStats counts what Verify checked.
+type VerifyStats struct {
+	Steps, Pairs, BlockedPairs int
+}
+
+// Verify checks the declared footprints against what the steps do in state s
+// (the tests run it on every explored state) and returns what it found wrong:
+//
+//   - cover: what a step changes lies in the footprint declared for it in s:
+//     every resource it changes is in its W or A set (Data resolved by s's
+//     block map when s is narrow), with the observation kinds its changes
+//     call for (XADrop, Unwrite, Uncore, NTSet), and an A of JDirty when it
+//     dirties the journal; a step from a narrow state leaves a consistent
+//     one; a zero-page entry appears only where GZero was live;
+//   - commute: two threads whose next steps are enabled and declared
+//     independent in s reach the same state in both orders, each step is
+//     enabled after the other, and each step's event is the same in both
+//     orders (what it returned, its use of the ops, the data it read, its
+//     fences, obligations, denials, waits);
+//   - no enabling: a step declared independent of a blocked thread's next
+//     step leaves that thread blocked (what a blocked step waits on is in what
+//     it reads: a blocked thread of an ample set must stay blocked while only
+//     threads outside the set move). A statement waiting for another
+//     thread's ("after") is linked with it by Ample itself, not by footprints.
+func (d *Deps) Verify(s *State, st *VerifyStats) []error {
+	k := d.k
+	var errs []error
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	var ev, ev1, ev2, evA, evB Event
+	live, narrow := d.Guards(s)
+	var fps [MaxThreads]Footprint
+	var fns [MaxThreads]string
+	var blocked, moves uint16
+	for th := range k.Threads {
+		fp, ok := d.Footprint(s, th)
+		if !ok {
+			continue
+		}
+		fps[th] = fp
+		n := *s
+		if !k.Exec(&n, th, &ev) {
+			if ev.Awaits == nil {
+				blocked |= 1 << th
+			}
+			continue
+		}
+		st.Steps++
+		moves |= 1 << th
+		fns[th] = fmt.Sprintf("%s at %s (stmt %d)", k.ThreadName(th), ev.Fn, ev.PC+1)
+		ch, adds, err := d.Changed(th, s, &n)
+		if err != nil {
+			fail("%s: %v", fns[th], err)
+			continue
+		}
+		declared := fp.Changes()
+		if extra := minus(ch, declared); !extra.Empty() {
+			fail("%s changes %v, which it does not declare (narrow %v)", fns[th], extra.Names(), narrow)
+		}
+		if extra := minus(adds, fp.A); !extra.Empty() {
+			fail("%s makes the journal dirty without declaring an A of it", fns[th])
+		}
+		if narrow && !d.Consistent(&n) {
+			fail("%s leaves a state that is not consistent from a narrow one", fns[th])
+		}
+		for i := range s.Inodes {
+			for pg := 0; pg < MaxPages; pg++ {
+				if n.Inodes[i].XA[pg].Kind == EntryZero && s.Inodes[i].XA[pg].Kind != EntryZero && !live.ZeroLive(i, pg) {
+					fail("%s makes a zero-page entry at %d:%d where GZero was dead", fns[th], i, pg)
+				}
+			}
+		}
+	}
+	for a := range k.Threads {
+		for b := range k.Threads {
+			if a == b || fps[a].Conflicts(&fps[b]) {
+				continue
+			}
+			switch {
+			case a < b && moves&(1<<a) != 0 && moves&(1<<b) != 0:
+				st.Pairs++
+				ab, ba := *s, *s
+				okAB := k.Exec(&ab, a, &ev1) && k.Exec(&ab, b, &ev2)
+				okBA := k.Exec(&ba, b, &evB) && k.Exec(&ba, a, &evA)
+				switch {
+				case !okAB || !okBA:
+					fail("%s and %s: declared independent, but one disables the other", fns[a], fns[b])
+				case ab != ba:
+					fail("%s and %s: declared independent, but the two orders reach different states", fns[a], fns[b])
+				case ev1 != evA:
+					fail("%s and %s: the first's event differs with the order: %+v vs %+v", fns[a], fns[b], ev1, evA)
+				case ev2 != evB:
+					fail("%s and %s: the second's event differs with the order: %+v vs %+v", fns[a], fns[b], ev2, evB)
+				}
+			case blocked&(1<<a) != 0 && moves&(1<<b) != 0:
+				st.BlockedPairs++
+				n := *s
+				k.Exec(&n, b, &ev)
+				if k.Exec(&n, a, &ev) {
+					fail("%s enables %s at %s, declared independent of it", fns[b], k.ThreadName(a), ev.Fn)
+				}
+			}
+		}
+	}
+	return errs
+}
+
+func minus(a, b ResSet) ResSet {
+	for i := range a {
+		a[i] &^= b[i]
+	}
+	return a
+}

@@ -1,7 +1,6 @@
 package sim_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -108,119 +107,27 @@ func TestFootprintsDeclared(t *testing.T) {
 	}
 }
 
-// TestFootprintsHold checks the declarations against what the steps do, in
-// every explored state of every world (one walk for the three checks):
-//
-//   - cover: what a step changes lies in the footprint declared for it there:
-//     every resource it changes is in its W or A set (Data resolved by the
-//     state's block map when the state is narrow), with the observation
-//     kinds its changes call for (XADrop, Unwrite, Uncore, NTSet), and an A
-//     of JDirty when it dirties the journal; a step from a narrow state
-//     leaves a consistent one; a zero-page entry appears only where GZero
-//     was live;
-//   - commute: two threads whose next steps are enabled and declared
-//     independent there reach the same state in both orders, each step is
-//     enabled after the other, and each step's event is the same in both
-//     orders (what it returned, its use of the ops, the data it read, its
-//     fences, obligations, denials, waits);
-//   - no enabling: a step declared independent of a blocked thread's next
-//     step leaves that thread blocked (what a blocked step waits on is in
-//     what it reads: a blocked thread of an ample set must stay blocked while
-//     only threads outside the set move).
+// TestFootprintsHold checks the declarations against what the steps do
+// (model.Deps.Verify: cover, commute, no enabling) in every explored state of
+// every world.
 func TestFootprintsHold(t *testing.T) {
-	var ev, ev1, ev2, evA, evB model.Event
-	states, pairs, blockedPairs := 0, 0, 0
+	var st model.VerifyStats
+	states := 0
 	for _, w := range porWorlds(t) {
 		d := model.NewDeps(w.k)
 		failed := 0
-		fail := func(format string, args ...any) {
-			t.Errorf(w.name+": "+format, args...)
-			failed++
-		}
 		bfsStates(w, porStatesPerWorld, func(s *model.State) {
 			states++
 			if failed > 3 {
 				return
 			}
-			live, narrow := d.Guards(s)
-			var fps [model.MaxThreads]model.Footprint
-			var fns [model.MaxThreads]string
-			var blocked, moves uint16
-			for th := range w.k.Threads {
-				fp, ok := d.Footprint(s, th)
-				if !ok {
-					continue
-				}
-				fps[th] = fp
-				n := *s
-				if !w.k.Exec(&n, th, &ev) {
-					if ev.Awaits == nil {
-						// (A statement waiting for another thread's is
-						// linked with it by Deps.Ample, not by footprints.)
-						blocked |= 1 << th
-					}
-					continue
-				}
-				moves |= 1 << th
-				fns[th] = fmt.Sprintf("%s at %s (stmt %d)", w.k.ThreadName(th), ev.Fn, ev.PC+1)
-				ch, adds, err := d.Changed(th, s, &n)
-				if err != nil {
-					fail("%s: %v", fns[th], err)
-					continue
-				}
-				declared := fp.Changes()
-				if extra := minus(ch, declared); !extra.Empty() {
-					fail("%s changes %v, which it does not declare (narrow %v)", fns[th], extra.Names(), narrow)
-				}
-				if extra := minus(adds, fp.A); !extra.Empty() {
-					fail("%s makes the journal dirty without declaring an A of it", fns[th])
-				}
-				if narrow && !d.Consistent(&n) {
-					fail("%s leaves a state that is not consistent from a narrow one", fns[th])
-				}
-				for i := range s.Inodes {
-					for pg := 0; pg < model.MaxPages; pg++ {
-						if n.Inodes[i].XA[pg].Kind == model.EntryZero && s.Inodes[i].XA[pg].Kind != model.EntryZero &&
-							!live.ZeroLive(i, pg) {
-							fail("%s makes a zero-page entry at %d:%d where GZero was dead", fns[th], i, pg)
-						}
-					}
-				}
-			}
-			for a := range w.k.Threads {
-				for b := range w.k.Threads {
-					if a == b || fps[a].Conflicts(&fps[b]) {
-						continue
-					}
-					switch {
-					case a < b && moves&(1<<a) != 0 && moves&(1<<b) != 0:
-						pairs++
-						ab, ba := *s, *s
-						okAB := w.k.Exec(&ab, a, &ev1) && w.k.Exec(&ab, b, &ev2)
-						okBA := w.k.Exec(&ba, b, &evB) && w.k.Exec(&ba, a, &evA)
-						switch {
-						case !okAB || !okBA:
-							fail("%s and %s: declared independent, but one disables the other", fns[a], fns[b])
-						case ab != ba:
-							fail("%s and %s: declared independent, but the two orders reach different states", fns[a], fns[b])
-						case ev1 != evA:
-							fail("%s and %s: the first's event differs with the order: %+v vs %+v", fns[a], fns[b], ev1, evA)
-						case ev2 != evB:
-							fail("%s and %s: the second's event differs with the order: %+v vs %+v", fns[a], fns[b], ev2, evB)
-						}
-					case blocked&(1<<a) != 0 && moves&(1<<b) != 0:
-						blockedPairs++
-						n := *s
-						w.k.Exec(&n, b, &ev)
-						if w.k.Exec(&n, a, &ev) {
-							fail("%s enables %s at %s, declared independent of it", fns[b], w.k.ThreadName(a), ev.Fn)
-						}
-					}
-				}
+			for _, err := range d.Verify(s, &st) {
+				t.Errorf("%s: %v", w.name, err)
+				failed++
 			}
 		})
 	}
-	t.Logf("%d states, %d independent pairs, %d blocked-independent pairs", states, pairs, blockedPairs)
+	t.Logf("%d states, %d steps, %d independent pairs, %d blocked-independent pairs", states, st.Steps, st.Pairs, st.BlockedPairs)
 }
 
 // TestStateGraphAcyclic: no explored state reaches itself, which makes the
@@ -266,13 +173,6 @@ func TestStateGraphAcyclic(t *testing.T) {
 		total += len(mark)
 	}
 	t.Logf("%d states", total)
-}
-
-func minus(a, b model.ResSet) model.ResSet {
-	for i := range a {
-		a[i] &^= b[i]
-	}
-	return a
 }
 
 // TestPORWorkersSameResult: with partial-order reduction the parallel BFS
