@@ -26,10 +26,11 @@ func cpuTime() time.Duration {
 // states, transitions, CPU seconds (the machine is shared: wall time is not
 // the measure) and the shortest counterexample, re-shortened, with the CPU
 // time of the re-shortening. N runs from 2 to DAXSIM_POR_MAXN (default 4);
-// the unreduced racy search stops at N=4 (52M states at N=5) unless
-// DAXSIM_POR_RACY_OFF_N says more.
+// the unreduced searches stop at N=5 (DAXSIM_POR_OFF_N: 12M states), the
+// racy one at N=4 (DAXSIM_POR_RACY_OFF_N: 52M states at N=5).
 func BenchmarkPOR(b *testing.B) {
 	maxN := envInt("DAXSIM_POR_MAXN", 4)
+	offN := envInt("DAXSIM_POR_OFF_N", 5)
 	racyOff := envInt("DAXSIM_POR_RACY_OFF_N", 4)
 	for _, proposal := range []string{"flip-dontcache", "flip-xarray-check"} {
 		for n := 2; n <= maxN; n++ {
@@ -38,6 +39,9 @@ func BenchmarkPOR(b *testing.B) {
 				b.Run(name, func(b *testing.B) {
 					if !on && proposal == "flip-xarray-check" && n > racyOff {
 						b.Skipf("set DAXSIM_POR_RACY_OFF_N=%d", n)
+					}
+					if !on && n > offN {
+						b.Skipf("set DAXSIM_POR_OFF_N=%d", n)
 					}
 					built := buildSrc(b, perfScenario(n, proposal))
 					var res *sim.Result
