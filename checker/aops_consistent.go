@@ -37,6 +37,11 @@ func init() {
 		Judges: "ops calls and xarray states",
 		Rule:   "faults and mkwrite run with vm_ops, a_ops, S_DAX and xarray entries of one kind",
 		Check:  aopsConsistent,
+		// mixed-entries holds while no inode has entries of both kinds: a
+		// step that only adds entries, or changes one within its kind,
+		// keeps a failing state failing, so only removals and changes of
+		// kind (XADrop) are visible to it.
+		Observes: func(Config) model.Visibility { return model.Observe(model.RXADrop) },
 	})
 }
 

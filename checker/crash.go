@@ -21,6 +21,13 @@ import (
 // was written after the lower bound, so the lower bound is the image to check (the
 // "relevant-line" reduction of 3.6, exact for this property).
 
+// obligationsObserved is what the obligation checks look at: the crash
+// point, the promises, the committed block map and size, the durable content
+// of every block, and the reflink origins.
+func obligationsObserved(Config) model.Visibility {
+	return model.Observe(model.RCut, model.RProm, model.RDMeta, model.RBDur, model.RClone)
+}
+
 // obligation checks the promises prom (one version per page, 0 for none) of every
 // file against the image a crash in s leaves (coverage: the promises judged, over
 // the crash points). what names the promise in messages.

@@ -19,11 +19,12 @@ import (
 // the proposal promises, and checked like no-lost-block on every crash image.
 func init() {
 	register(&Property{
-		Name:   "flush-is-durable",
-		Judges: "flushed stores at crash points",
-		Rule:   "data stored through a shared writable DAX mapping and flushed from user space survives a crash without fsync",
-		Check:  flushIsDurable,
-		Crash:  true,
+		Name:     "flush-is-durable",
+		Judges:   "flushed stores at crash points",
+		Rule:     "data stored through a shared writable DAX mapping and flushed from user space survives a crash without fsync",
+		Check:    flushIsDurable,
+		Crash:    true,
+		Observes: obligationsObserved,
 	})
 }
 

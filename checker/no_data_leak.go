@@ -21,6 +21,14 @@ func init() {
 		Judges: "reads, loads and crash images",
 		Rule:   "no read or load returns data of another file or of a freed block",
 		Check:  noDataLeak,
+		// The crash images: the crash point, the committed block map, both
+		// bounds of every block, the reflink origins.
+		Observes: func(cfg Config) model.Visibility {
+			if !cfg.Crashes() {
+				return model.Visibility{}
+			}
+			return model.Observe(model.RCut, model.RDMeta, model.RBDur, model.RData, model.RClone)
+		},
 	})
 }
 

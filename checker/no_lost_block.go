@@ -23,11 +23,12 @@ import (
 // misdirected (a block with other data).
 func init() {
 	register(&Property{
-		Name:   "no-lost-block",
-		Judges: "fsync, msync and sync-fault promises at crash points",
-		Rule:   "after any crash and recovery, every durability obligation the kernel promised holds",
-		Check:  noLostBlock,
-		Crash:  true,
+		Name:     "no-lost-block",
+		Judges:   "fsync, msync and sync-fault promises at crash points",
+		Rule:     "after any crash and recovery, every durability obligation the kernel promised holds",
+		Check:    noLostBlock,
+		Crash:    true,
+		Observes: obligationsObserved,
 	})
 }
 

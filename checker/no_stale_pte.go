@@ -22,6 +22,11 @@ func init() {
 		Judges: "PTEs of file mappings",
 		Rule:   "no PTE maps a block that is not, at that moment, the block of that file offset",
 		Check:  noStalePTE,
+		// Every VMA and PTE, the block maps, the bitmap, the entries' kinds
+		// and the blocks' tags.
+		Observes: func(Config) model.Visibility {
+			return model.Observe(model.RVMA, model.RPTE, model.RMap, model.RBUsed, model.RXA, model.RData)
+		},
 	})
 }
 

@@ -4,6 +4,7 @@
 package checker
 
 import (
+	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/sim"
 )
 
@@ -20,6 +21,12 @@ type Property struct {
 	// Crash marks properties that exist only on crash images: under "crash
 	// never" they are not checked.
 	Crash bool
+	// Observes is what the property's state checks look at (model.Observe),
+	// for partial-order reduction: a step that changes any of it is never
+	// explored alone (the ample sets' visibility condition). Transition,
+	// stuck and traced checks need nothing here (sim/por.go). nil: the
+	// property has no state check.
+	Observes func(cfg Config) model.Visibility
 }
 
 // Config is what a property needs to know about the run.

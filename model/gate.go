@@ -78,6 +78,10 @@ func (c *Ctx) DenyForHolders(r Result, i int, mappers bool) Result {
 	return r
 }
 
+// DenyForHolders declares Ctx.DenyForHolders: every process's VMAs and every
+// open statement's struct file are looked at.
+func (f *Foot) DenyForHolders() { f.R(RVMA.All(), RFile.All()) }
+
 // holds reports whether process p holds inode i in s (through a mapping, or
 // when mappers is false also through an open descriptor of one of its
 // threads), and whether one of its references can write the file.
@@ -120,6 +124,9 @@ func (s *State) Mapped(i int) bool {
 	return false
 }
 
+// Mapped declares State.Mapped.
+func (f *Foot) Mapped() { f.R(RVMA.All()) }
+
 // HasCap reports whether the running thread's process has CAP_LINUX_IMMUTABLE.
 func (c *Ctx) HasCap() bool { return c.K.hasCap(c.ProcIndex()) }
 
@@ -145,12 +152,13 @@ func (c *Ctx) OwnerOrCapable(owner uint8) bool {
 // them answers.
 func gatePaths(k *Kernel) {
 	k.Paths[PathSetflagImmutable] = Path{Name: "setflag-immutable", Steps: []Step{{Label: "ioctl",
-		Fn: "ioctl(FS_IOC_FSSETXATTR): unknown xflag", Do: func(c *Ctx) Outcome { return c.Return(ResEOPNOTSUPP) }}}}
+		Fn: "ioctl(FS_IOC_FSSETXATTR): unknown xflag", Foot: func(*Foot) {}, Do: func(c *Ctx) Outcome { return c.Return(ResEOPNOTSUPP) }}}}
 	k.Paths[PathDaxfile] = Path{Name: "daxfile", Steps: []Step{{Label: "syscall",
-		Fn: "daxfile(): no such system call", Do: func(c *Ctx) Outcome { return c.Return(ResENOSYS) }}}}
+		Fn: "daxfile(): no such system call", Foot: func(*Foot) {}, Do: func(c *Ctx) Outcome { return c.Return(ResENOSYS) }}}}
 	k.Paths[PathSeal] = Path{Name: "seal", Steps: []Step{{Label: "fcntl",
-		Fn: "fcntl(F_MAY_SEAL_IOMAP): unknown command", Do: func(c *Ctx) Outcome { return c.Return(ResEINVAL) }}}}
-	k.Paths[PathMincore] = Path{Name: "mincore", Steps: []Step{{Label: "mincore", Fn: "mincore: no DAX bit", Do: mincoreNoDAX}}}
+		Fn: "fcntl(F_MAY_SEAL_IOMAP): unknown command", Foot: func(*Foot) {}, Do: func(c *Ctx) Outcome { return c.Return(ResEINVAL) }}}}
+	k.Paths[PathMincore] = Path{Name: "mincore", Steps: []Step{{Label: "mincore", Fn: "mincore: no DAX bit", Do: mincoreNoDAX,
+		Foot: MincoreFoot}}}
 }
 
 // mincoreNoDAX is mincore(2) as merged: it reports residency, never DAX.
@@ -160,6 +168,9 @@ func mincoreNoDAX(c *Ctx) Outcome {
 	}
 	return c.Return(ResNodax)
 }
+
+// MincoreFoot is the footprint of a mincore that looks at the statement's VMA.
+func MincoreFoot(f *Foot) { f.R(RVMA) }
 
 // SealSyncLabels label the steps of [SealSyncSteps].
 var SealSyncLabels = []string{"seal-sync", "seal-writeback", "seal-commit", "seal-commit-wait"}
@@ -171,15 +182,23 @@ var SealSyncLabels = []string{"seal-sync", "seal-writeback", "seal-commit", "sea
 func SealSyncSteps(fn string) []Step {
 	l := SealSyncLabels
 	return []Step{
-		{Label: l[0], Fn: fn + ": vfs_fsync_range", Do: func(c *Ctx) Outcome {
+		{Label: l[0], Fn: fn + ": vfs_fsync_range", Foot: sealSyncFoot, Do: func(c *Ctx) Outcome {
 			c.startWriteback(0, int(c.S.Inodes[c.St.Inode].Size)-1, false)
 			c.Sync().Snap = [MaxPages]uint8{} // a seal promises nothing by itself
 			return c.Next()
 		}},
-		{Label: l[1], Fn: fn + ": dax_writeback_one", Do: writebackOne},
-		{Label: l[2], Fn: fn + ": commit needed?", Do: commitRequest(l[3]), Jumps: []Target{Past(PathSelf, l[3])}},
-		{Label: l[3], Fn: fn + ": wait for the commit", Do: commitWait},
+		{Label: l[1], Fn: fn + ": dax_writeback_one", Do: writebackOne, Foot: writebackOneFoot},
+		{Label: l[2], Fn: fn + ": commit needed?", Do: commitRequest(l[3]), Foot: commitRequestFoot,
+			Jumps: []Target{Past(PathSelf, l[3])}},
+		{Label: l[3], Fn: fn + ": wait for the commit", Do: commitWait, Foot: commitWaitFoot},
 	}
+}
+
+// sealSyncFoot: the writeback of the whole file starts (its versions are
+// looked at, then forgotten).
+func sealSyncFoot(f *Foot) {
+	f.R(RSize)
+	f.fileVersion(SelPages)
 }
 
 // AllocateAll gives every hole and unwritten page below i_size of inode i a zeroed
@@ -203,6 +222,16 @@ func (s *State) AllocateAll(i int) bool {
 	return true
 }
 
+// AllocateAll declares State.AllocateAll of the statement's inode: the pages
+// that are not written (GAlloc) get a block or a copy of their shared one.
+func (f *Foot) AllocateAll() {
+	f.R(RSize, RMap.Pages())
+	f.If(GAlloc, SelPages, func() {
+		f.breakShare(SelPages)
+		f.makeWritten(SelPages)
+	})
+}
+
 // FullyAllocated reports whether every page below i_size of inode i is a written,
 // unshared extent (PMEM_IMMUTABLE's precondition).
 func (s *State) FullyAllocated(i int) bool {
@@ -215,11 +244,20 @@ func (s *State) FullyAllocated(i int) bool {
 	return true
 }
 
+// FullyAllocated declares State.FullyAllocated.
+func (f *Foot) FullyAllocated() { f.R(RSize, RMap.Pages()) }
+
 // TakeInodeRef takes a reference to inode i (ihold).
 func (s *State) TakeInodeRef(i int) { s.Inodes[i].Refs++ }
 
+// TakeInodeRef declares State.TakeInodeRef of the statement's inode.
+func (f *Foot) TakeInodeRef() { f.A(RRefs) }
+
 // DropInodeRef drops a reference to inode i (iput).
 func (c *Ctx) DropInodeRef(i int) { c.S.iput(c.K, i) }
+
+// DropInodeRef declares Ctx.DropInodeRef of the statement's inode.
+func (f *Foot) DropInodeRef() { f.iput(0) }
 
 // FileOf is the struct file of the running statement.
 func (c *Ctx) FileOf() *File { return &c.S.Files[c.St.File] }

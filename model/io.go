@@ -7,60 +7,64 @@ package model
 
 func ioPaths(k *Kernel) {
 	k.Paths[PathJbd2] = Path{Name: "jbd2", Steps: []Step{
-		{Label: "lock", Fn: k.FS.Fn["commit-lock"], Do: jbd2Lock},
-		{Label: "commit", Fn: k.FS.Fn["commit"], Do: jbd2Commit,
+		{Label: "lock", Fn: k.FS.Fn["commit-lock"], Do: jbd2Lock, Foot: jbd2LockFoot},
+		{Label: "commit", Fn: k.FS.Fn["commit"], Do: jbd2Commit, Foot: jbd2CommitFoot,
 			Jumps: []Target{At(PathJbd2, "")}},
 	}}
 	k.Paths[PathFsync] = Path{Name: "fsync", Regs: RegsSync, Steps: append(append([]Step{
-		{Label: "start", Fn: "vfs_fsync_range", Do: fsyncStart}}, writebackSteps(k.FS)...),
-		Step{Label: "done", Fn: "vfs_fsync_range: return", Do: fsyncDone})}
+		{Label: "start", Fn: "vfs_fsync_range", Do: fsyncStart, Foot: fsyncStartFoot}}, writebackSteps(k.FS)...),
+		Step{Label: "done", Fn: "vfs_fsync_range: return", Do: fsyncDone, Foot: fsyncDoneFoot})}
 	k.Paths[PathDAXSyncFault] = Path{Name: "dax-sync-fault", Regs: RegsFault | RegsSync, Steps: append(writebackSteps(k.FS),
-		Step{Label: "finish", Fn: "dax_finish_sync_fault: dax_insert_pfn_mkwrite", Do: insertPfnMkwrite, Jumps: RetryJumps})}
-	k.Paths[PathFlush] = Path{Name: "flush", Regs: RegsFault, Steps: []Step{{Label: "flush", Fn: "user clwb + sfence", Do: flushStep,
+		Step{Label: "finish", Fn: "dax_finish_sync_fault: dax_insert_pfn_mkwrite", Do: insertPfnMkwrite, Foot: insertPfnMkwriteFoot,
+			Jumps: RetryJumps})}
+	k.Paths[PathFlush] = Path{Name: "flush", Regs: RegsFault, Steps: []Step{{Label: "flush", Fn: "user clwb + sfence", Do: flushStep, Foot: flushFoot,
 		Jumps: []Target{At(PathDAXFault, ""), At(PathPCFault, "")}}}}
 	k.Paths[PathRead] = Path{Name: "read", Steps: []Step{
-		{Label: "fdget", Fn: "ksys_pread64: fdget", Do: FdCheck(false)},
-		{Label: "inode-lock", Fn: "inode_lock_shared", Do: DownRead(IRwsemOf)},
-		{Label: "copy", Fn: "dax_iomap_rw / filemap_read: copy to user", Do: readStep},
+		{Label: "fdget", Fn: "ksys_pread64: fdget", Do: FdCheck(false), Foot: FdCheckFoot},
+		{Label: "inode-lock", Fn: "inode_lock_shared", Do: DownRead(IRwsemOf), Foot: DownReadFoot(IRwsemOf)},
+		{Label: "copy", Fn: "dax_iomap_rw / filemap_read: copy to user", Do: readStep, Foot: readFoot},
 	}}
 	k.Paths[PathWrite] = Path{Name: "write", Steps: append(append([]Step{
-		{Label: "fdget", Fn: "ksys_pwrite64: fdget", Do: FdCheck(true)}},
+		{Label: "fdget", Fn: "ksys_pwrite64: fdget", Do: FdCheck(true), Foot: FdCheckFoot}},
 		DownWrite("inode-lock", "inode_lock", IRwsemOf)...),
-		Step{Label: "dispatch", Fn: "file_write_iter: IS_DAX?", Do: writeDispatch,
+		Step{Label: "dispatch", Fn: "file_write_iter: IS_DAX?", Do: writeDispatch, Foot: writeDispatchFoot,
 			Jumps: []Target{At(PathWriteDAX, ""), At(PathWritePC, "")}})}
 	copyJumps := func(ret PathID) []Target {
 		return []Target{At(PathUserCopy, ""), At(PathUserCopy, "copy"), At(ret, "copy")}
 	}
 	k.Paths[PathWriteDAX] = Path{Name: "write-dax", Regs: RegsCopy | RegsSync, Steps: []Step{
-		{Label: "iomap-begin", Fn: "dax_iomap_rw: ->iomap_begin (allocate in a short transaction)", Do: writeIomapBegin,
+		{Label: "iomap-begin", Fn: "dax_iomap_rw: ->iomap_begin (allocate in a short transaction)", Do: writeIomapBegin, Foot: writeIomapBeginFoot,
 			Jumps: []Target{At(PathWriteDAX, "user-copy")}},
-		{Label: "invalidate", Fn: "dax_iomap_rw: invalidate_inode_pages2_range", Do: writeInvalidate},
-		{Label: "user-copy", Fn: "dax_copy_from_iter: user buffer", Do: userCopy(CopyRetDAX), Jumps: copyJumps(PathWriteDAX)},
-		{Label: "copy", Fn: "dax_copy_from_iter: memcpy_flushcache; inode_unlock", Do: writeCopyDAX,
+		{Label: "invalidate", Fn: "dax_iomap_rw: invalidate_inode_pages2_range", Do: writeInvalidate, Foot: writeInvalidateFoot},
+		{Label: "user-copy", Fn: "dax_copy_from_iter: user buffer", Do: userCopy(CopyRetDAX), Foot: userCopyFoot,
+			Jumps: copyJumps(PathWriteDAX)},
+		{Label: "copy", Fn: "dax_copy_from_iter: memcpy_flushcache; inode_unlock", Do: writeCopyDAX, Foot: writeCopyDAXFoot,
 			Jumps: []Target{At(PathFsync, "writeback")}},
 	}}
 	k.Paths[PathWritePC] = Path{Name: "write-pagecache", Regs: RegsCopy | RegsSync, Steps: []Step{
-		{Label: "user-copy", Fn: "generic_perform_write: fault_in_iov_iter_readable", Do: userCopy(CopyRetPageCache),
+		{Label: "user-copy", Fn: "generic_perform_write: fault_in_iov_iter_readable", Do: userCopy(CopyRetPageCache), Foot: userCopyFoot,
 			Jumps: copyJumps(PathWritePC)},
-		{Label: "copy", Fn: "generic_perform_write: write_begin, copy, write_end; inode_unlock", Do: writePageCache,
+		{Label: "copy", Fn: "generic_perform_write: write_begin, copy, write_end; inode_unlock", Do: writePageCache, Foot: writePageCacheFoot,
 			Jumps: []Target{At(PathFsync, "writeback")}},
 	}}
 	k.Paths[PathUserCopy] = Path{Name: "user-copy", Regs: RegsCopy, Steps: []Step{
-		{Label: "mmap-lock", Fn: "copy_from_user: page fault on the user buffer: mmap_read_lock", Do: DownRead(mmapLockOf)},
-		{Label: "copy", Fn: "copy_from_user: fault the buffer in, copy; mmap_read_unlock", Do: userCopyLoad,
+		{Label: "mmap-lock", Fn: "copy_from_user: page fault on the user buffer: mmap_read_lock", Do: DownRead(mmapLockOf),
+			Foot: DownReadFoot(mmapLockOf)},
+		{Label: "copy", Fn: "copy_from_user: fault the buffer in, copy; mmap_read_unlock", Do: userCopyLoad, Foot: userCopyLoadFoot,
 			Jumps: []Target{At(PathWriteDAX, "copy"), At(PathWritePC, "copy")}},
 	}}
 	k.Paths[PathTruncate] = Path{Name: "truncate", Steps: append(append(append([]Step{
-		{Label: "fdget", Fn: "do_truncate / vfs_fallocate(PUNCH_HOLE): fdget", Do: FdCheck(true)}},
+		{Label: "fdget", Fn: "do_truncate / vfs_fallocate(PUNCH_HOLE): fdget", Do: FdCheck(true), Foot: FdCheckFoot}},
 		DownWrite("inode-lock", "inode_lock", IRwsemOf)...),
 		DownWrite("invalidate-lock", "filemap_invalidate_lock", InvalidateLockOf)...),
-		Step{Label: "unmap", Fn: "truncate_pagecache_range: unmap, delete entries", Do: truncatePagecache},
-		Step{Label: "free", Fn: k.FS.Fn["truncate"], Do: truncateBlocks},
+		Step{Label: "unmap", Fn: "truncate_pagecache_range: unmap, delete entries", Do: truncatePagecache,
+			Foot: truncatePagecacheFoot},
+		Step{Label: "free", Fn: k.FS.Fn["truncate"], Do: truncateBlocks, Foot: truncateBlocksFoot},
 	)}
 	k.Paths[PathFallocate] = Path{Name: "fallocate", Steps: append(append([]Step{
-		{Label: "fdget", Fn: "vfs_fallocate: fdget", Do: FdCheck(true)}},
+		{Label: "fdget", Fn: "vfs_fallocate: fdget", Do: FdCheck(true), Foot: FdCheckFoot}},
 		DownWrite("inode-lock", "inode_lock", IRwsemOf)...),
-		Step{Label: "alloc", Fn: k.FS.Fn["fallocate"], Do: fallocateStep},
+		Step{Label: "alloc", Fn: k.FS.Fn["fallocate"], Do: fallocateStep, Foot: fallocateFoot},
 	)}
 }
 
@@ -69,10 +73,11 @@ func ioPaths(k *Kernel) {
 // writeback, commit and commit-wait.
 func writebackSteps(fs *FS) []Step {
 	return []Step{
-		{Label: "writeback", Fn: "dax_writeback_mapping_range: dax_writeback_one (write-protect, clwb, clean)", Do: writebackOne},
-		{Label: "commit", Fn: fs.Fn["sync-commit"], Do: commitRequest("commit-wait"),
+		{Label: "writeback", Fn: "dax_writeback_mapping_range: dax_writeback_one (write-protect, clwb, clean)", Do: writebackOne,
+			Foot: writebackOneFoot},
+		{Label: "commit", Fn: fs.Fn["sync-commit"], Do: commitRequest("commit-wait"), Foot: commitRequestFoot,
 			Jumps: []Target{Past(PathSelf, "commit-wait")}},
-		{Label: "commit-wait", Fn: fs.Fn["commit-wait"], Do: commitWait},
+		{Label: "commit-wait", Fn: fs.Fn["commit-wait"], Do: commitWait, Foot: commitWaitFoot},
 	}
 }
 
@@ -105,6 +110,9 @@ func FdCheck(write bool) func(c *Ctx) Outcome {
 		return c.Next()
 	}
 }
+
+// FdCheckFoot is the footprint of an [FdCheck] step.
+func FdCheckFoot(f *Foot) { f.R(RFile) }
 
 // --- the journal thread is in persist.go; fsync --------------------------------
 
@@ -139,6 +147,13 @@ func fsyncStart(c *Ctx) Outcome {
 	return c.Next()
 }
 
+// fsyncStartFoot: the range is the VMA's (msync) or the file's (i_size);
+// its data versions are snapshotted.
+func fsyncStartFoot(f *Foot) {
+	f.R(RVMA, RFile, RSize)
+	f.fileVersion(f.syncPages())
+}
+
 // startWriteback sets the registers of the writeback and commit steps and
 // snapshots the data versions of pages lo..hi.
 func (c *Ctx) startWriteback(lo, hi int, datasync bool) {
@@ -154,6 +169,19 @@ func (c *Ctx) startWriteback(lo, hi int, datasync bool) {
 			r.Snap[pg] = v
 		}
 	}
+}
+
+// syncPages selects the pages a writeback of the statement may cover: the
+// whole file for fsync, fdatasync and the seals, the msync range, the page of
+// a synchronous fault, an O_SYNC write or a remap.
+func (f *Foot) syncPages() Sel {
+	switch f.St.Op {
+	case OpMsync:
+		return SelRange
+	case OpStore, OpWrite, OpDefrag, OpReflink:
+		return 0
+	}
+	return SelPages
 }
 
 // writebackOne writes back one dirty entry of the range and loops: for DAX,
@@ -191,6 +219,18 @@ func writebackOne(c *Ctx) Outcome {
 	return c.Next()
 }
 
+// writebackOneFoot: each dirty entry of the range is written back through the
+// hook (DAX) or to its block (page cache: allocating a block for a hole while
+// the journal is not locked, write-protecting its PTEs).
+func writebackOneFoot(f *Foot) {
+	at := f.syncPages()
+	f.RW(RXA.At(at))
+	f.Hook(HookDaxWritebackOne, at)
+	f.R(RMap.At(at), RJLocked)
+	f.writebackPageNT(at)
+	f.unmapPage(at)
+}
+
 // daxWritebackOne is fs/dax.c:dax_writeback_one for the dirty DAX entry of page
 // pg of inode i: write-protect every PTE of the pfn (dax_entry_mkclean), flush
 // the block (dax_flush), clear the dirty tag.
@@ -199,6 +239,12 @@ func daxWritebackOne(s *State, i, pg int) {
 	s.wrprotect(i, pg)
 	s.FlushBlock(int(e.Val) - 1)
 	e.Dirty = 0
+}
+
+func daxWritebackOneFoot(f *Foot, at Sel) {
+	f.unmapPage(at)
+	f.FlushBlock(at)
+	f.RW(RXA.At(at))
 }
 
 // wrprotect makes every PTE mapping page pg of inode i read-only.
@@ -227,6 +273,15 @@ func (s *State) writebackPageNT(i, pg int) bool {
 	return true
 }
 
+// writebackPageNT declares State.writebackPageNT of the pages at selects: a
+// block is allocated only for a page that is not written (GAlloc).
+func (f *Foot) writebackPageNT(at Sel) {
+	f.RW(RXA.At(at))
+	f.R(RMap.At(at))
+	f.If(GAlloc, at, func() { f.makeWritten(at) })
+	f.kernelWrite(at)
+}
+
 // commitRequest decides whether the metadata must be committed (fdatasync:
 // i_datasync_tid not committed, the IOMAP_F_DIRTY test; fsync: any change) and asks
 // the journal thread; otherwise it issues the device flush (blkdev_issue_flush)
@@ -246,6 +301,13 @@ func commitRequest(wait string) func(c *Ctx) Outcome {
 	}
 }
 
+func commitRequestFoot(f *Foot) {
+	f.Dirty()
+	f.A(RJReq)
+	f.R(RJTid)
+	f.Fence()
+}
+
 // commitWait waits until the transaction it asked for has committed.
 func commitWait(c *Ctx) Outcome {
 	if c.S.Journal.Tid <= c.Sync().Tid {
@@ -253,6 +315,8 @@ func commitWait(c *Ctx) Outcome {
 	}
 	return c.Next()
 }
+
+func commitWaitFoot(f *Foot) { f.R(RJTid) }
 
 // fsyncDone returns 0: the data versions snapshotted at the call are promised.
 func fsyncDone(c *Ctx) Outcome {
@@ -264,6 +328,8 @@ func fsyncDone(c *Ctx) Outcome {
 	}
 	return c.Return(ResOK)
 }
+
+func fsyncDoneFoot(f *Foot) { f.Promise(f.syncPages()) }
 
 // --- the user flush -----------------------------------------------------------
 
@@ -292,6 +358,14 @@ func flushStep(c *Ctx) Outcome {
 	return c.Return(ResOK)
 }
 
+// flushFoot: clwb + sfence through a DAX PTE makes the block's line durable
+// (an obligation of the user's flush); an unmapped page is faulted in.
+func flushFoot(f *Foot) {
+	f.R(RVMA, RPTE)
+	f.FlushBlock(0)
+	f.userPersisted()
+}
+
 // userPersisted records the obligations of data that user space has made
 // durable in the block behind DAX PTE pte of mapping v (a flush; under eADR,
 // any store, which is durable once globally visible: crash-model 3.4 rule 3).
@@ -309,6 +383,12 @@ func (c *Ctx) userPersisted(v *VMA, pte *PTE) {
 		}
 		c.Ev.Obligation = true
 	}
+}
+
+func (f *Foot) userPersisted() {
+	f.R(RData)
+	f.Hook(HookUserFlushPromised, 0)
+	f.Promise(0)
 }
 
 // --- read, write ---------------------------------------------------------------
@@ -347,6 +427,17 @@ func readStep(c *Ctx) Outcome {
 	return c.Return(ResValue + Result(val))
 }
 
+// readFoot: the copy reads i_size, S_DAX, the slot (a miss adds a page-cache
+// page), the data and its version; read-your-writes compares it with the
+// page's last completed one.
+func readFoot(f *Foot) {
+	f.A(RIRwR)
+	f.R(RSize, RCore, RBUsed, RVer)
+	f.RW(RXA)
+	f.fileVersion(0)
+	f.FileValue(0)
+}
+
 func writeDispatch(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
@@ -362,6 +453,12 @@ func writeDispatch(c *Ctx) Outcome {
 		return c.Jump(PathWriteDAX, "")
 	}
 	return c.Jump(PathWritePC, "")
+}
+
+func writeDispatchFoot(f *Foot) {
+	f.R(RMap, RSize, RCore)
+	f.Hook(HookGate, 0)
+	f.W(RIRwW)
 }
 
 // writeIomapBegin maps the page for a DAX write: extend i_size, allocate a zeroed
@@ -403,6 +500,20 @@ func writeIomapBegin(c *Ctx) Outcome {
 	return c.Next()
 }
 
+// writeIomapBeginFoot: i_size may grow in a short transaction; a page that is
+// not written (GAlloc) gets a block or a copy of its shared one.
+func writeIomapBeginFoot(f *Foot) {
+	f.R(RMap, RSize, RJLocked)
+	f.setSize(0)
+	f.StopHandle()
+	f.W(RIRwW)
+	f.If(GAlloc, 0, func() {
+		f.unmapPage(0)
+		f.breakShare(0)
+		f.makeWritten(0)
+	})
+}
+
 // writeInvalidate is invalidate_inode_pages2_range over a newly allocated page: a
 // zero-page entry and its PTEs go, so that faults see the new block; it waits for
 // the entry lock (the fix of E.6, 13e451fdc1af).
@@ -420,6 +531,12 @@ func writeInvalidate(c *Ctx) Outcome {
 	return c.Next()
 }
 
+func writeInvalidateFoot(f *Foot) {
+	f.RW(RXA)
+	f.W(RXADrop)
+	f.unmapPage(0)
+}
+
 // writeCopyDAX copies the data with non-temporal stores, drops inode_lock, and for
 // O_SYNC / O_DSYNC runs generic_write_sync over the page.
 func writeCopyDAX(c *Ctx) Outcome {
@@ -429,6 +546,14 @@ func writeCopyDAX(c *Ctx) Outcome {
 	c.S.kernelWrite(int(in.Block[pg])-1, i, pg, c.writeValue(), ver)
 	c.S.completed(i, pg, ver)
 	return c.writeEnd()
+}
+
+func writeCopyDAXFoot(f *Foot) {
+	f.R(RMap)
+	f.bumpVersion(0)
+	f.kernelWrite(0)
+	f.completed(0)
+	f.writeEnd()
 }
 
 // writeValue is the data a write stores: its VALUE, or what it read from its
@@ -459,6 +584,9 @@ func userCopy(ret uint8) func(c *Ctx) Outcome {
 		return c.Jump(PathUserCopy, "")
 	}
 }
+
+// userCopyFoot: whether the user buffer is mapped is its PTE's.
+func userCopyFoot(f *Foot) { f.R(RVMA, RPTE.At(SelPage2)) }
 
 // copyReturn continues at the copy step of the write path ret names.
 func (c *Ctx) copyReturn(ret uint8) Outcome {
@@ -497,6 +625,16 @@ func userCopyLoad(c *Ctx) Outcome {
 	return c.copyReturn(r.Ret)
 }
 
+// userCopyLoadFoot: copy_from_user reads the buffer's VMA and PTE, and the
+// data of the file page it maps (SelSrc); EFAULT drops inode_lock.
+func userCopyLoadFoot(f *Foot) {
+	f.A(RMmapR)
+	f.R(RVMA, RSize.At(SelSrc))
+	f.FileValue(SelSrc)
+	f.pteValue(SelPage2)
+	f.W(RIRwW)
+}
+
 // writeEnd drops inode_lock and returns, or goes on to generic_write_sync.
 func (c *Ctx) writeEnd() Outcome {
 	c.UpWrite(IRwsemOf(c))
@@ -506,6 +644,12 @@ func (c *Ctx) writeEnd() Outcome {
 	}
 	c.startWriteback(c.St.Page, c.St.Page, f.Sync == 2)
 	return c.Jump(PathFsync, "writeback")
+}
+
+func (f *Foot) writeEnd() {
+	f.W(RIRwW)
+	f.R(RFile)
+	f.fileVersion(0)
 }
 
 // writePageCache is generic_perform_write for one page: find or create the page
@@ -537,6 +681,17 @@ func writePageCache(c *Ctx) Outcome {
 		c.S.setSize(i, pg+1)
 	}
 	return c.writeEnd()
+}
+
+func writePageCacheFoot(f *Foot) {
+	f.R(RSize, RJLocked)
+	f.RW(RXA)
+	f.fileVersion(0)
+	f.FileValue(0)
+	f.bumpVersion(0)
+	f.completed(0)
+	f.setSize(0)
+	f.writeEnd()
 }
 
 // --- truncate, punch, fallocate -------------------------------------------------
@@ -595,6 +750,20 @@ func truncatePagecache(c *Ctx) Outcome {
 	return c.Next()
 }
 
+// truncatePagecacheFoot: the gate, then every page of the range is unmapped
+// (with the private copies), its entry deleted, its data version and
+// promises moved on.
+func truncatePagecacheFoot(f *Foot) {
+	f.R(RSize)
+	f.Hook(HookGate, SelRange)
+	f.W(RInvW, RIRwW)
+	f.RW(RXA.Range())
+	f.W(RXADrop.Range())
+	f.unmapPage(SelRange)
+	f.Promise(SelRange)
+	f.bumpVersion(SelRange)
+}
+
 // truncateBlocks frees the blocks of the range and sets i_size, in the running
 // transaction, then drops invalidate_lock and inode_lock.
 func truncateBlocks(c *Ctx) Outcome {
@@ -620,6 +789,14 @@ func truncateBlocks(c *Ctx) Outcome {
 	c.UpWrite(InvalidateLockOf(c))
 	c.UpWrite(IRwsemOf(c))
 	return c.Return(ResOK)
+}
+
+func truncateBlocksFoot(f *Foot) {
+	f.R(RJLocked, RSize, RMap.Range())
+	f.setSize(0)
+	f.setExtent(SelRange, true)
+	f.releaseBlock()
+	f.W(RInvW, RIRwW)
 }
 
 // fallocateStep allocates unwritten extents for the holes of the range and extends
@@ -650,4 +827,17 @@ func fallocateStep(c *Ctx) Outcome {
 	}
 	c.UpWrite(IRwsemOf(c))
 	return c.Return(ResOK)
+}
+
+// fallocateFoot: the holes of the range (GAlloc) get unwritten extents;
+// i_size may grow.
+func fallocateFoot(f *Foot) {
+	f.R(RJLocked, RSize, RMap.Range())
+	f.Hook(HookGate, SelRange)
+	f.If(GAlloc, SelRange, func() {
+		f.allocZeroed(SelRange)
+		f.setExtent(SelRange, false)
+	})
+	f.setSize(0)
+	f.W(RIRwW)
 }

@@ -51,7 +51,8 @@ type Kernel struct {
 	// VMANames are the scenario's names of each process's VMA slots.
 	VMANames [MaxProcs][MaxVMAs]string
 
-	sealed bool
+	sealed   bool
+	hookFeet [numHooks]hookDecl // the hooks' declared footprints (footprint.go)
 }
 
 // Hooks are the decisions of the shared paths that a proposal may replace
@@ -328,6 +329,9 @@ func (c *Ctx) Use(call string, ino, pg int, vmops Kind, entry EntryKind) {
 	c.Ev.Use = Use{Valid: true, Call: call, Inode: ino, Page: pg, VMOps: vmops, Aops: in.Aops, SDax: in.SDax,
 		Entry: entry, Started: Kind(c.Fault().Started)}
 }
+
+// Use declares Ctx.Use: the inode's a_ops and S_DAX at the call.
+func (f *Foot) Use() { f.R(RCore) }
 
 // Proc is the running thread's process.
 func (c *Ctx) Proc() *Proc { return &c.S.Procs[c.K.Threads[c.T].Proc] }

@@ -23,6 +23,12 @@ func InstantiateFromDiskFlag(k *Kernel, s *State, i int) {
 	in.Aops = KindOf(in.SDax)
 }
 
+// InstantiateFromDiskFlagFoot is the footprint of InstantiateFromDiskFlag.
+func InstantiateFromDiskFlagFoot(f *Foot, at Sel) {
+	f.R(RFlags.At(at))
+	f.W(RCore.At(at))
+}
+
 // openDir opens a directory (open(2) of a directory, O_RDONLY): a descriptor
 // that setflag and statx accept.
 func (c *Ctx) openDir() Outcome {
@@ -58,6 +64,19 @@ func createStep(c *Ctx) Outcome {
 	return c.Return(ResOK)
 }
 
+// createFoot: the name and the inode's references and core are checked, the
+// new inode takes its parent's flag, joins the running transaction, is
+// instantiated (while out of core) and opened.
+func createFoot(f *Foot) {
+	f.R(RRefs, RInCore, RJLocked, RDir.All())
+	f.RW(RLink)
+	f.W(RFlags)
+	f.setSize(0)
+	f.If(GCore, 0, func() { f.instantiate(0) })
+	f.A(RRefs)
+	f.W(RFile)
+}
+
 // unlinkStep is unlink(2): the name goes in the running transaction; the inode
 // and its blocks go at once if nothing references it, else at the last
 // reference (an orphan). Its data stays readable through the references it has.
@@ -85,6 +104,16 @@ func unlinkStep(c *Ctx) Outcome {
 	return c.Return(ResOK)
 }
 
+// unlinkFoot: the name goes in the running transaction, the promises are
+// released, and an unreferenced inode is deleted.
+func unlinkFoot(f *Foot) {
+	f.RW(RLink)
+	f.R(RJLocked, RRefs)
+	f.A(RJDirty)
+	f.RW(RProm.Pages())
+	f.deleteInode(0)
+}
+
 // deleteInode frees an unlinked, unreferenced inode: its page cache and DAX
 // entries are dropped unwritten (the data is deleted), its blocks freed and
 // its size zeroed in the running transaction (evict -> ext4_evict_inode /
@@ -104,6 +133,17 @@ func (s *State) deleteInode(i int) {
 	in.InCore, in.SDax, in.Aops, in.DontCache = 0, 0, KindNone, 0
 }
 
+// deleteInode declares State.deleteInode of the inode at selects.
+func (f *Foot) deleteInode(at Sel) {
+	f.RW(RXA.At(at|SelPages), RMap.At(at|SelPages))
+	f.W(RXADrop.At(at | SelPages))
+	f.setExtent(at|SelPages, true)
+	f.releaseBlock()
+	f.R(RSize.At(at))
+	f.setSize(at)
+	f.W(RCore.At(at), RInCore.At(at), RDontCache.At(at), RUncore.At(at))
+}
+
 // iput drops an inode reference; the last one of an unlinked inode frees it,
 // of an I_DONTCACHE inode evicts it (iput_final).
 func (s *State) iput(k *Kernel, i int) {
@@ -119,6 +159,14 @@ func (s *State) iput(k *Kernel, i int) {
 		// iput_final()").
 		k.IputFinal(s, i)
 	}
+}
+
+// iput declares State.iput of the inode at selects.
+func (f *Foot) iput(at Sel) {
+	f.RW(RRefs.At(at))
+	f.R(RLink.At(at), RDontCache.At(at))
+	f.deleteInode(at)
+	f.Hook(HookIputFinal, at)
 }
 
 // setflagDir is FS_IOC_FSSETXATTR on a directory: its FS_XFLAG_DAX, which the

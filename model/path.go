@@ -103,8 +103,13 @@ type Step struct {
 	// and itself ([Ctx.Again]); it may also return, block or retry the user
 	// access ([RetryJumps]). A jump Do makes that is not declared here panics.
 	Jumps []Target
+	// Foot declares what Do may read and write, for partial-order reduction
+	// (footprint.go); nil declares nothing, which means everything.
+	Foot func(f *Foot)
 
-	to []uint16 // resolved Jumps: path<<8 | step, set by Seal
+	to     []uint16        // resolved Jumps: path<<8 | step, set by Seal
+	extra  []func(f *Foot) // what declared wrappers add to Foot
+	opaque bool            // wrapped without a declaration: touches everything
 }
 
 // Target names a step: the step labelled Label of Path, or the path's first
@@ -166,15 +171,31 @@ func (k *Kernel) Replace(p PathID, label string, s Step) {
 	*st = s
 }
 
-// Wrap replaces the Do of the step labelled label of path p with w(Do).
+// Wrap replaces the Do of the step labelled label of path p with w(Do). The
+// step's footprint becomes unknown (everything): use [Kernel.WrapTouching] to
+// declare what the wrapper adds instead.
 func (k *Kernel) Wrap(p PathID, label string, w func(do StepFunc) StepFunc) {
+	k.WrapTouching(p, label, nil, w)
+}
+
+// WrapTouching is Wrap with a declaration of what the wrapper may read and
+// write besides what the wrapped step declares (nil: unknown, everything).
+func (k *Kernel) WrapTouching(p PathID, label string, extra func(f *Foot), w func(do StepFunc) StepFunc) {
 	k.mustEdit()
-	st := k.step(p, label)
+	k.step(p, label).wrap(extra, w)
+}
+
+func (st *Step) wrap(extra func(f *Foot), w func(do StepFunc) StepFunc) {
 	st.Do = w(st.Do)
+	if extra == nil {
+		st.opaque = true
+		return
+	}
+	st.extra = append(st.extra[:len(st.extra):len(st.extra)], extra)
 }
 
 // WrapLabel wraps the step labelled label in every path that has one, and
-// reports how many it wrapped.
+// reports how many it wrapped. Their footprints become unknown.
 func (k *Kernel) WrapLabel(label string, w func(do StepFunc) StepFunc) int {
 	n := 0
 	for p := range k.Paths {
@@ -186,12 +207,17 @@ func (k *Kernel) WrapLabel(label string, w func(do StepFunc) StepFunc) int {
 	return n
 }
 
-// WrapPath wraps every step of path p.
+// WrapPath wraps every step of path p; their footprints become unknown.
 func (k *Kernel) WrapPath(p PathID, w func(do StepFunc) StepFunc) {
+	k.WrapPathTouching(p, nil, w)
+}
+
+// WrapPathTouching is WrapPath with a declaration of what the wrapper adds to
+// every step (nil: unknown).
+func (k *Kernel) WrapPathTouching(p PathID, extra func(f *Foot), w func(do StepFunc) StepFunc) {
 	k.mustEdit()
 	for i := range k.Paths[p].Steps {
-		st := &k.Paths[p].Steps[i]
-		st.Do = w(st.Do)
+		k.Paths[p].Steps[i].wrap(extra, w)
 	}
 }
 

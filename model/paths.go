@@ -25,61 +25,66 @@ func NewKernel(fs *FS) *Kernel {
 		IputFinal:         (*State).Evict,
 		ShouldRetryAlloc:  (*State).freedUncommitted,
 	}}
-	k.Paths[PathOpen] = Path{Name: "open", Steps: []Step{{Label: "open", Fn: "do_sys_open -> iget", Do: openStep}}}
-	k.Paths[PathClose] = Path{Name: "close", Steps: []Step{{Label: "close", Fn: "close_fd -> fput -> iput", Do: closeStep}}}
+	k.declareDefaultHooks()
+	k.Paths[PathOpen] = Path{Name: "open", Steps: []Step{{Label: "open", Fn: "do_sys_open -> iget", Do: openStep, Foot: openFoot}}}
+	k.Paths[PathClose] = Path{Name: "close", Steps: []Step{{Label: "close", Fn: "close_fd -> fput -> iput", Do: closeStep, Foot: closeFoot}}}
 	k.Paths[PathMmap] = Path{Name: "mmap", Steps: append(DownWrite("mmap-lock", "vm_mmap_pgoff: mmap_write_lock", mmapLockOf),
-		Step{Label: "mmap", Fn: "do_mmap -> ->mmap (vm_ops from S_DAX)", Do: mmapStep})}
+		Step{Label: "mmap", Fn: "do_mmap -> ->mmap (vm_ops from S_DAX)", Do: mmapStep, Foot: mmapFoot})}
 	k.Paths[PathMunmap] = Path{Name: "munmap", Steps: append(DownWrite("mmap-lock", "vm_munmap: mmap_write_lock", mmapLockOf),
-		Step{Label: "munmap", Fn: "do_vmi_munmap -> unmap_region -> fput", Do: munmapStep})}
-	k.Paths[PathLoad] = Path{Name: "load", Regs: RegsFault, Steps: []Step{{Label: "load", Fn: "user load", Do: loadStep,
+		Step{Label: "munmap", Fn: "do_vmi_munmap -> unmap_region -> fput", Do: munmapStep, Foot: munmapFoot})}
+	k.Paths[PathLoad] = Path{Name: "load", Regs: RegsFault, Steps: []Step{{Label: "load", Fn: "user load", Do: loadStep, Foot: loadFoot,
 		Jumps: []Target{At(PathDAXFault, ""), At(PathPCFault, "")}}}}
-	k.Paths[PathStore] = Path{Name: "store", Regs: RegsFault, Steps: []Step{{Label: "store", Fn: "user store", Do: storeStep,
+	k.Paths[PathStore] = Path{Name: "store", Regs: RegsFault, Steps: []Step{{Label: "store", Fn: "user store", Do: storeStep, Foot: storeFoot,
 		Jumps: []Target{At(PathCOWFault, ""), At(PathDAXFault, ""), At(PathPCFault, ""), At(PathPCMkwrite, "")}}}}
 	daxFault := []Step{
-		{Label: "mmap-lock", Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
+		{Label: "mmap-lock", Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock, Foot: faultMmapLockFoot},
 		{Label: "invalidate-lock", Fn: "dax fault handler: filemap_invalidate_lock_shared", Do: daxFaultInvalidateLock,
+			Foot:  daxFaultInvalidateLockFoot,
 			Jumps: []Target{At(PathDAXFault, "grab-entry")}},
 	}
 	retry := "grab-entry" // where a fault that waited for a commit after ENOSPC starts again
 	if fs.FaultHandle {
 		// ext4_dax_huge_fault holds a jbd2 handle across dax_iomap_fault for a
 		// shared write fault (reference/linux-dax.md B.2).
-		daxFault = append(daxFault, Step{Label: "handle", Fn: "ext4_dax_huge_fault: ext4_journal_start", Do: ext4FaultHandle})
+		daxFault = append(daxFault, Step{Label: "handle", Fn: "ext4_dax_huge_fault: ext4_journal_start", Do: ext4FaultHandle,
+			Foot: ext4FaultHandleFoot})
 		retry = "handle"
 	}
 	daxFault = append(daxFault,
-		Step{Label: "grab-entry", Fn: "dax_iomap_pte_fault: grab_mapping_entry", Do: daxGrabEntry},
-		Step{Label: "iomap-begin", Fn: "dax_iomap_pte_fault: ->iomap_begin", Do: daxIomapBegin,
+		Step{Label: "grab-entry", Fn: "dax_iomap_pte_fault: grab_mapping_entry", Do: daxGrabEntry, Foot: daxGrabEntryFoot},
+		Step{Label: "iomap-begin", Fn: "dax_iomap_pte_fault: ->iomap_begin", Do: daxIomapBegin, Foot: daxIomapBeginFoot,
 			Jumps: []Target{At(PathDAXFault, "enospc-wait")}},
-		Step{Label: "insert", Fn: "dax_iomap_pte_fault: dax_insert_entry, insert PTE, unlock", Do: daxInsert,
+		Step{Label: "insert", Fn: "dax_iomap_pte_fault: dax_insert_entry, insert PTE, unlock", Do: daxInsert, Foot: daxInsertFoot,
 			Jumps: Jumps([]Target{At(PathDAXSyncFault, "")}, RetryJumps)},
-		Step{Label: "enospc-wait", Fn: fs.Fn["enospc-commit"], Do: enospcWait(retry),
+		Step{Label: "enospc-wait", Fn: fs.Fn["enospc-commit"], Do: enospcWait(retry), Foot: enospcWaitFoot,
 			Jumps: []Target{At(PathDAXFault, retry)}},
 	)
 	k.Paths[PathDAXFault] = Path{Name: "dax-fault", Regs: RegsFault | RegsSync, Steps: daxFault}
 	k.Paths[PathPCFault] = Path{Name: "pagecache-fault", Regs: RegsFault, Steps: []Step{
-		{Label: "mmap-lock", Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
+		{Label: "mmap-lock", Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock, Foot: faultMmapLockFoot},
 		{Label: "find-page", Fn: "filemap_fault: find_get_page (miss: filemap_invalidate_lock_shared)", Do: filemapFault,
-			Jumps: filemapFoundJumps},
+			Foot: filemapFaultFoot, Jumps: filemapFoundJumps},
 		{Label: "create-folio", Fn: "filemap_create_folio: add page, ->read_folio", Do: filemapCreateFolio,
-			Jumps: Jumps([]Target{At(PathPCFault, "find-page")}, filemapFoundJumps)},
-		{Label: "finish", Fn: "finish_fault: map page, unlock", Do: pcFinishFault, Jumps: RetryJumps},
+			Foot: filemapCreateFolioFoot, Jumps: Jumps([]Target{At(PathPCFault, "find-page")}, filemapFoundJumps)},
+		{Label: "finish", Fn: "finish_fault: map page, unlock", Do: pcFinishFault, Foot: pcFinishFaultFoot, Jumps: RetryJumps},
 	}}
 	k.Paths[PathPCMkwrite] = Path{Name: "pagecache-mkwrite", Regs: RegsFault, Steps: []Step{
-		{Label: "mmap-lock", Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
-		{Label: "lock", Fn: "->page_mkwrite: filemap_invalidate_lock_shared", Do: pageMkwriteLock},
-		{Label: "dirty", Fn: "->page_mkwrite: lock_page, ->dirty_folio", Do: pageMkwriteDirty, Jumps: RetryJumps},
+		{Label: "mmap-lock", Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock, Foot: faultMmapLockFoot},
+		{Label: "lock", Fn: "->page_mkwrite: filemap_invalidate_lock_shared", Do: pageMkwriteLock, Foot: pageMkwriteLockFoot},
+		{Label: "dirty", Fn: "->page_mkwrite: lock_page, ->dirty_folio", Do: pageMkwriteDirty, Foot: pageMkwriteDirtyFoot,
+			Jumps: RetryJumps},
 	}}
 	k.Paths[PathCOWFault] = Path{Name: "cow-fault", Regs: RegsFault, Steps: []Step{
-		{Label: "mmap-lock", Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock},
-		{Label: "cow", Fn: "do_cow_fault: ->fault, copy to anon page", Do: cowFault, Jumps: RetryJumps},
+		{Label: "mmap-lock", Fn: "handle_mm_fault: mmap_read_lock", Do: faultMmapLock, Foot: faultMmapLockFoot},
+		{Label: "cow", Fn: "do_cow_fault: ->fault, copy to anon page", Do: cowFault, Foot: cowFaultFoot, Jumps: RetryJumps},
 	}}
-	k.Paths[PathSetflagDax] = SetflagPath(Step{Label: "set-disk-flag", Fn: "fileattr_set: set FS_XFLAG_DAX on disk", Do: setflagDiskOnly})
-	k.Paths[PathStatx] = Path{Name: "statx", Steps: []Step{{Label: "statx", Fn: "vfs_statx: STATX_ATTR_DAX", Do: statxStep}}}
-	k.Paths[PathEvict] = Path{Name: "evict", Steps: []Step{{Label: "evict", Fn: "prune_icache_sb -> evict", Do: evictStep}}}
-	k.Paths[PathRename] = Path{Name: "rename", Steps: []Step{{Label: "rename", Fn: "vfs_rename", Do: renameStep}}}
-	k.Paths[PathCreate] = Path{Name: "create", Steps: []Step{{Label: "create", Fn: "do_sys_open(O_CREAT|O_EXCL) -> ->create", Do: createStep}}}
-	k.Paths[PathUnlink] = Path{Name: "unlink", Steps: []Step{{Label: "unlink", Fn: "do_unlinkat -> ->unlink", Do: unlinkStep}}}
+	k.Paths[PathSetflagDax] = SetflagPath(Step{Label: "set-disk-flag", Fn: "fileattr_set: set FS_XFLAG_DAX on disk", Do: setflagDiskOnly,
+		Foot: setflagDiskOnlyFoot})
+	k.Paths[PathStatx] = Path{Name: "statx", Steps: []Step{{Label: "statx", Fn: "vfs_statx: STATX_ATTR_DAX", Do: statxStep, Foot: statxFoot}}}
+	k.Paths[PathEvict] = Path{Name: "evict", Steps: []Step{{Label: "evict", Fn: "prune_icache_sb -> evict", Do: evictStep, Foot: evictFoot}}}
+	k.Paths[PathRename] = Path{Name: "rename", Steps: []Step{{Label: "rename", Fn: "vfs_rename", Do: renameStep, Foot: renameFoot}}}
+	k.Paths[PathCreate] = Path{Name: "create", Steps: []Step{{Label: "create", Fn: "do_sys_open(O_CREAT|O_EXCL) -> ->create", Do: createStep, Foot: createFoot}}}
+	k.Paths[PathUnlink] = Path{Name: "unlink", Steps: []Step{{Label: "unlink", Fn: "do_unlinkat -> ->unlink", Do: unlinkStep, Foot: unlinkFoot}}}
 	ioPaths(k)
 	gatePaths(k)
 	remapPaths(k)
@@ -97,6 +102,9 @@ func (s *State) SetSDax(i int, on bool) {
 	in.Aops = KindOf(in.SDax)
 }
 
+// SetSDax declares State.SetSDax on the statement's inode.
+func (f *Foot) SetSDax() { f.W(RCore) }
+
 func b2u(b bool) uint8 {
 	if b {
 		return 1
@@ -111,8 +119,9 @@ func b2u(b bool) uint8 {
 // lock_two_nondirectories on one inode).
 func DownWrite(label, fn string, lock func(c *Ctx) LockID) []Step {
 	wait := label + "-wait"
+	foot := func(f *Foot) { f.DownWrite(lock) }
 	return []Step{
-		{Label: label, Fn: fn, Jumps: []Target{Past(PathSelf, wait)}, Do: func(c *Ctx) Outcome {
+		{Label: label, Fn: fn, Jumps: []Target{Past(PathSelf, wait)}, Foot: foot, Do: func(c *Ctx) Outcome {
 			l := lock(c)
 			if l == NoLock || c.S.tryDownWrite(c.T, l, false) {
 				return c.JumpPast(PathSelf, wait)
@@ -120,7 +129,7 @@ func DownWrite(label, fn string, lock func(c *Ctx) LockID) []Step {
 			c.S.rwsem(l).WWait++
 			return c.Next()
 		}},
-		{Label: wait, Fn: fn + " (wait)", Do: func(c *Ctx) Outcome {
+		{Label: wait, Fn: fn + " (wait)", Foot: foot, Do: func(c *Ctx) Outcome {
 			l := lock(c)
 			if c.S.tryDownWrite(c.T, l, true) {
 				return c.Next()
@@ -140,6 +149,75 @@ func DownRead(lock func(c *Ctx) LockID) func(c *Ctx) Outcome {
 		}
 		return c.Next()
 	}
+}
+
+// DownWrite declares the steps of [DownWrite]: down_write reads the rwsem's
+// readers and takes its writer side or registers as a waiting writer. lock is
+// evaluated for the statement (it may look at the statement and the thread,
+// not the state).
+func (f *Foot) DownWrite(lock func(c *Ctx) LockID) {
+	if w, r, ok := f.rwsem(lock); ok {
+		f.R(r)
+		f.RW(w)
+	}
+}
+
+// DownRead declares the step of [DownRead]: down_read reads the writer side
+// (writer preference) and adds a reader.
+func (f *Foot) DownRead(lock func(c *Ctx) LockID) {
+	if w, r, ok := f.rwsem(lock); ok {
+		f.R(w)
+		f.A(r)
+	}
+}
+
+// DownReadFoot is the footprint of a [DownRead] step.
+func DownReadFoot(lock func(c *Ctx) LockID) func(f *Foot) {
+	return func(f *Foot) { f.DownRead(lock) }
+}
+
+// rwsem is the writer and reader halves of the rwsem lock selects for the
+// statement; false for NoLock. A selector that looks at the state touches
+// everything.
+func (f *Foot) rwsem(lock func(c *Ctx) LockID) (w, r Ref, ok bool) {
+	l, fine := func() (l LockID, fine bool) {
+		defer func() {
+			if recover() != nil {
+				fine = false
+			}
+		}()
+		return lock(&Ctx{K: f.K, T: f.T, St: f.St}), true
+	}()
+	if !fine {
+		f.Everything()
+		return
+	}
+	if l == NoLock {
+		return Ref{}, Ref{}, false
+	}
+	c, n := l.Class()
+	var sel Sel
+	switch c {
+	case ClassMmap:
+		if n != f.P {
+			sel = SelMaps // another process's: say every one
+		}
+		return RMmapW.At(sel), RMmapR.At(sel), true
+	case ClassIRwsem, ClassInvalidate:
+		switch {
+		case f.St != nil && n == f.St.Inode:
+		case f.St != nil && n == f.St.Inode2:
+			sel = SelDst
+		default:
+			sel = SelAll
+		}
+		if c == ClassIRwsem {
+			return RIRwW.At(sel), RIRwR.At(sel), true
+		}
+		return RInvW.At(sel), RInvR.At(sel), true
+	}
+	f.Everything()
+	return
 }
 
 func mmapLockOf(c *Ctx) LockID { return LockMmap(c.ProcIndex()) }
@@ -186,12 +264,32 @@ func openStep(c *Ctx) Outcome {
 	return c.Return(ResOK)
 }
 
+// openFoot: do_sys_open of a file reads its name (ENOENT) and whether the
+// inode is in core; iget instantiates it while it is not (GCore), takes a
+// reference and fills the statement's struct file slot. A directory's open
+// fills the slot only.
+func openFoot(f *Foot) {
+	f.W(RFile)
+	if f.St.Inode < 0 {
+		return
+	}
+	f.R(RLink, RInCore)
+	f.If(GCore, 0, func() { f.instantiate(0) })
+	f.A(RRefs)
+}
+
 // instantiate brings inode i into core (iget -> xfs_setup_inode / ext4_iget).
 func (s *State) instantiate(k *Kernel, i int) {
 	in := &s.Inodes[i]
 	in.InCore = 1
 	in.DontCache = 0
 	k.Instantiate(k, s, i)
+}
+
+// instantiate declares State.instantiate of the inode at selects.
+func (f *Foot) instantiate(at Sel) {
+	f.W(RInCore.At(at), RDontCache.At(at))
+	f.Hook(HookInstantiate, at)
 }
 
 func closeStep(c *Ctx) Outcome {
@@ -202,6 +300,12 @@ func closeStep(c *Ctx) Outcome {
 	f.FdOpen = 0
 	c.S.fput(c.K, c.St.File)
 	return c.Return(ResOK)
+}
+
+// closeFoot: close_fd clears the descriptor and drops the file's reference.
+func closeFoot(f *Foot) {
+	f.RW(RFile)
+	f.fput(0)
 }
 
 // fput drops a reference to struct file slot j; the last one releases the file and
@@ -217,6 +321,13 @@ func (s *State) fput(k *Kernel, j int) {
 	if i >= 0 {
 		s.iput(k, i)
 	}
+}
+
+// fput declares State.fput of the struct file slots at selects, whose inodes
+// are the same selector's.
+func (f *Foot) fput(at Sel) {
+	f.RW(RFile.At(at))
+	f.iput(at)
 }
 
 // Evict removes inode i from core as iput_final does for an I_DONTCACHE inode:
@@ -243,6 +354,16 @@ func (s *State) Evict(i int) {
 	in.InCore, in.SDax, in.Aops, in.DontCache = 0, 0, KindNone, 0
 }
 
+// Evict declares State.Evict of the inode at selects: every entry is written
+// back or flushed and dropped, and the inode leaves core.
+func (f *Foot) Evict(at Sel) {
+	f.RW(RXA.At(at | SelPages))
+	f.W(RXADrop.At(at | SelPages))
+	f.writebackPageNT(at | SelPages)
+	f.FlushBlock(at | SelPages)
+	f.W(RCore.At(at), RInCore.At(at), RDontCache.At(at), RUncore.At(at))
+}
+
 // Dirty data or metadata keeps an inode off the LRU: memory pressure does not
 // evict it (inode_lru_isolate skips inodes with I_DIRTY, which a dirty page or
 // DAX entry or an uncommitted metadata change sets).
@@ -255,6 +376,8 @@ func (s *State) inodeDirty(i int) bool {
 	}
 	return in.MDirty != 0 || in.SizeDirty != 0 || in.DSync != 0
 }
+
+func (f *Foot) inodeDirty() { f.R(RXA.Pages(), RDirt) }
 
 // AllocBlock allocates a block for inode i when building an initial state: it is
 // allocated in memory and on disk.
@@ -278,6 +401,14 @@ func evictStep(c *Ctx) Outcome {
 	return c.Return(ResOK)
 }
 
+// evictFoot: memory pressure looks at the inode's references and dirtiness,
+// and evicts it.
+func evictFoot(f *Foot) {
+	f.R(RInCore, RRefs)
+	f.inodeDirty()
+	f.Evict(0)
+}
+
 func renameStep(c *Ctx) Outcome {
 	if c.S.Inodes[c.St.Inode].Nlink == 0 {
 		return c.Return(ResENOENT) // do_renameat2: the source name is gone
@@ -285,6 +416,8 @@ func renameStep(c *Ctx) Outcome {
 	c.S.Inodes[c.St.Inode].Parent = uint8(c.St.Dir + 1)
 	return c.Return(ResOK)
 }
+
+func renameFoot(f *Foot) { f.RW(RLink) }
 
 func statxStep(c *Ctx) Outcome {
 	if c.S.Files[c.St.File].FdOpen == 0 {
@@ -295,6 +428,8 @@ func statxStep(c *Ctx) Outcome {
 	}
 	return c.Return(ResNodax)
 }
+
+func statxFoot(f *Foot) { f.R(RFile, RCore) }
 
 // --- mmap, munmap ------------------------------------------------------------------
 
@@ -325,6 +460,16 @@ func mmapStep(c *Ctx) Outcome {
 	return c.Return(ResOK)
 }
 
+// mmapFoot: do_mmap checks the descriptor, asks the hooks, reads S_DAX for the
+// vm_ops, fills the VMA slot, takes a file reference and drops mmap_lock.
+func mmapFoot(f *Foot) {
+	f.RW(RFile)
+	f.Hook(HookMmapFlags, 0)
+	f.Hook(HookMmapCheck, 0)
+	f.R(RCore)
+	f.W(RVMA, RMmapW)
+}
+
 func munmapStep(c *Ctx) Outcome {
 	p := c.Proc()
 	v := &p.VMA[c.St.VMA]
@@ -337,6 +482,14 @@ func munmapStep(c *Ctx) Outcome {
 	p.PTE[c.St.VMA] = [MaxPages]PTE{}
 	c.S.fput(c.K, j)
 	return c.Return(ResOK)
+}
+
+// munmapFoot: the VMA and its PTEs go, and the reference to the file it maps.
+func munmapFoot(f *Foot) {
+	f.W(RMmapW)
+	f.RW(RVMA)
+	f.W(RPTE.Pages())
+	f.fput(SelSrc)
 }
 
 // --- load, store -----------------------------------------------------------------
@@ -355,6 +508,9 @@ func (s *State) FileValue(i, pg int) uint8 {
 	return 0
 }
 
+// FileValue declares State.FileValue of the page at selects.
+func (f *Foot) FileValue(at Sel) { f.R(RXA.At(at), RMap.At(at), RData.At(at)) }
+
 func (s *State) pteValue(p *Proc, v, pg int) uint8 {
 	pte := &p.PTE[v][pg]
 	switch pte.Kind {
@@ -369,6 +525,17 @@ func (s *State) pteValue(p *Proc, v, pg int) uint8 {
 		return pte.Val
 	}
 	return 0
+}
+
+// pteValue declares State.pteValue of the statement's VMA at the page at
+// selects (SelPage2: the user buffer, whose file page is SelSrc's).
+func (f *Foot) pteValue(at Sel) {
+	f.R(RPTE.At(at))
+	file := at
+	if at&SelPage2 != 0 {
+		file = SelSrc
+	}
+	f.R(RData.At(file), RXA.At(file))
 }
 
 // MappedVMA is the VMA of the statement if it maps the statement's page.
@@ -414,6 +581,16 @@ func loadStep(c *Ctx) Outcome {
 	return c.Jump(PathPCFault, "")
 }
 
+// loadFoot: a load through a present PTE reads the data it maps (the block:
+// its content, whether it is free, whose data and which version it is; the
+// page-cache page) and returns; read-your-writes compares the version with the
+// page's last completed one. Else the fault path.
+func loadFoot(f *Foot) {
+	f.R(RVMA)
+	f.pteValue(0)
+	f.R(RBUsed, RClone, RVer)
+}
+
 func storeStep(c *Ctx) Outcome {
 	v, ok := c.MappedVMA()
 	if !ok || v.Write == 0 {
@@ -442,6 +619,18 @@ func storeStep(c *Ctx) Outcome {
 	return c.Jump(PathPCMkwrite, "")
 }
 
+// storeFoot: a store through a writable PTE writes the data it maps (a
+// block, a page-cache page, a private copy) and completes a data version;
+// under eADR it is durable at once, an obligation of the user's flush.
+func storeFoot(f *Foot) {
+	f.R(RVMA)
+	f.RW(RPTE)
+	f.storeThrough()
+	if f.K.EADR {
+		f.userPersisted()
+	}
+}
+
 // storeThrough is a CPU store through a writable PTE.
 func (s *State) storeThrough(k *Kernel, p *Proc, v, pg int, val uint8) {
 	pte := &p.PTE[v][pg]
@@ -460,6 +649,12 @@ func (s *State) storeThrough(k *Kernel, p *Proc, v, pg int, val uint8) {
 	case PTEAnon:
 		pte.Val = val
 	}
+}
+
+func (f *Foot) storeThrough() {
+	f.userStore(0)
+	f.completed(0)
+	f.RW(RXA, RVer)
 }
 
 // Retry ends a fault: the user access is taken again (VM_FAULT_RETRY,
@@ -495,6 +690,12 @@ func faultMmapLock(c *Ctx) Outcome {
 	return c.Next()
 }
 
+// faultMmapLockFoot: mmap_read_lock, then find the VMA.
+func faultMmapLockFoot(f *Foot) {
+	f.DownRead(mmapLockOf)
+	f.R(RVMA)
+}
+
 // faultCall is the name of the vm_ops entry point a fault runs through.
 func (c *Ctx) faultCall(kind Kind) string {
 	if c.Fault().Mkwrite == 0 {
@@ -528,6 +729,11 @@ func daxFaultInvalidateLock(c *Ctx) Outcome {
 	return c.DAXFaultEntered()
 }
 
+func daxFaultInvalidateLockFoot(f *Foot) {
+	f.DownRead(InvalidateLockOf)
+	f.DAXFaultEntered()
+}
+
 // DAXFaultEntered is what the DAX fault handler does once it holds
 // invalidate_lock: sb_start_pagefault for a shared write fault, and on ext4 the
 // journal handle, which a read or private fault does not start.
@@ -540,6 +746,10 @@ func (c *Ctx) DAXFaultEntered() Outcome {
 	}
 	return c.Next()
 }
+
+// DAXFaultEntered declares Ctx.DAXFaultEntered: whether the fault is a shared
+// write is the VMA's.
+func (f *Foot) DAXFaultEntered() { f.R(RVMA) }
 
 // SharedWrite reports whether the running fault is a write to a shared mapping
 // (the faults that allocate and take a journal handle: FAULT_FLAG_WRITE && VM_SHARED).
@@ -558,6 +768,8 @@ func ext4FaultHandle(c *Ctx) Outcome {
 	return c.Next()
 }
 
+func ext4FaultHandleFoot(f *Foot) { f.StartHandle() }
+
 // FaultEnd releases what a DAX fault holds after its entry lock: the journal
 // handle (ext4), sb_pagefault, invalidate_lock (filemap_invalidate_unlock_shared
 // of the lock the handler took) and mmap_lock.
@@ -570,6 +782,21 @@ func (c *Ctx) FaultEnd() {
 		c.UpRead(l)
 	}
 	c.UpRead(mmapLockOf(c))
+}
+
+// FaultEnd declares Ctx.FaultEnd: the handle, invalidate_lock and mmap_lock
+// it may drop are counts. A fault holds a handle only on ext4
+// (ext4FaultHandle); a mutant that makes one keep it declares so.
+func (f *Foot) FaultEnd() {
+	f.A(RInvR, RMmapR)
+	f.faultStopHandle()
+}
+
+// faultStopHandle declares the handle a fault may stop: ext4's.
+func (f *Foot) faultStopHandle() {
+	if f.K.FS.FaultHandle {
+		f.StopHandle()
+	}
 }
 
 // Holds reports whether the running thread holds lock l.
@@ -590,6 +817,14 @@ func daxGrabEntry(c *Ctx) Outcome {
 	return c.EntryGrabbed()
 }
 
+// daxGrabEntryFoot: grab_mapping_entry reads i_size and locks (or waits for)
+// the entry, inserting a placeholder; the first call through the ops reads
+// the a_ops (EntryGrabbed).
+func daxGrabEntryFoot(f *Foot) {
+	f.GrabEntry()
+	f.EntryGrabbed()
+}
+
 // GrabEntry is grab_mapping_entry up to taking the lock: a fault beyond EOF
 // ends (SIGBUS), an empty slot gets a DAX_EMPTY placeholder. It reports false
 // with the result when the fault ended.
@@ -604,6 +839,13 @@ func (c *Ctx) GrabEntry() (Result, bool) {
 		e.Kind = EntryEmpty
 	}
 	return ResOK, true
+}
+
+// GrabEntry declares Ctx.GrabEntry and the entry lock it takes.
+func (f *Foot) GrabEntry() {
+	f.R(RSize)
+	f.RW(RXA)
+	f.FaultEnd()
 }
 
 // EntryGrabbed records the fault's first call through the ops and checks that
@@ -621,6 +863,13 @@ func (c *Ctx) EntryGrabbed() Outcome {
 		return c.Return(ResSIGBUS) // the kernel would oops: see faultAbort
 	}
 	return c.Next()
+}
+
+// EntryGrabbed declares Ctx.EntryGrabbed.
+func (f *Foot) EntryGrabbed() {
+	f.Use()
+	f.RW(RXA)
+	f.FaultEnd()
 }
 
 // DaxUnlockEntry is dax_unlock_entry: drop the lock of page pg of inode i if the
@@ -691,6 +940,30 @@ func daxIomapBegin(c *Ctx) Outcome {
 	return c.Next()
 }
 
+// daxIomapBeginFoot: ->iomap_begin reads the block map. Only a store's fault
+// is a write (a load's and a flush's are reads), and only while the page is
+// not written (GAlloc) does it ask the gate, allocate or copy a shared
+// extent (unmapping the old block), in the running transaction, or on ENOSPC
+// stop its handle and ask for a commit.
+func daxIomapBeginFoot(f *Foot) {
+	f.R(RMap, RVMA)
+	if f.St.Op != OpStore {
+		return
+	}
+	f.If(GAlloc, 0, func() {
+		f.Hook(HookGate, 0)
+		f.RW(RXA)
+		f.FaultEnd()
+		f.R(RJLocked)
+		f.unmapPage(0)
+		f.breakShare(0)
+		f.makeWritten(0)
+		f.Hook(HookShouldRetryAlloc, 0)
+		f.A(RJReq)
+		f.R(RJTid)
+	})
+}
+
 // enospcWait waits for the commit a fault forced after ENOSPC, then retries the
 // allocation from label retry (the handle on ext4, the entry on XFS).
 func enospcWait(retry string) func(c *Ctx) Outcome {
@@ -701,6 +974,8 @@ func enospcWait(retry string) func(c *Ctx) Outcome {
 		return c.Jump(PathDAXFault, retry)
 	}
 }
+
+func enospcWaitFoot(f *Foot) { f.R(RJTid) }
 
 // daxInsert is dax_insert_entry + vmf_insert_mixed(_mkwrite), or dax_load_hole for a
 // read of a hole, then dax_unlock_entry and the unlocks of the fault handler. A
@@ -751,6 +1026,24 @@ func daxInsert(c *Ctx) Outcome {
 	return c.Retry()
 }
 
+// daxInsertFoot: dax_insert_entry fills the entry and the PTE (a store's
+// fault may be synchronous: the hook), unmaps the zero page the entry held
+// (only while one may be there: GZero), reads the a_ops for the use, unlocks
+// and ends the fault.
+func daxInsertFoot(f *Foot) {
+	f.RW(RXA, RPTE)
+	f.R(RVMA)
+	if f.St.Op == OpStore {
+		f.Hook(HookSyncFault, 0)
+	}
+	if f.St.Op != OpStore || f.K.HookNever(HookSyncFault) {
+		f.NoJump(At(PathDAXSyncFault, "")) // only a write fault can be synchronous
+	}
+	f.If(GZero, 0, func() { f.unmapPage(0) })
+	f.Use()
+	f.FaultEnd()
+}
+
 // insertPfnMkwrite is dax_insert_pfn_mkwrite, the end of dax_finish_sync_fault:
 // look the entry up again (waiting for its lock); if it went away the fault is
 // retried (VM_FAULT_NOPAGE); else tag it dirty and install a writable PTE.
@@ -768,6 +1061,12 @@ func insertPfnMkwrite(c *Ctx) Outcome {
 	return c.Retry()
 }
 
+func insertPfnMkwriteFoot(f *Foot) {
+	f.RW(RXA)
+	f.W(RPTE)
+	f.FaultEnd()
+}
+
 // unmapPage zaps every PTE of kind (or any kind, for PTENone) mapping page pg of
 // inode i in every process (unmap_mapping_pages).
 func (s *State) unmapPage(i, pg int, kind uint8) {
@@ -782,6 +1081,13 @@ func (s *State) unmapPage(i, pg int, kind uint8) {
 			}
 		}
 	}
+}
+
+// unmapPage declares State.unmapPage (and unmapCows, wrprotect) of the pages at
+// selects: every process's VMAs are looked at, their PTEs of the pages changed.
+func (f *Foot) unmapPage(at Sel) {
+	f.R(RVMA.Maps())
+	f.W(RPTE.At(at | SelMaps))
 }
 
 // unmapCows zaps the private copy-on-write PTEs of page pg of inode i.
@@ -801,6 +1107,9 @@ func (s *State) UnmapMapping(i int) {
 		s.unmapPage(i, pg, PTENone)
 	}
 }
+
+// UnmapMapping declares State.UnmapMapping of the statement's inode.
+func (f *Foot) UnmapMapping() { f.unmapPage(SelPages) }
 
 // filemapFault is mm/filemap.c:filemap_fault: find the page and lock it; on a miss
 // take invalidate_lock shared (5.15, 730633f0b7f9) before adding a new page.
@@ -825,6 +1134,17 @@ func filemapFault(c *Ctx) Outcome {
 	return c.filemapFaultFound(i, pg)
 }
 
+// filemapFaultFoot: find_get_page reads i_size and the slot, locks the page or
+// on a miss takes invalidate_lock shared; then the use (the a_ops), or an abort
+// that drops mmap_lock.
+func filemapFaultFoot(f *Foot) {
+	f.R(RSize)
+	f.RW(RXA)
+	f.DownRead(InvalidateLockOf)
+	f.Use()
+	f.A(RMmapR)
+}
+
 // filemapCreateFolio is filemap_create_folio: add a locked page to the page cache
 // and read it through ->read_folio, then drop invalidate_lock.
 func filemapCreateFolio(c *Ctx) Outcome {
@@ -840,6 +1160,14 @@ func filemapCreateFolio(c *Ctx) Outcome {
 	*e = Entry{Kind: EntryPage, Val: c.S.FileValue(i, pg), Ver: ver}
 	c.TryLockEntry(i, pg)
 	return c.filemapFaultFound(i, pg)
+}
+
+func filemapCreateFolioFoot(f *Foot) {
+	f.A(RInvR, RMmapR)
+	f.RW(RXA)
+	f.fileVersion(0)
+	f.FileValue(0)
+	f.Use()
 }
 
 // filemapFaultFound continues a page-cache fault holding the locked entry.
@@ -869,6 +1197,12 @@ func pcFinishFault(c *Ctx) Outcome {
 	return c.Retry()
 }
 
+func pcFinishFaultFoot(f *Foot) {
+	f.W(RPTE)
+	f.RW(RXA)
+	f.A(RMmapR)
+}
+
 // pageMkwriteLock enters ->page_mkwrite (ext4_page_mkwrite, xfs_filemap_page_mkwrite):
 // sb_start_pagefault, invalidate_lock shared.
 func pageMkwriteLock(c *Ctx) Outcome {
@@ -882,6 +1216,11 @@ func pageMkwriteLock(c *Ctx) Outcome {
 		f.Started = uint8(in.Aops)
 	}
 	return c.Next()
+}
+
+func pageMkwriteLockFoot(f *Foot) {
+	f.DownRead(InvalidateLockOf)
+	f.R(RCore)
 }
 
 // pageMkwriteDirty locks the page, dirties it through the a_ops (->dirty_folio),
@@ -911,6 +1250,13 @@ func pageMkwriteDirty(c *Ctx) Outcome {
 	return c.Retry()
 }
 
+func pageMkwriteDirtyFoot(f *Foot) {
+	f.RW(RXA)
+	f.Use()
+	f.W(RPTE)
+	f.A(RInvR, RMmapR)
+}
+
 // cowFault is do_cow_fault / wp_page_copy on a private mapping: read the file page
 // through ->fault and give the process its own writable copy.
 func cowFault(c *Ctx) Outcome {
@@ -932,6 +1278,17 @@ func cowFault(c *Ctx) Outcome {
 	return c.Retry()
 }
 
+// cowFaultFoot: do_cow_fault reads i_size, the VMA, the PTE and the data it or
+// the file page holds, records the use, and installs the private copy.
+func cowFaultFoot(f *Foot) {
+	f.R(RSize, RVMA)
+	f.RW(RPTE)
+	f.pteValue(0)
+	f.FileValue(0)
+	f.Use()
+	f.A(RMmapR)
+}
+
 // --- the flag ioctl --------------------------------------------------------------
 
 // SetflagPath builds the FS_IOC_FSSETXATTR path for FS_XFLAG_DAX: the fd check,
@@ -944,7 +1301,7 @@ func cowFault(c *Ctx) Outcome {
 // transaction. Its own steps are labelled ioctl, inode-lock and
 // inode-lock-wait.
 func SetflagPath(body ...Step) Path {
-	steps := []Step{{Label: "ioctl", Fn: "ioctl(FS_IOC_FSSETXATTR)", Do: func(c *Ctx) Outcome {
+	steps := []Step{{Label: "ioctl", Fn: "ioctl(FS_IOC_FSSETXATTR)", Foot: setflagIoctlFoot, Do: func(c *Ctx) Outcome {
 		if c.S.Files[c.St.File].FdOpen == 0 {
 			return c.Return(ResEBADF)
 		}
@@ -963,16 +1320,36 @@ func SetflagPath(body ...Step) Path {
 	steps = append(steps, DownWrite("inode-lock", "vfs_fileattr_set: inode_lock", IRwsemOf)...)
 	if len(body) > 0 {
 		last := body[len(body)-1]
-		do := last.Do
+		do, foot := last.Do, last.Foot
 		last.Do = func(c *Ctx) Outcome {
 			if c.S.Journal.Locked != 0 {
 				return c.Block(LockJournal)
 			}
 			return do(c)
 		}
+		if foot != nil {
+			last.Foot = func(f *Foot) {
+				f.R(RJLocked)
+				foot(f)
+			}
+		}
 		body = append(body[:len(body)-1:len(body)-1], last)
 	}
 	return Path{Name: "setflag-dax", Steps: append(steps, body...), Regs: RegsProposal}
+}
+
+// setflagIoctlFoot: the ioctl reads the descriptor, then the owner and the
+// gate, or for a directory changes its flag in the running transaction.
+func setflagIoctlFoot(f *Foot) {
+	f.R(RFile)
+	if f.St.Inode < 0 {
+		f.R(RJLocked)
+		f.RW(RDir)
+		f.A(RJDirty)
+		return
+	}
+	f.R(RFlags)
+	f.Hook(HookGate, 0)
 }
 
 // SetflagDone releases inode_lock and ends the ioctl with r.
@@ -980,6 +1357,9 @@ func (c *Ctx) SetflagDone(r Result) Outcome {
 	c.UpWrite(IRwsemOf(c))
 	return c.Return(r)
 }
+
+// SetflagDone declares Ctx.SetflagDone.
+func (f *Foot) SetflagDone() { f.W(RIRwW) }
 
 // SetDiskDax sets the on-disk FS_XFLAG_DAX of the statement's inode and reports
 // whether it changed.
@@ -993,11 +1373,22 @@ func (c *Ctx) SetDiskDax() bool {
 	return changed
 }
 
+// SetDiskDax declares Ctx.SetDiskDax.
+func (f *Foot) SetDiskDax() {
+	f.RW(RFlags)
+	f.A(RJDirty)
+}
+
 // setflagDiskOnly is the 4.14 behaviour: the flag is stored, S_DAX does not change
 // until the inode is instantiated again.
 func setflagDiskOnly(c *Ctx) Outcome {
 	c.SetDiskDax()
 	return c.SetflagDone(ResOK)
+}
+
+func setflagDiskOnlyFoot(f *Foot) {
+	f.SetDiskDax()
+	f.SetflagDone()
 }
 
 // MappingEmpty reports whether inode i's xarray has no entries (xa_empty).
@@ -1020,6 +1411,10 @@ func (s *State) LockedEntry(i int) (LockID, bool) {
 	return NoLock, false
 }
 
+// LockedEntry declares State.LockedEntry (and MappingEmpty) of the
+// statement's inode.
+func (f *Foot) LockedEntry() { f.R(RXA.Pages()) }
+
 // DeleteEntries removes every xarray entry of inode i, writing dirty page-cache
 // pages back first (invalidate_inode_pages2 / dax_delete_mapping_entry).
 // Precondition: no entry is locked.
@@ -1031,4 +1426,11 @@ func (s *State) DeleteEntries(i int) {
 		}
 		in.XA[pg] = Entry{}
 	}
+}
+
+// DeleteEntries declares State.DeleteEntries of the statement's inode.
+func (f *Foot) DeleteEntries() {
+	f.RW(RXA.Pages())
+	f.W(RXADrop.Pages())
+	f.writebackPageNT(SelPages)
 }

@@ -41,6 +41,16 @@ func (s *State) allocZeroed(i int) (int, bool) {
 	return 0, false
 }
 
+// allocZeroed declares State.allocZeroed of a block for the pages at selects:
+// the bitmaps are read, the block taken and zeroed durably, its data the
+// page's from now on.
+func (f *Foot) allocZeroed(at Sel) {
+	f.R(RBDUsed)
+	f.RW(RBUsed)
+	f.W(RBDur, RBNT, RData.At(at))
+	f.A(RJDirty)
+}
+
 // freedUncommitted reports whether the running transaction frees blocks that a
 // commit would make allocatable.
 func (s *State) freedUncommitted() bool {
@@ -51,6 +61,8 @@ func (s *State) freedUncommitted() bool {
 	}
 	return false
 }
+
+func freedUncommittedFoot(f *Foot, _ Sel) { f.R(RBUsed, RBDUsed) }
 
 // freeBlock releases block b in the running transaction; its data stays until the
 // block is reused.
@@ -78,6 +90,13 @@ func (s *State) makeWritten(i, pg int) bool {
 	return true
 }
 
+// makeWritten declares State.makeWritten of the pages at selects.
+func (f *Foot) makeWritten(at Sel) {
+	f.R(RMap.At(at))
+	f.allocZeroed(at)
+	f.setExtent(at, false)
+}
+
 // setExtent changes the block map of page pg of inode i in the running transaction.
 func (s *State) setExtent(i, pg int, block uint8, ext uint8) {
 	in := &s.Inodes[i]
@@ -87,6 +106,16 @@ func (s *State) setExtent(i, pg int, block uint8, ext uint8) {
 	s.Journal.Dirty = 1
 }
 
+// setExtent declares State.setExtent of the pages at selects; unwrite says the
+// new extent may be other than written (the GAlloc enabler).
+func (f *Foot) setExtent(at Sel, unwrite bool) {
+	f.W(RMap.At(at))
+	f.A(RDirt.At(at), RJDirty)
+	if unwrite {
+		f.W(RUnwrite.At(at))
+	}
+}
+
 // setSize changes i_size in the running transaction.
 func (s *State) setSize(i, n int) {
 	in := &s.Inodes[i]
@@ -94,6 +123,12 @@ func (s *State) setSize(i, n int) {
 	in.SizeDirty = 1
 	in.DSync = 1
 	s.Journal.Dirty = 1
+}
+
+// setSize declares State.setSize of the inode at selects.
+func (f *Foot) setSize(at Sel) {
+	f.W(RSize.At(at))
+	f.A(RDirt.At(at), RJDirty)
 }
 
 // bumpVersion starts a new version of the data of page pg of inode i.
@@ -106,12 +141,23 @@ func (s *State) bumpVersion(i, pg int) uint8 {
 	return in.DVer[pg]
 }
 
+func (f *Foot) bumpVersion(at Sel) { f.RW(RVer.At(at)) }
+
 // userStore is a CPU store of val to block b, the data of page pg of inode i.
 func (s *State) userStore(k *Kernel, b, i, pg int, val uint8) {
 	bl := &s.Blocks[b]
 	bl.Val, bl.Tag, bl.Ver = val, Tag(i, pg), s.bumpVersion(i, pg)
 	if k.EADR {
 		bl.MVal, bl.MTag, bl.MVer = bl.Val, bl.Tag, bl.Ver
+	}
+}
+
+// userStore declares a store to the block of the page at selects.
+func (f *Foot) userStore(at Sel) {
+	f.W(RData.At(at))
+	f.bumpVersion(at)
+	if f.K.EADR {
+		f.W(RBDur)
 	}
 }
 
@@ -123,11 +169,21 @@ func (s *State) kernelWrite(b, i, pg int, val uint8, ver uint8) {
 	bl.NT = 1
 }
 
+// kernelWrite declares a non-temporal write to the block of the pages at
+// selects: pending until the next fence (NTSet).
+func (f *Foot) kernelWrite(at Sel) { f.W(RData.At(at), RBNT, RNTSet) }
+
 // FlushBlock is clwb of block b's line followed by sfence: its content is durable.
 func (s *State) FlushBlock(b int) {
 	bl := &s.Blocks[b]
 	bl.MVal, bl.MTag, bl.MVer = bl.Val, bl.Tag, bl.Ver
 	bl.NT = 0
+}
+
+// FlushBlock declares State.FlushBlock of the block of the pages at selects.
+func (f *Foot) FlushBlock(at Sel) {
+	f.R(RData.At(at))
+	f.W(RBDur, RBNT)
 }
 
 // Fence is a kernel sfence / nvdimm_flush / REQ_PREFLUSH: every pending
@@ -138,6 +194,14 @@ func (s *State) Fence() {
 			s.FlushBlock(b)
 		}
 	}
+}
+
+// Fence declares State.Fence: the pending writes' data is read only while
+// some may be pending (GNT).
+func (f *Foot) Fence() {
+	f.RW(RBNT)
+	f.W(RBDur)
+	f.If(GNT, 0, func() { f.R(RData.All()) })
 }
 
 // Dirty reports whether inode i has metadata in the running transaction that an
@@ -154,6 +218,9 @@ func (s *State) Dirty(i int, datasync bool) bool {
 	// crash after fdatasync to lose a flag change XFS keeps.)
 	return in.DSync != 0 || in.MDirty != 0 || in.SizeDirty != 0 || in.DiskDax != in.DDiskDax
 }
+
+// Dirty declares State.Dirty of the statement's inode.
+func (f *Foot) Dirty() { f.R(RDirt, RFlags, RDMeta) }
 
 // CommitTransaction writes the running transaction's commit record: the
 // in-memory metadata becomes the committed metadata, the bitmap likewise. (The
@@ -182,6 +249,14 @@ func (s *State) CommitTransaction() {
 	j.Locked, j.Request, j.Dirty = 0, 0, 0
 }
 
+// CommitTransaction declares State.CommitTransaction: the in-memory metadata
+// of every inode and directory is read and committed, the transaction closed.
+func (f *Foot) CommitTransaction() {
+	f.R(RMap.All(), RSize.All(), RLink.All(), RFlags.All(), RDir.All(), RBUsed)
+	f.W(RDMeta.All(), RDirt.All(), RDDir, RBDUsed, RJLocked, RJReq, RJDirty)
+	f.RW(RJTid)
+}
+
 // FileVersion is the data version reading page pg of inode i returns, and whether
 // it is this page's data (its own, or a reflink clone's): the page-cache page, or
 // the block's visible content.
@@ -195,6 +270,9 @@ func (s *State) FileVersion(i, pg int) (uint8, bool) {
 	}
 	return 0, true
 }
+
+// fileVersion declares State.FileVersion of the page at selects.
+func (f *Foot) fileVersion(at Sel) { f.R(RXA.At(at), RMap.At(at), RData.At(at), RClone.At(at)) }
 
 // blockVersion is the version of page pg of inode i that block b shows.
 func (s *State) blockVersion(i, pg, b int) (uint8, bool) {
@@ -218,6 +296,8 @@ func (s *State) completed(i, pg int, ver uint8) {
 	}
 }
 
+func (f *Foot) completed(at Sel) { f.RW(RVer.At(at)) }
+
 // Promise records that the kernel promised the data of page pg of inode i at
 // version ver durable (no-lost-block).
 func (s *State) Promise(i, pg int, ver uint8) { s.promise(i, pg, ver, &s.Inodes[i].Prom) }
@@ -233,6 +313,9 @@ func (s *State) promise(i, pg int, ver uint8, prom *[MaxPages]uint8) {
 		}
 	}
 }
+
+// Promise declares State.Promise (and FlushPromise) on the pages at selects.
+func (f *Foot) Promise(at Sel) { f.RW(RProm.At(at)) }
 
 // FlushPromise records that user space flushed version ver of page pg of inode i
 // through a shared DAX mapping (flush-is-durable).
@@ -261,6 +344,12 @@ func (c *Ctx) StartHandle() bool {
 	return true
 }
 
+// StartHandle declares Ctx.StartHandle.
+func (f *Foot) StartHandle() {
+	f.R(RJLocked)
+	f.A(RJHandles)
+}
+
 // StopHandle closes the thread's handle (ext4_journal_stop).
 func (c *Ctx) StopHandle() {
 	if c.Th.Held&(1<<LockJournal) == 0 {
@@ -269,6 +358,9 @@ func (c *Ctx) StopHandle() {
 	c.S.Journal.Handles--
 	c.Th.Held &^= 1 << LockJournal
 }
+
+// StopHandle declares Ctx.StopHandle.
+func (f *Foot) StopHandle() { f.A(RJHandles) }
 
 // HoldsHandle reports whether the running thread has a journal handle open.
 func (c *Ctx) HoldsHandle() bool { return c.Th.Held&(1<<LockJournal) != 0 }
@@ -284,6 +376,11 @@ func jbd2Lock(c *Ctx) Outcome {
 	return c.Next()
 }
 
+func jbd2LockFoot(f *Foot) {
+	f.R(RJDirty, RJReq)
+	f.W(RJLocked)
+}
+
 // jbd2Commit is jbd2_journal_commit_transaction once t_updates is zero: write the
 // log blocks and the commit record (REQ_PREFLUSH | REQ_FUA: pending data is
 // durable before the record).
@@ -295,4 +392,11 @@ func jbd2Commit(c *Ctx) Outcome {
 	c.S.CommitTransaction()
 	c.Ev.Fence = true
 	return c.Jump(PathJbd2, "")
+}
+
+// jbd2CommitFoot: wait for the handles, fence, commit.
+func jbd2CommitFoot(f *Foot) {
+	f.R(RJHandles)
+	f.Fence()
+	f.CommitTransaction()
 }

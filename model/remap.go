@@ -33,6 +33,10 @@ func remapSupportedLinux(c *Ctx) Result {
 	return ResOK
 }
 
+// RemapSupportedFoot is the footprint of a RemapSupported hook that reads
+// both inodes' S_DAX.
+func RemapSupportedFoot(f *Foot, _ Sel) { f.R(RCore, RCore.Dst()) }
+
 // RemapCheck is the ioctl entry of defrag and reflink: open descriptors (the
 // destination for write) and the filesystem's support.
 func RemapCheck(c *Ctx) Outcome {
@@ -69,20 +73,31 @@ func RemapCheck(c *Ctx) Outcome {
 	return c.Next()
 }
 
+// RemapCheckFoot is the footprint of [RemapCheck].
+func RemapCheckFoot(f *Foot) {
+	f.R(RFile, RFile.Dst(), RSize)
+	f.Hook(HookRemapSupported, 0)
+	f.Hook(HookGate, 0)
+	f.Hook(HookGate, SelDst|SelPage2)
+}
+
 // RemapKara installs the safe protocol for defrag and reflink (the baseline's
 // paths): block faults with invalidate_lock, write back, unmap, then remap.
 func RemapKara(k *Kernel) {
 	defrag := append(append(append([]Step{
-		{Label: "check", Fn: k.FS.Fn["defrag"], Do: RemapCheck}},
+		{Label: "check", Fn: k.FS.Fn["defrag"], Do: RemapCheck, Foot: RemapCheckFoot}},
 		DownWrite("inode-lock", "inode_lock", IRwsemOf)...),
 		DownWrite("invalidate-lock", "filemap_invalidate_lock (block faults)", InvalidateLockOf)...),
-		Step{Label: "sync", Fn: "fdatasync range: dax_writeback_one", Do: remapSyncStart},
-		Step{Label: "writeback", Fn: "fdatasync range: dax_writeback_one", Do: writebackOne},
-		Step{Label: "commit", Fn: "fdatasync range: commit needed?", Do: commitRequest("commit-wait"),
+		Step{Label: "sync", Fn: "fdatasync range: dax_writeback_one", Do: remapSyncStart, Foot: remapSyncStartFoot},
+		Step{Label: "writeback", Fn: "fdatasync range: dax_writeback_one", Do: writebackOne, Foot: writebackOneFoot},
+		Step{Label: "commit", Fn: "fdatasync range: commit needed?", Do: commitRequest("commit-wait"), Foot: commitRequestFoot,
 			Jumps: []Target{Past(PathSelf, "commit-wait")}},
-		Step{Label: "commit-wait", Fn: "fdatasync range: " + k.FS.Fn["commit-wait"], Do: commitWait},
-		Step{Label: "unmap", Fn: "unmap_mapping_range; delete the entry", Do: remapUnmap(false)},
-		Step{Label: "remap", Fn: "remap: allocate, copy, map, free (transaction); unblock faults", Do: func(c *Ctx) Outcome {
+		Step{Label: "commit-wait", Fn: "fdatasync range: " + k.FS.Fn["commit-wait"], Do: commitWait, Foot: commitWaitFoot},
+		Step{Label: "unmap", Fn: "unmap_mapping_range; delete the entry", Do: remapUnmap(false), Foot: remapUnmapFoot(false)},
+		Step{Label: "remap", Fn: "remap: allocate, copy, map, free (transaction); unblock faults", Foot: func(f *Foot) {
+			f.DefragMove()
+			f.W(RInvW, RIRwW)
+		}, Do: func(c *Ctx) Outcome {
 			r, ok := c.DefragMove()
 			if !ok {
 				return c.Block(LockJournal)
@@ -101,16 +116,21 @@ func RemapKara(k *Kernel) {
 		}
 		return lock(max(c.St.Inode, c.St.Inode2))
 	}
-	reflink := []Step{{Label: "check", Fn: "ioctl(FICLONERANGE)", Do: RemapCheck}}
+	reflink := []Step{{Label: "check", Fn: "ioctl(FICLONERANGE)", Do: RemapCheck, Foot: RemapCheckFoot}}
 	reflink = append(reflink, DownWrite("inode-lock", "lock_two_nondirectories: inode_lock", func(c *Ctx) LockID { return LockIRwsem(lo(c)) })...)
 	reflink = append(reflink, DownWrite("inode-lock-2", "lock_two_nondirectories: inode_lock (2nd)", func(c *Ctx) LockID { return hi(c, LockIRwsem) })...)
 	reflink = append(reflink, DownWrite("invalidate-lock", "filemap_invalidate_lock_two", func(c *Ctx) LockID { return LockInvalidate(lo(c)) })...)
 	reflink = append(reflink, DownWrite("invalidate-lock-2", "filemap_invalidate_lock_two (2nd)", func(c *Ctx) LockID { return hi(c, LockInvalidate) })...)
 	reflink = append(reflink,
-		Step{Label: "sync", Fn: "remap prep: write back the source page", Do: remapSyncStart},
-		Step{Label: "writeback", Fn: "remap prep: dax_writeback_one (write-protect the source)", Do: writebackOne},
-		Step{Label: "unmap", Fn: "remap prep: unmap and delete the destination page", Do: remapUnmap(true)},
-		Step{Label: "share", Fn: "xfs_reflink_remap_blocks: share the block (transaction); unlock", Do: func(c *Ctx) Outcome {
+		Step{Label: "sync", Fn: "remap prep: write back the source page", Do: remapSyncStart, Foot: remapSyncStartFoot},
+		Step{Label: "writeback", Fn: "remap prep: dax_writeback_one (write-protect the source)", Do: writebackOne,
+			Foot: writebackOneFoot},
+		Step{Label: "unmap", Fn: "remap prep: unmap and delete the destination page", Do: remapUnmap(true),
+			Foot: remapUnmapFoot(true)},
+		Step{Label: "share", Fn: "xfs_reflink_remap_blocks: share the block (transaction); unlock", Foot: func(f *Foot) {
+			f.ReflinkShare()
+			f.W(RInvW, RInvW.Dst(), RIRwW, RIRwW.Dst())
+		}, Do: func(c *Ctx) Outcome {
 			if !c.ReflinkShare() {
 				return c.Block(LockJournal)
 			}
@@ -134,6 +154,8 @@ func remapSyncStart(c *Ctx) Outcome {
 	c.startWriteback(c.St.Page, c.St.Page, true)
 	return c.Next()
 }
+
+func remapSyncStartFoot(f *Foot) { f.fileVersion(0) }
 
 // remapUnmap unmaps the page being remapped from every process and deletes its
 // entry (waiting for the entry lock): of the statement's file for defrag, of the
@@ -159,6 +181,21 @@ func remapUnmap(dst bool) func(c *Ctx) Outcome {
 	}
 }
 
+// remapUnmapFoot: the page (the destination's for reflink) is unmapped and its
+// entry written back and deleted.
+func remapUnmapFoot(dst bool) func(f *Foot) {
+	var at Sel
+	if dst {
+		at = SelDst
+	}
+	return func(f *Foot) {
+		f.RW(RXA.At(at))
+		f.W(RXADrop.At(at))
+		f.unmapPage(at)
+		f.writebackPageNT(at)
+	}
+}
+
 // copyBlock allocates a block for page pg of inode i and copies the data of
 // block from into it with non-temporal stores (durable at the next fence).
 func (s *State) copyBlock(i, pg, from int) (int, bool) {
@@ -170,6 +207,14 @@ func (s *State) copyBlock(i, pg, from int) (int, bool) {
 	bl := &s.Blocks[b]
 	bl.Val, bl.Tag, bl.Ver, bl.NT = o.Val, o.Tag, o.Ver, 1
 	return b, true
+}
+
+// copyBlock declares State.copyBlock for the page at selects: a new block
+// with the data of the page's old one, pending until the next fence.
+func (f *Foot) copyBlock(at Sel) {
+	f.allocZeroed(at)
+	f.R(RData.At(at))
+	f.kernelWrite(at)
 }
 
 // releaseBlock frees block b unless another file still maps it (a shared extent,
@@ -186,6 +231,13 @@ func (s *State) releaseBlock(b int) {
 		}
 	}
 	s.freeBlock(b)
+}
+
+// releaseBlock declares State.releaseBlock: every block map is looked at.
+func (f *Foot) releaseBlock() {
+	f.R(RMap.All())
+	f.RW(RBUsed)
+	f.A(RJDirty)
 }
 
 // DefragMove moves the statement's page to a new block in one transaction:
@@ -208,6 +260,14 @@ func (c *Ctx) DefragMove() (Result, bool) {
 		c.S.releaseBlock(old)
 	}
 	return ResOK, true
+}
+
+// DefragMove declares Ctx.DefragMove.
+func (f *Foot) DefragMove() {
+	f.R(RJLocked, RMap)
+	f.copyBlock(0)
+	f.setExtent(0, false)
+	f.releaseBlock()
 }
 
 // ReflinkShare makes the destination page share the source page's block, frees
@@ -241,6 +301,18 @@ func (c *Ctx) ReflinkShare() bool {
 	return true
 }
 
+// ReflinkShare declares Ctx.ReflinkShare: both extents become shared (or the
+// destination a hole), the destination's data the source's.
+func (f *Foot) ReflinkShare() {
+	f.R(RJLocked, RMap, RMap.Dst(), RData, RSize.Dst())
+	f.setExtent(0, true)
+	f.setExtent(SelDst, true)
+	f.RW(RClone.Dst())
+	f.bumpVersion(SelDst)
+	f.setSize(SelDst)
+	f.releaseBlock()
+}
+
 // breakShare is the copy-on-write of a write to a shared extent: a new block with
 // the shared data (dax_iomap_cow_copy), mapped in the running transaction; the
 // other file keeps the old block.
@@ -254,4 +326,12 @@ func (s *State) breakShare(i, pg int) bool {
 	s.setExtent(i, pg, uint8(b+1), ExtWritten)
 	s.releaseBlock(old)
 	return true
+}
+
+// breakShare declares State.breakShare of the page at selects.
+func (f *Foot) breakShare(at Sel) {
+	f.R(RMap.At(at))
+	f.copyBlock(at)
+	f.setExtent(at, false)
+	f.releaseBlock()
 }

@@ -83,9 +83,16 @@
 //     registry.go (plus a scenario under testdata/ that asserts its verdicts);
 //   - a new statement: its Op and row in ops.go, its entry path (paths.go or
 //     io.go), its parser in scenarios/parse.go, and a scenario that uses it;
-//   - a new property: one file in checker/;
+//   - a new property: one file in checker/, with what its state checks
+//     observe (checker.Property.Observes) for partial-order reduction;
 //   - a new kernel lock: its LockID range and class in lock.go (and its place
-//     in the lock order above), and the steps that take it.
+//     in the lock order above), and the steps that take it;
+//   - a new step, or a new field of the state: the step's footprint (Step.Foot,
+//     footprint.go) says what it reads and writes, in resource kinds; a new
+//     field belongs to a kind (Deps.Changed maps each field to one, and the
+//     tests of sim/por_test.go check every step against it). A hook set by a
+//     proposal or mutant is declared with Kernel.DeclareHook, a wrapper with
+//     Kernel.WrapTouching; what is not declared touches everything.
 //
 // # For proposals and mutants
 //

@@ -13,6 +13,10 @@ func init() {
 			k.Replace(model.PathJbd2, "commit", model.Step{
 				Fn:    k.FS.Fn["commit"] + " (no REQ_PREFLUSH)",
 				Jumps: []model.Target{model.At(model.PathJbd2, "")},
+				Foot: func(f *model.Foot) {
+					f.R(model.RJHandles)
+					f.CommitTransaction()
+				},
 				Do: func(c *model.Ctx) model.Outcome {
 					if c.S.Journal.Handles != 0 {
 						return c.Block(model.LockJournal)

@@ -11,9 +11,12 @@ func init() {
 		Source: "seed 004: Kirill Shutemov's MAP_DENYWRITE objection",
 		Breaks: "no-denial",
 		Apply: func(k *model.Kernel) {
-			check := k.MmapCheck
+			check, foot := k.MmapCheck, k.HookFootprint(model.HookMmapCheck)
 			k.MmapCheck = func(c *model.Ctx, vm uint8) model.Result {
 				return check(c, vm&^model.VMDirect) // the MAP_DIRECT rules are not checked
+			}
+			if foot != nil {
+				k.DeclareHook(model.HookMmapCheck, foot)
 			}
 		},
 	})

@@ -11,7 +11,11 @@ func init() {
 		Source: "crash-model 3.8 #2; E.13 (an fdatasync test missing a block-map change)",
 		Breaks: "no-lost-block",
 		Apply: func(k *model.Kernel) {
-			k.Wrap(model.PathDAXFault, "iomap-begin", func(do model.StepFunc) model.StepFunc {
+			touch := func(f *model.Foot) {
+				f.R(model.RMap)
+				f.RW(model.RDirt)
+			}
+			k.WrapTouching(model.PathDAXFault, "iomap-begin", touch, func(do model.StepFunc) model.StepFunc {
 				return func(c *model.Ctx) model.Outcome {
 					in, pg := &c.S.Inodes[c.St.Inode], c.St.Page
 					unwritten, dsync := in.Ext[pg] == model.ExtUnwritten, in.DSync

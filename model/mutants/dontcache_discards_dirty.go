@@ -19,6 +19,10 @@ func init() {
 				}
 				s.Evict(i)
 			}
+			k.DeclareHook(model.HookIputFinal, func(f *model.Foot, at model.Sel) {
+				f.RW(model.RXA.At(at | model.SelPages))
+				f.Evict(at)
+			})
 		},
 	})
 }

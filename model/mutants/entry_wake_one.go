@@ -17,7 +17,14 @@ func init() {
 		Apply: func(k *model.Kernel) {
 			k.ThreadOrdered = true // the wake-up goes to the lowest-numbered waiter
 			k.AddJumps(model.PathDAXFault, "grab-entry", model.RetryJumps...)
-			k.Wrap(model.PathDAXFault, "grab-entry", func(do model.StepFunc) model.StepFunc {
+			// The sleep, and the zero page mapped without the entry lock.
+			sleep := func(f *model.Foot) {
+				f.R(model.RSize)
+				f.RW(model.RXA)
+				f.W(model.RPTE)
+				f.FaultEnd()
+			}
+			k.WrapTouching(model.PathDAXFault, "grab-entry", sleep, func(do model.StepFunc) model.StepFunc {
 				return func(c *model.Ctx) model.Outcome {
 					i, pg := c.St.Inode, c.St.Page
 					in := &c.S.Inodes[i]
@@ -45,7 +52,7 @@ func init() {
 				}
 			})
 			// WAKE_NEXT: an unlock of the entry wakes its lowest sleeper only.
-			k.WrapPath(model.PathDAXFault, func(do model.StepFunc) model.StepFunc {
+			k.WrapPathTouching(model.PathDAXFault, func(f *model.Foot) { f.RW(model.RXA) }, func(do model.StepFunc) model.StepFunc {
 				return func(c *model.Ctx) model.Outcome {
 					e := &c.S.Inodes[c.St.Inode].XA[c.St.Page]
 					held := e.Locked == uint8(c.T+1)

@@ -10,6 +10,9 @@ func init() {
 		What:   "a DAX write fault that finds no free block returns SIGBUS, although blocks freed by the running transaction would be free after a commit",
 		Source: "E.12 \"ext4: fix ENOSPC handling in DAX page fault handler\" (Jan Kara) and c0b246259792",
 		Breaks: "expect result",
-		Apply:  func(k *model.Kernel) { k.ShouldRetryAlloc = func(*model.State) bool { return false } },
+		Apply: func(k *model.Kernel) {
+			k.ShouldRetryAlloc = func(*model.State) bool { return false }
+			k.DeclareHook(model.HookShouldRetryAlloc, func(*model.Foot, model.Sel) {})
+		},
 	})
 }

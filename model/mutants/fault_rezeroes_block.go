@@ -13,6 +13,11 @@ func init() {
 		Apply: func(k *model.Kernel) {
 			k.Paths[model.PathDAXFault].Regs |= model.RegsMutant
 			k.Replace(model.PathDAXFault, "grab-entry", model.Step{Fn: "dax_iomap_pte_fault: grab_mapping_entry",
+				Foot: func(f *model.Foot) {
+					f.R(model.RMap)
+					f.GrabEntry()
+					f.EntryGrabbed()
+				},
 				Do: func(c *model.Ctx) model.Outcome {
 					ext := c.S.Inodes[c.St.Inode].Ext[c.St.Page]
 					c.Mutant()[0] = 0
@@ -21,7 +26,16 @@ func init() {
 					}
 					return grabUnlocked(c)
 				}})
-			k.Wrap(model.PathDAXFault, "iomap-begin", func(do model.StepFunc) model.StepFunc {
+			// A store's fault that saw a hole re-zeroes the page's block
+			// (whatever it has become since).
+			rezero := func(f *model.Foot) {
+				if f.St.Op != model.OpStore {
+					return
+				}
+				f.R(model.RMap, model.RVMA, model.RBDUsed)
+				f.W(model.RData, model.RBUsed, model.RBDur, model.RBNT)
+			}
+			k.WrapTouching(model.PathDAXFault, "iomap-begin", rezero, func(do model.StepFunc) model.StepFunc {
 				return func(c *model.Ctx) model.Outcome {
 					out := do(c)
 					i, pg := c.St.Inode, c.St.Page

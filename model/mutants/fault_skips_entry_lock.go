@@ -10,7 +10,11 @@ func init() {
 		Source: "E.3 ac401cc78242 \"dax: New fault locking\" (4.7)",
 		Breaks: "no-stale-pte",
 		Apply: func(k *model.Kernel) {
-			k.Replace(model.PathDAXFault, "grab-entry", model.Step{Fn: "dax_iomap_pte_fault: grab_mapping_entry", Do: grabUnlocked})
+			k.Replace(model.PathDAXFault, "grab-entry", model.Step{Fn: "dax_iomap_pte_fault: grab_mapping_entry", Do: grabUnlocked,
+				Foot: func(f *model.Foot) {
+					f.GrabEntry()
+					f.EntryGrabbed()
+				}})
 		},
 	})
 }

@@ -14,6 +14,7 @@ func init() {
 			k.Replace(model.PathDAXFault, "invalidate-lock", model.Step{
 				Fn:    "dax fault handler: filemap_invalidate_lock_shared",
 				Jumps: []model.Target{model.At(model.PathDAXFault, "grab-entry")},
+				Foot:  func(f *model.Foot) { f.DAXFaultEntered() },
 				Do:    func(c *model.Ctx) model.Outcome { return c.DAXFaultEntered() },
 			})
 		},

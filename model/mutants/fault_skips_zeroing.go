@@ -10,7 +10,19 @@ func init() {
 		Source: "crash-model 3.8 #4; ba5843f51d46 \"ext4: use pre-zeroed blocks for DAX page faults\"",
 		Breaks: "no-data-leak",
 		Apply: func(k *model.Kernel) {
-			k.Wrap(model.PathDAXFault, "iomap-begin", func(do model.StepFunc) model.StepFunc {
+			// Only a store's fault allocates, and only while the page is
+			// not written (GAlloc): then it reads every block's old content
+			// and puts the new block's back.
+			stale := func(f *model.Foot) {
+				if f.St.Op != model.OpStore {
+					return
+				}
+				f.If(model.GAlloc, 0, func() {
+					f.R(model.RMap, model.RData.All(), model.RBDur, model.RBNT, model.RBUsed, model.RBDUsed)
+					f.W(model.RData, model.RBDur)
+				})
+			}
+			k.WrapTouching(model.PathDAXFault, "iomap-begin", stale, func(do model.StepFunc) model.StepFunc {
 				return func(c *model.Ctx) model.Outcome {
 					in, pg := &c.S.Inodes[c.St.Inode], c.St.Page
 					hole, old := in.Block[pg] == 0, c.S.Blocks

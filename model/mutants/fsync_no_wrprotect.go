@@ -16,6 +16,10 @@ func init() {
 				s.FlushBlock(int(e.Val) - 1)
 				e.Dirty = 0
 			}
+			k.DeclareHook(model.HookDaxWritebackOne, func(f *model.Foot, at model.Sel) {
+				f.FlushBlock(at)
+				f.RW(model.RXA.At(at))
+			})
 		},
 	})
 }

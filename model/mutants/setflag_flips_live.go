@@ -14,7 +14,7 @@ func init() {
 			if !k.Has(model.PathSetflagDax, "mark-dontcache") {
 				return
 			}
-			k.Wrap(model.PathSetflagDax, "mark-dontcache", func(do model.StepFunc) model.StepFunc {
+			k.WrapTouching(model.PathSetflagDax, "mark-dontcache", func(f *model.Foot) { f.SetSDax() }, func(do model.StepFunc) model.StepFunc {
 				return func(c *model.Ctx) model.Outcome {
 					out := do(c)
 					c.S.SetSDax(c.St.Inode, c.St.On) // E.11: the pre-4.14 live flip

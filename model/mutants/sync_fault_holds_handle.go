@@ -11,7 +11,7 @@ func init() {
 		Source: "reference/linux-dax.md C.3(1): ext4_dax_huge_fault stops the handle first",
 		Breaks: "no-deadlock",
 		Apply: func(k *model.Kernel) {
-			k.Wrap(model.PathDAXFault, "insert", func(do model.StepFunc) model.StepFunc {
+			k.WrapTouching(model.PathDAXFault, "insert", func(f *model.Foot) { f.A(model.RJHandles) }, func(do model.StepFunc) model.StepFunc {
 				return func(c *model.Ctx) model.Outcome {
 					held := c.HoldsHandle()
 					out := do(c)

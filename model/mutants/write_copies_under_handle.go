@@ -11,7 +11,11 @@ func init() {
 		Source: "reference/linux-dax.md C.3(2): ext4 and XFS never fault on user memory while holding a handle",
 		Breaks: "lock-order",
 		Apply: func(k *model.Kernel) {
-			k.Wrap(model.PathWriteDAX, "iomap-begin", func(do model.StepFunc) model.StepFunc {
+			handle := func(f *model.Foot) {
+				f.StartHandle()
+				f.StopHandle()
+			}
+			k.WrapTouching(model.PathWriteDAX, "iomap-begin", handle, func(do model.StepFunc) model.StepFunc {
 				return func(c *model.Ctx) model.Outcome {
 					if !c.StartHandle() {
 						return c.Block(model.LockJournal)
@@ -38,8 +42,9 @@ func init() {
 					}
 				}
 			}
-			k.Wrap(model.PathWriteDAX, "copy", stopAfter(true))
-			k.Wrap(model.PathUserCopy, "copy", stopAfter(false)) // EFAULT
+			stop := func(f *model.Foot) { f.StopHandle() }
+			k.WrapTouching(model.PathWriteDAX, "copy", stop, stopAfter(true))
+			k.WrapTouching(model.PathUserCopy, "copy", stop, stopAfter(false)) // EFAULT
 		},
 	})
 }

@@ -11,6 +11,12 @@ func init() {
 		Breaks: "no-lost-block",
 		Apply: func(k *model.Kernel) {
 			k.Replace(model.PathWriteDAX, "invalidate", model.Step{Fn: "dax_iomap_rw: invalidate_inode_pages2_range",
+				Foot: func(f *model.Foot) {
+					f.LockedEntry()
+					f.UnmapMapping()
+					f.RW(model.RXA.Pages())
+					f.W(model.RXADrop.Pages())
+				},
 				Do: func(c *model.Ctx) model.Outcome {
 					i := c.St.Inode
 					in := &c.S.Inodes[i]

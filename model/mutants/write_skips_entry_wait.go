@@ -11,7 +11,7 @@ func init() {
 		Source: "E.6 13e451fdc1af \"dax: fix data corruption when fault races with write\" (4.12)",
 		Breaks: "no-stale-pte",
 		Apply: func(k *model.Kernel) {
-			k.Wrap(model.PathWriteDAX, "invalidate", func(do model.StepFunc) model.StepFunc {
+			k.WrapTouching(model.PathWriteDAX, "invalidate", func(f *model.Foot) { f.R(model.RXA) }, func(do model.StepFunc) model.StepFunc {
 				return func(c *model.Ctx) model.Outcome {
 					if c.S.Inodes[c.St.Inode].XA[c.St.Page].Locked != 0 {
 						return c.Next() // the fault's placeholder is left alone

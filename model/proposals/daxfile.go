@@ -41,6 +41,15 @@ func init() {
 					}
 					return model.ResOK
 				},
+				checkFoot: func(f *model.Foot) { f.R(model.RCore) },
+				clearFoot: func(f *model.Foot) {
+					f.RW(model.RImm)
+					f.DropInodeRef()
+				},
+				setFoot: func(f *model.Foot) {
+					f.RW(model.RImm)
+					f.TakeInodeRef()
+				},
 				prealloc: true,
 				set: func(c *model.Ctx) {
 					in := &c.S.Inodes[c.St.Inode]
@@ -58,6 +67,7 @@ func init() {
 			}
 			k.Gate = frozenGate(model.ResETXTBSY, model.ResOK, model.ResETXTBSY)
 			k.UserFlushPromised = frozenFlushPromised
+			declareFrozen(k)
 		},
 	})
 }

@@ -23,6 +23,13 @@ func init() {
 			k.Paths[model.PathSetflagDax] = model.SetflagPath(model.Step{
 				Label: "swap",
 				Fn:    "setflag: wait for a_ops refcount == 0, swap",
+				// The count is read off every thread's position.
+				Foot: func(f *model.Foot) {
+					f.R(model.RPos.All())
+					f.SetDiskDax()
+					f.SetSDax()
+					f.SetflagDone()
+				},
 				Do: func(c *model.Ctx) model.Outcome {
 					if opsCallsInProgress(c.K, c.S, c.St.Inode) != 0 {
 						return c.Block(model.NoLock)

@@ -30,6 +30,10 @@ func init() {
 				}
 				in.Aops = model.KindOf(in.SDax)
 			}
+			k.DeclareHook(model.HookInstantiate, func(f *model.Foot, at model.Sel) {
+				f.R(model.RLink.At(at), model.RDir.All())
+				f.W(model.RCore.At(at))
+			})
 		},
 	})
 }

@@ -29,6 +29,11 @@ func applyFlipDontcache(k *model.Kernel) {
 	k.Paths[model.PathSetflagDax] = model.SetflagPath(model.Step{
 		Label: "mark-dontcache",
 		Fn:    "xfs_ioctl_setattr_prepare_dax: d_mark_dontcache",
+		Foot: func(f *model.Foot) {
+			f.SetDiskDax()
+			f.W(model.RDontCache)
+			f.SetflagDone()
+		},
 		Do: func(c *model.Ctx) model.Outcome {
 			if c.SetDiskDax() {
 				c.S.Inodes[c.St.Inode].DontCache = 1

@@ -26,6 +26,11 @@ func init() {
 			k.Paths[model.PathSetflagDax] = model.SetflagPath(model.Step{
 				Label: "swap",
 				Fn:    "xfs_diflags_to_linux: swap S_DAX and a_ops",
+				Foot: func(f *model.Foot) {
+					f.SetDiskDax()
+					f.SetSDax()
+					f.SetflagDone()
+				},
 				Do: func(c *model.Ctx) model.Outcome {
 					c.SetDiskDax()
 					c.S.SetSDax(c.St.Inode, c.St.On)

@@ -24,7 +24,11 @@ func init() {
 		Apply: func(k *model.Kernel) {
 			body := model.DownWrite("invalidate-lock", "filemap_invalidate_lock", model.InvalidateLockOf)
 			body = append(body,
-				model.Step{Label: "invalidate", Fn: "unmap_mapping_range; invalidate_inode_pages2", Do: func(c *model.Ctx) model.Outcome {
+				model.Step{Label: "invalidate", Fn: "unmap_mapping_range; invalidate_inode_pages2", Foot: func(f *model.Foot) {
+					f.LockedEntry()
+					f.UnmapMapping()
+					f.DeleteEntries()
+				}, Do: func(c *model.Ctx) model.Outcome {
 					if l, busy := c.S.LockedEntry(c.St.Inode); busy {
 						return c.Block(l)
 					}
@@ -32,7 +36,12 @@ func init() {
 					c.S.DeleteEntries(c.St.Inode)
 					return c.Next()
 				}},
-				model.Step{Label: "swap", Fn: "swap S_DAX and a_ops; filemap_invalidate_unlock", Do: func(c *model.Ctx) model.Outcome {
+				model.Step{Label: "swap", Fn: "swap S_DAX and a_ops; filemap_invalidate_unlock", Foot: func(f *model.Foot) {
+					f.SetDiskDax()
+					f.SetSDax()
+					f.W(model.RInvW)
+					f.SetflagDone()
+				}, Do: func(c *model.Ctx) model.Outcome {
 					c.SetDiskDax()
 					c.S.SetSDax(c.St.Inode, c.St.On)
 					c.UpWrite(model.InvalidateLockOf(c))

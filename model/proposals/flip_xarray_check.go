@@ -21,14 +21,19 @@ func init() {
 			// The check's answer waits in the proposal register for the swap.
 			const busy, empty = 1, 2
 			k.Paths[model.PathSetflagDax] = model.SetflagPath(
-				model.Step{Label: "check", Fn: "setflag: xa_empty(&mapping->i_pages)?", Do: func(c *model.Ctx) model.Outcome {
+				model.Step{Label: "check", Fn: "setflag: xa_empty(&mapping->i_pages)?", Foot: func(f *model.Foot) { f.LockedEntry() }, Do: func(c *model.Ctx) model.Outcome {
 					c.Proposal()[0] = busy
 					if c.S.MappingEmpty(c.St.Inode) {
 						c.Proposal()[0] = empty
 					}
 					return c.Next()
 				}},
-				model.Step{Label: "swap", Fn: "setflag: swap S_DAX and a_ops", Do: func(c *model.Ctx) model.Outcome {
+				model.Step{Label: "swap", Fn: "setflag: swap S_DAX and a_ops", Foot: func(f *model.Foot) {
+					f.DenyForHolders()
+					f.SetDiskDax()
+					f.SetSDax()
+					f.SetflagDone()
+				}, Do: func(c *model.Ctx) model.Outcome {
 					if c.Proposal()[0] != empty {
 						// Whoever keeps pages or entries in the mapping (a
 						// reader, a mapper) makes the flip fail.

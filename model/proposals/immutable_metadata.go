@@ -31,10 +31,14 @@ func init() {
 					c.S.Inodes[c.St.Inode].Immutable = 0
 					return model.ResOK
 				},
-				set: func(c *model.Ctx) { c.S.Inodes[c.St.Inode].Immutable = uint8(c.ProcIndex() + 1) },
+				set:       func(c *model.Ctx) { c.S.Inodes[c.St.Inode].Immutable = uint8(c.ProcIndex() + 1) },
+				checkFoot: func(*model.Foot) {},
+				clearFoot: func(f *model.Foot) { f.W(model.RImm) },
+				setFoot:   func(f *model.Foot) { f.W(model.RImm) },
 			}.path()
 			k.Gate = frozenGate(model.ResEPERM, model.ResOK, model.ResEPERM)
 			k.UserFlushPromised = frozenFlushPromised
+			declareFrozen(k)
 		},
 	})
 }

@@ -65,6 +65,7 @@ func init() {
 		Overrides: []string{"RemapSupported"},
 		Apply: func(k *model.Kernel) {
 			k.RemapSupported = remapSupported61
+			k.DeclareHook(model.HookRemapSupported, remapSupported61Foot)
 		},
 	})
 }
@@ -94,3 +95,7 @@ func remapSupported61(c *model.Ctx) model.Result {
 	}
 	return model.ResOK
 }
+
+// remapSupported61Foot: both inodes' S_DAX, and for ext4's defrag whether the
+// page is dirty in the page cache.
+func remapSupported61Foot(f *model.Foot, _ model.Sel) { f.R(model.RCore, model.RCore.Dst(), model.RXA) }

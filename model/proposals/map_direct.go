@@ -57,7 +57,12 @@ func init() {
 				}
 				return mmapCheckSync(c, vm)
 			}
+			k.DeclareHook(model.HookMmapFlags, func(*model.Foot, model.Sel) {})
+			k.DeclareHook(model.HookMmapCheck, func(f *model.Foot, at model.Sel) {
+				f.R(model.RFile, model.RCore)
+			})
 			k.Paths[model.PathSeal] = model.Path{Name: "seal", Steps: []model.Step{{Label: "fcntl", Fn: "fcntl(F_MAY_SEAL_IOMAP)",
+				Foot: func(f *model.Foot) { f.RW(model.RFile) },
 				Do: func(c *model.Ctx) model.Outcome {
 					f := c.FileOf()
 					switch {
@@ -86,6 +91,9 @@ func init() {
 			k.UserFlushPromised = func(c *model.Ctx, v *model.VMA) bool {
 				return v.Flags&(model.VMSync|model.VMDirect) != 0
 			}
+			// directPin looks at every VMA and the struct file it maps.
+			k.DeclareHook(model.HookGate, func(f *model.Foot, _ model.Sel) { f.R(model.RVMA.All(), model.RFile.All()) })
+			k.DeclareHook(model.HookUserFlushPromised, vmaFlagsFoot)
 		},
 	})
 }
@@ -102,6 +110,15 @@ func directMmapPath(mmap model.Path) model.Path {
 			return c.JumpPast(model.PathSelf, last)
 		}
 		return first.Do(c)
+	}
+	// Only an mmap with MAP_DIRECT runs the sync: the others jump past it.
+	for i := range sync {
+		foot := sync[i].Foot
+		sync[i].Foot = func(f *model.Foot) {
+			if f.St.Flags&model.VMDirect != 0 {
+				foot(f)
+			}
+		}
 	}
 	return model.Path{Name: "mmap-direct", Steps: append(sync, mmap.Steps...), Regs: mmap.Regs | model.RegsSync}
 }

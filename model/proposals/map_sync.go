@@ -46,7 +46,21 @@ func applyMapSync(k *model.Kernel) {
 		return v.Flags&model.VMSync != 0 && v.Flags&model.VMShared != 0 && c.S.Dirty(c.St.Inode, true)
 	}
 	k.UserFlushPromised = func(c *model.Ctx, v *model.VMA) bool { return v.Flags&model.VMSync != 0 }
+	k.DeclareHook(model.HookMmapFlags, func(*model.Foot, model.Sel) {})
+	k.DeclareHook(model.HookMmapCheck, mmapCheckSyncFoot)
+	k.DeclareHook(model.HookSyncFault, syncFaultFoot)
+	k.DeclareHook(model.HookUserFlushPromised, vmaFlagsFoot)
 }
+
+// syncFaultFoot: dax_fault_is_synchronous reads the VMA's flags and whether
+// fdatasync has metadata to write.
+func syncFaultFoot(f *model.Foot, _ model.Sel) {
+	f.R(model.RVMA)
+	f.Dirty()
+}
+
+// vmaFlagsFoot: a hook that reads the statement's VMA's flags.
+func vmaFlagsFoot(f *model.Foot, _ model.Sel) { f.R(model.RVMA) }
 
 // MmapFlagsValidate is do_mmap from 4.15 for a filesystem whose
 // mmap_supported_flags are supported: MAP_SHARED_VALIDATE fails with EOPNOTSUPP on
@@ -71,3 +85,5 @@ func mmapCheckSync(c *model.Ctx, vmflags uint8) model.Result {
 	}
 	return model.ResOK
 }
+
+func mmapCheckSyncFoot(f *model.Foot, _ model.Sel) { f.R(model.RCore) }

@@ -20,7 +20,7 @@ func init() {
 		Overrides: []string{"mincore"},
 		Apply: func(k *model.Kernel) {
 			k.Paths[model.PathMincore] = model.Path{Name: "mincore-dax", Steps: []model.Step{
-				{Label: "mincore", Fn: "mincore: DAX bit from the VMA", Do: mincoreDAX}}}
+				{Label: "mincore", Fn: "mincore: DAX bit from the VMA", Do: mincoreDAX, Foot: model.MincoreFoot}}}
 		},
 	})
 }

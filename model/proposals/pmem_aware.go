@@ -32,4 +32,6 @@ func applyPmemAware(k *model.Kernel) {
 		return v.Flags&model.VMShared != 0 && c.S.Dirty(c.St.Inode, true)
 	}
 	k.UserFlushPromised = func(c *model.Ctx, v *model.VMA) bool { return v.Flags&model.VMShared != 0 }
+	k.DeclareHook(model.HookSyncFault, syncFaultFoot)
+	k.DeclareHook(model.HookUserFlushPromised, vmaFlagsFoot)
 }

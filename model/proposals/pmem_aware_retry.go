@@ -26,7 +26,7 @@ func init() {
 			// The synchronous fault drops its locks first, then writes back
 			// and commits as dax_finish_sync_fault does, then retries.
 			sync := k.Paths[model.PathDAXSyncFault]
-			steps := []model.Step{{Label: "unlock", Fn: "page_mkwrite: up_read(mmap_sem), drop the fs locks", Do: func(c *model.Ctx) model.Outcome {
+			steps := []model.Step{{Label: "unlock", Fn: "page_mkwrite: up_read(mmap_sem), drop the fs locks", Foot: func(f *model.Foot) { f.FaultEnd() }, Do: func(c *model.Ctx) model.Outcome {
 				c.FaultEnd()
 				return c.Next()
 			}}}
@@ -34,7 +34,8 @@ func init() {
 				steps = append(steps, sync.Steps[sync.Index(l)])
 			}
 			steps = append(steps, model.Step{Label: "finish", Fn: "VM_FAULT_RETRY: take the fault again", Jumps: model.RetryJumps,
-				Do: func(c *model.Ctx) model.Outcome { return c.Retry() }})
+				Foot: func(*model.Foot) {},
+				Do:   func(c *model.Ctx) model.Outcome { return c.Retry() }})
 			k.Paths[model.PathDAXSyncFault] = model.Path{Name: "dax-sync-fault-retry", Steps: steps, Regs: sync.Regs}
 		},
 	})

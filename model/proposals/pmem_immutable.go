@@ -50,9 +50,20 @@ func init() {
 					return model.ResOK
 				},
 				set: func(c *model.Ctx) { c.S.Inodes[c.St.Inode].Immutable = uint8(c.ProcIndex() + 1) },
+				checkFoot: func(f *model.Foot) {
+					f.R(model.RCore, model.RFlags)
+					f.FullyAllocated()
+				},
+				clearFoot: func(f *model.Foot) {
+					f.Mapped()
+					f.DenyForHolders()
+					f.W(model.RImm)
+				},
+				setFoot: func(f *model.Foot) { f.W(model.RImm) },
 			}.path()
 			k.Gate = frozenGate(model.ResEPERM, model.ResEPERM, model.ResEPERM)
 			k.UserFlushPromised = frozenFlushPromised
+			declareFrozen(k)
 		},
 	})
 }

@@ -24,6 +24,7 @@ func init() {
 			// The baseline's defrag and reflink paths are Jan Kara's protocol
 			// already; this proposal lets them run on DAX files of either fs.
 			k.RemapSupported = func(*model.Ctx) model.Result { return model.ResOK }
+			k.DeclareHook(model.HookRemapSupported, func(*model.Foot, model.Sel) {})
 		},
 	})
 }

@@ -22,10 +22,14 @@ func init() {
 		Overrides: []string{"RemapSupported", "defrag", "reflink"},
 		Apply: func(k *model.Kernel) {
 			k.RemapSupported = func(*model.Ctx) model.Result { return model.ResOK }
+			k.DeclareHook(model.HookRemapSupported, func(*model.Foot, model.Sel) {})
 			k.Paths[model.PathDefrag] = model.Path{Name: "defrag-naive", Steps: append(append([]model.Step{
-				{Label: "check", Fn: "defrag ioctl", Do: model.RemapCheck}},
+				{Label: "check", Fn: "defrag ioctl", Do: model.RemapCheck, Foot: model.RemapCheckFoot}},
 				model.DownWrite("inode-lock", "inode_lock", model.IRwsemOf)...),
-				model.Step{Label: "remap", Fn: "remap: allocate, copy, map, free (transaction)", Do: func(c *model.Ctx) model.Outcome {
+				model.Step{Label: "remap", Fn: "remap: allocate, copy, map, free (transaction)", Foot: func(f *model.Foot) {
+					f.DefragMove()
+					f.W(model.RIRwW)
+				}, Do: func(c *model.Ctx) model.Outcome {
 					r, ok := c.DefragMove()
 					if !ok {
 						return c.Block(model.LockJournal)
@@ -34,8 +38,8 @@ func init() {
 					return c.Return(r)
 				}})}
 			k.Paths[model.PathReflink] = model.Path{Name: "reflink-naive", Steps: []model.Step{
-				{Label: "check", Fn: "ioctl(FICLONERANGE)", Do: model.RemapCheck},
-				{Label: "share", Fn: "remap: share the block (transaction)", Do: func(c *model.Ctx) model.Outcome {
+				{Label: "check", Fn: "ioctl(FICLONERANGE)", Do: model.RemapCheck, Foot: model.RemapCheckFoot},
+				{Label: "share", Fn: "remap: share the block (transaction)", Foot: func(f *model.Foot) { f.ReflinkShare() }, Do: func(c *model.Ctx) model.Outcome {
 					if !c.ReflinkShare() {
 						return c.Block(model.LockJournal)
 					}

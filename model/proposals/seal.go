@@ -19,13 +19,16 @@ type sealCall struct {
 	prealloc bool
 	// set sets the flag once the block map is durable.
 	set func(c *model.Ctx)
+	// What check, clear and set read and write, besides the statement's
+	// inode lock (their footprints).
+	checkFoot, clearFoot, setFoot func(f *model.Foot)
 }
 
 // path is the call: the descriptor and capability check, inode_lock, the check
 // (on) or clear (off), the preallocation, a metadata sync so that the frozen
 // map is durable before the flag takes effect (model.SealSyncSteps), then set.
 func (sc sealCall) path() model.Path {
-	steps := []model.Step{{Label: "fdget", Fn: sc.name + ": fdget, capable(CAP_LINUX_IMMUTABLE)", Do: func(c *model.Ctx) model.Outcome {
+	steps := []model.Step{{Label: "fdget", Fn: sc.name + ": fdget, capable(CAP_LINUX_IMMUTABLE)", Foot: model.FdCheckFoot, Do: func(c *model.Ctx) model.Outcome {
 		if c.S.Files[c.St.File].FdOpen == 0 {
 			return c.Return(model.ResEBADF)
 		}
@@ -35,7 +38,18 @@ func (sc sealCall) path() model.Path {
 		return c.Next()
 	}}}
 	steps = append(steps, model.DownWrite("inode-lock", sc.name+": inode_lock", model.IRwsemOf)...)
-	steps = append(steps, model.Step{Label: "check", Fn: sc.name + ": check, preallocate", Do: func(c *model.Ctx) model.Outcome {
+	steps = append(steps, model.Step{Label: "check", Fn: sc.name + ": check, preallocate", Foot: func(f *model.Foot) {
+		if !f.St.On {
+			sc.clearFoot(f)
+		} else {
+			sc.checkFoot(f)
+			if sc.prealloc {
+				f.R(model.RJLocked)
+				f.AllocateAll()
+			}
+		}
+		f.W(model.RIRwW)
+	}, Do: func(c *model.Ctx) model.Outcome {
 		if !c.St.On {
 			r := sc.clear(c)
 			c.UpWrite(model.IRwsemOf(c))
@@ -57,7 +71,10 @@ func (sc sealCall) path() model.Path {
 		return c.Next()
 	}})
 	steps = append(steps, model.SealSyncSteps(sc.name)...)
-	steps = append(steps, model.Step{Label: "set", Fn: sc.name + ": set the flag", Do: func(c *model.Ctx) model.Outcome {
+	steps = append(steps, model.Step{Label: "set", Fn: sc.name + ": set the flag", Foot: func(f *model.Foot) {
+		sc.setFoot(f)
+		f.W(model.RIRwW)
+	}, Do: func(c *model.Ctx) model.Outcome {
 		sc.set(c)
 		c.UpWrite(model.IRwsemOf(c))
 		return c.Return(model.ResOK)
@@ -91,8 +108,19 @@ func frozenGate(layout, write, alloc model.Result) func(c *model.Ctx, op model.G
 	}
 }
 
+// frozenGateFoot: the gate reads the inode's freeze.
+func frozenGateFoot(f *model.Foot, at model.Sel) { f.R(model.RImm.At(at)) }
+
 // frozenFlushPromised: a flush through a shared mapping of a frozen inode is
 // promised durable.
 func frozenFlushPromised(c *model.Ctx, v *model.VMA) bool {
 	return v.Flags&model.VMShared != 0 && c.S.Inodes[c.St.Inode].Immutable != 0
+}
+
+func frozenFlushPromisedFoot(f *model.Foot, _ model.Sel) { f.R(model.RVMA, model.RImm) }
+
+// declareFrozen declares the hooks a block-map freeze sets.
+func declareFrozen(k *model.Kernel) {
+	k.DeclareHook(model.HookGate, frozenGateFoot)
+	k.DeclareHook(model.HookUserFlushPromised, frozenFlushPromisedFoot)
 }
