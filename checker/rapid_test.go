@@ -276,7 +276,7 @@ func TestRapidSymmetry(t *testing.T) {
 		}
 		opt := sim.Options{MaxStates: 30000}
 		on := checker.RunMode(b, checker.Options{Sim: opt})
-		off := checker.RunMode(b, checker.Options{Sim: opt, NoSymmetry: true})
+		off := checker.RunMode(b, checker.Options{Sim: opt, NoSymmetry: true, NoPOR: true})
 		if on.Symmetry == nil {
 			t.Fatalf("no symmetry found between t0 and its twin\n%s", src)
 		}

@@ -52,8 +52,8 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 		fmt.Fprintf(w, ", %v", res.Elapsed.Round(1000))
 	}
 	fmt.Fprintln(w)
-	if note := symmetryNote(k, r.Symmetry); note != "" {
-		fmt.Fprintf(w, "symmetry %s\n", note)
+	if note := r.reductionNote(); note != "" {
+		fmt.Fprintf(w, "reduce   %s\n", note)
 	}
 	switch b.Scn.Crash {
 	case "never":

@@ -59,8 +59,9 @@ type SearchData struct {
 	// says the space ended before the shards parted, so this shard covered it all.
 	Shard string `json:"shard,omitempty"`
 	Whole bool   `json:"whole,omitempty"`
-	// Symmetry names the interchangeable threads the search merged.
-	Symmetry string `json:"symmetry,omitempty"`
+	// Reduction names the reductions the search used (partial-order, the
+	// interchangeable threads it merged).
+	Reduction string `json:"reduction,omitempty"`
 }
 
 // PropData is the verdict on one property.
@@ -138,7 +139,7 @@ func (r *Report) Data() *ReportData {
 		Proposal: k.Proposal, FS: k.FS.Name, Mutants: MutantsOf(k), Crash: b.Scn.Crash,
 		Search: SearchData{Order: res.Search, States: res.States, Transitions: res.Transitions, Depth: res.Depth,
 			Terminal: res.Terminal, Complete: res.Complete, Limit: res.Limit, Shard: res.Shard,
-			Whole: res.Shard != "" && res.Search == "bfs" && res.SplitDepth < 0, Symmetry: symmetryNote(k, r.Symmetry)},
+			Whole: res.Shard != "" && res.Search == "bfs" && res.SplitDepth < 0, Reduction: r.reductionNote()},
 		Properties: []PropData{}, Expects: []ExpectData{}, Exit: r.Exit,
 	}
 	if d.Crash == "" {

@@ -73,6 +73,11 @@ type Report struct {
 	Opt Options
 	// Symmetry is the thread symmetry the exhaustive search used (nil: none).
 	Symmetry *model.Symmetry
+	// POR is the partial-order reduction it used (nil: none), and
+	// NotShortest says the search that makes counterexamples shortest again
+	// hit a limit: some may be longer than the shortest.
+	POR         *sim.POR
+	NotShortest bool
 }
 
 // Run explores a built scenario and judges its properties and expect lines.
@@ -92,6 +97,9 @@ type Options struct {
 	// NoSymmetry turns the thread symmetry reduction off (it is on wherever
 	// interchangeable threads exist; counterexamples are translated back).
 	NoSymmetry bool
+	// NoPOR turns the partial-order reduction off (it is on but with
+	// StopFirst; counterexamples are made shortest again by sim.Reshorten).
+	NoPOR bool
 }
 
 // RunMode explores a built scenario as opt says and judges it.
@@ -118,13 +126,25 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 	var res *sim.Result
 	if !opt.Random {
 		so := opt.Sim
-		if !opt.NoSymmetry && so.Reduce == nil {
-			if y := symmetryFor(b); y != nil {
-				r.Symmetry = y
-				so.Reduce = symmetryReduction{y}
+		if so.Reduce == nil {
+			if !opt.NoSymmetry {
+				r.Symmetry = symmetryFor(b)
 			}
+			// Partial-order reduction, not with -stop-first: a reduced
+			// search meets its first violation later than an unreduced one.
+			if !opt.NoPOR && !so.StopFirst {
+				r.POR = POR(b)
+			}
+			so.Reduce = reduction(r.POR, r.Symmetry)
 		}
 		res = sim.Explore(b.Kernel, &b.Init, checks, so)
+		if r.POR != nil {
+			// Shortest counterexamples again: an unreduced search (but for
+			// the symmetry) bounded at the longest one.
+			var rs sim.Reshortening
+			res, rs = sim.Reshorten(b.Kernel, &b.Init, func() []sim.Check { c, _ := makeChecks(); return c }, so, res)
+			r.NotShortest = rs.Depth > 0 && !rs.Complete
+		}
 		if r.Symmetry != nil {
 			unreduce(b, cfg, r.Symmetry, res)
 		}

@@ -149,3 +149,42 @@ func symmetryNote(k *model.Kernel, y *model.Symmetry) string {
 	}
 	return fmt.Sprintf("%s interchangeable (one state per class of up to %d)", strings.Join(parts, " "), y.Order())
 }
+
+// reductionNote says which reductions the exhaustive search used.
+func (r *Report) reductionNote() string {
+	var parts []string
+	if r.POR != nil {
+		parts = append(parts, "partial-order (ample sets of independent steps; counterexamples made shortest again)")
+	}
+	if note := symmetryNote(r.Built.Kernel, r.Symmetry); note != "" {
+		parts = append(parts, "symmetry "+note)
+	}
+	if r.NotShortest {
+		parts = append(parts, "counterexamples may not be shortest: the search that re-shortens them hit a limit")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// reduction composes the run's reductions: the partial-order reduction's
+// ample sets (computed on class representatives, which are states of the
+// scenario) and the symmetry's representatives; nil for none.
+func reduction(por *sim.POR, y *model.Symmetry) sim.Reduction {
+	switch {
+	case por != nil && y != nil:
+		return porSymmetry{por, symmetryReduction{y}}
+	case por != nil:
+		return por
+	case y != nil:
+		return symmetryReduction{y}
+	}
+	return nil
+}
+
+type porSymmetry struct {
+	por *sim.POR
+	sym symmetryReduction
+}
+
+func (r porSymmetry) Ample(k *model.Kernel, s *model.State) uint16 { return r.por.Ample(k, s) }
+
+func (r porSymmetry) Canonical(k *model.Kernel, s *model.State) bool { return r.sym.Canonical(k, s) }

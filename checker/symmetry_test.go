@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
 	"github.com/daxsim/daxsim/scenarios"
@@ -66,7 +67,8 @@ func perfScenario(n int, proposal string) string {
 	return b.String()
 }
 
-// TestSymmetryKeepsVerdicts: with thread symmetry and without, every
+// TestSymmetryKeepsVerdicts: with thread symmetry and partial-order
+// reduction (the default) and with neither, every
 // property verdict, every expect line's outcome and every counterexample's
 // length are the same, and every counterexample of the reduced search
 // reproduces on the scenario's own threads. The reduction must also have
@@ -80,7 +82,7 @@ func TestSymmetryKeepsVerdicts(t *testing.T) {
 		name := b.Scn.Path + " " + b.Kernel.Proposal
 		limit := sim.Options{MaxStates: 300_000, Workers: 2}
 		on := RunMode(b, Options{Sim: limit})
-		off := RunMode(b, Options{Sim: limit, NoSymmetry: true})
+		off := RunMode(b, Options{Sim: limit, NoSymmetry: true, NoPOR: true})
 		if on.Symmetry == nil {
 			continue
 		}
@@ -124,4 +126,58 @@ func TestSymmetryKeepsVerdicts(t *testing.T) {
 	if reduced < 4 || fewer < 4 {
 		t.Fatalf("only %d runs had symmetric threads (%d fewer states): the test compares too little", reduced, fewer)
 	}
+}
+
+// TestQuotientAcyclic: the graph of class representatives is acyclic, as the
+// partial-order reduction's cycle proviso needs when it runs on
+// representatives (the unreduced graph's acyclicity is sim's
+// TestStateGraphAcyclic): a depth-first search over the representatives of
+// every scenario with interchangeable threads never meets a state on its own
+// path.
+func TestQuotientAcyclic(t *testing.T) {
+	worlds, total := 0, 0
+	for _, b := range symmetryCases(t) {
+		y := symmetryFor(b)
+		if y == nil {
+			continue
+		}
+		worlds++
+		k := b.Kernel
+		const onPath, done = 1, 2
+		init := b.Init
+		mark := map[model.State]uint8{init: onPath}
+		type frame struct {
+			s    model.State
+			next int
+		}
+		stack := []frame{{s: init}}
+		var ev model.Event
+		for len(stack) > 0 && len(mark) < 200_000 {
+			top := &stack[len(stack)-1]
+			if top.next >= len(k.Threads) {
+				mark[top.s] = done
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			th := top.next
+			top.next++
+			n := top.s
+			if !k.Exec(&n, th, &ev) {
+				continue
+			}
+			y.Canonicalize(k, &n)
+			switch mark[n] {
+			case onPath:
+				t.Fatalf("%s: a cycle of representatives: thread %s at %s", b.Scn.Path, k.ThreadName(th), ev.Fn)
+			case 0:
+				mark[n] = onPath
+				stack = append(stack, frame{s: n})
+			}
+		}
+		total += len(mark)
+	}
+	if worlds < 4 {
+		t.Fatalf("only %d scenarios with interchangeable threads", worlds)
+	}
+	t.Logf("%d scenarios, %d representatives", worlds, total)
 }

@@ -97,7 +97,9 @@ func (p *POR) String() string {
 
 // Reshorten makes the witnesses of a search made with a reduction shortest
 // again: an unreduced breadth-first search bounded at the length of the
-// longest witness (opt.MaxDepth; opt.Reduce is ignored) finds, for every check
+// longest witness (opt.MaxDepth; of opt.Reduce only its Canonical is kept:
+// thread symmetry keeps lengths, and the witnesses stay in the same
+// positions as res's) finds, for every check
 // and class the reduced search witnessed, the first witness in unreduced
 // search order: a shortest one, since the class's shortest witness is no
 // longer than the reduced one. checks must make fresh checks (a check with
@@ -122,7 +124,9 @@ func Reshorten(k *model.Kernel, init *model.State, checks func() []Check, opt Op
 		return res, Reshortening{}
 	}
 	stopFirst := opt.StopFirst
-	opt.Reduce = nil
+	if opt.Reduce != nil {
+		opt.Reduce = canonicalOnly{opt.Reduce}
+	}
 	opt.DFS = false
 	opt.StopWhenAllViolated = false
 	opt.Shard, opt.Shards = 0, 0
@@ -160,6 +164,13 @@ func Reshorten(k *model.Kernel, init *model.State, checks func() []Check, opt Op
 	}
 	return &out, rs
 }
+
+// canonicalOnly is a reduction's Canonical with every thread ample.
+type canonicalOnly struct{ r Reduction }
+
+func (c canonicalOnly) Ample(*model.Kernel, *model.State) uint16 { return ^uint16(0) }
+
+func (c canonicalOnly) Canonical(k *model.Kernel, s *model.State) bool { return c.r.Canonical(k, s) }
 
 // Reshortening describes the bounded search Reshorten ran.
 type Reshortening struct {

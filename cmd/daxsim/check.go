@@ -46,6 +46,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	maxStates := fs.Int("max-states", 0, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit but -max-memory")
 	maxMemory := fs.String("max-memory", sim.FormatBytes(sim.DefaultMaxMemory()),
 		"stop when the search's states would take more memory than this (4G, 512M, bytes; verdict unknown, exit 3); default: half of what the machine or the process may use; 0 = no limit")
+	por := fs.Bool("por", true, "partial-order reduction: explore one order of independent steps (off with -stop-first); counterexamples are made shortest again")
 	symmetry := fs.Bool("symmetry", true, "merge states that differ only by exchanging interchangeable threads (same process, same program); counterexamples are translated back")
 	stopFirst := fs.Bool("stop-first", false, "stop at the first violation (for BFS still a shortest one); the verdicts not decided by then are unknown")
 	maxDepth := fs.Int("max-depth", 0, "do not explore beyond this many steps (verdict unknown, exit 3); 0 = no limit")
@@ -129,6 +130,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		Random:     *mode == "random",
 		Fallback:   *mode == "exhaustive" && !*stopFirst, // -stop-first ends the search on purpose
 		NoSymmetry: !*symmetry,
+		NoPOR:      !*por,
 		RandOpt:    sim.RandomOptions{Seed: *seed, Runs: *runs, First: *first, Workers: *workers},
 	}
 	// SIGINT or SIGTERM stops the search at the next batch: the report of what

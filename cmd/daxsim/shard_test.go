@@ -40,7 +40,7 @@ func TestShardMerge(t *testing.T) {
 	for _, mode := range []string{"exhaustive", "random"} {
 		whole := filepath.Join(dir, mode+"-whole.json")
 		var out, errb bytes.Buffer
-		base := []string{"check", "-mode", mode, "-seed", "5", "-runs", "100", "-format", "json"}
+		base := []string{"check", "-por=false", "-mode", mode, "-seed", "5", "-runs", "100", "-format", "json"}
 		run(append(base, "-o", whole, f), &out, &errb)
 		var parts []string
 		for _, s := range []string{"0/3", "1/3", "2/3"} {
@@ -68,7 +68,7 @@ func TestShardMerge(t *testing.T) {
 	for _, s := range []string{"0/3", "1/3", "2/3"} {
 		p := filepath.Join(dir, "big-"+s[:1]+".json")
 		var out, errb bytes.Buffer
-		run([]string{"check", "-shard", s, "-format", "json", "-o", p, big}, &out, &errb)
+		run([]string{"check", "-por=false", "-shard", s, "-format", "json", "-o", p, big}, &out, &errb)
 		parts = append(parts, p)
 		var d checker.ReportData
 		data, _ := os.ReadFile(p)
@@ -84,7 +84,7 @@ func TestShardMerge(t *testing.T) {
 	merged.Reset()
 	run(append([]string{"merge"}, parts...), &merged, &errb)
 	var whole bytes.Buffer
-	run([]string{"check", "-format", "json", big}, &whole, &errb)
+	run([]string{"check", "-por=false", "-format", "json", big}, &whole, &errb)
 	if got, w := verdicts(t, merged.Bytes()), verdicts(t, whole.Bytes()); !reflect.DeepEqual(got, w) {
 		t.Errorf("split search: merged shards %v, unsharded %v", got, w)
 	}

@@ -38,7 +38,7 @@ func TestInterruptReport(t *testing.T) {
 	os.WriteFile(scn, []byte(b.String()), 0o644)
 	out := filepath.Join(dir, "report.txt")
 	os.WriteFile(out, []byte("a stale report\n"), 0o644)
-	cmd := exec.Command(bin, "check", "-workers", "1", "-o", out, scn)
+	cmd := exec.Command(bin, "check", "-por=false", "-workers", "1", "-o", out, scn)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
