@@ -5,7 +5,8 @@ package sim
 // thread order and the new ones pushed so that the lowest thread is explored
 // first. Its witnesses are the first in this order, not shortest ones. The memory
 // budget is checked before every expansion; MaxStates stops the search when it
-// would store one state more (it never stores more than MaxStates).
+// would store one state more (it never stores more than MaxStates). A swarm
+// search (Options.Swarm) tries each state's threads in a seeded order instead.
 
 func (s *search) dfs() {
 	if !s.addRoot() {
@@ -30,6 +31,10 @@ func (s *search) dfs() {
 	key := func() wkey { seq++; return wkey{1, seq} }
 	depthCut := false
 	var fresh [16]int // the threads whose successor is new, in order
+	var perm [16]int  // the order threads are tried in
+	for t := range perm {
+		perm[t] = t
+	}
 	for n := 0; stack.n > 0; n++ {
 		if n%256 == 0 && s.interrupted() {
 			return
@@ -71,9 +76,13 @@ func (s *search) dfs() {
 		}
 		nf := 0
 		limited := false
+		if s.opt.Swarm {
+			swarmOrder(perm[:nthreads], s.opt.Seed, id)
+		}
 	expand:
 		for pass, more := x.order(); pass != 0; pass, more = more, 0 {
-			for t := 0; t < nthreads; t++ {
+			for i := 0; i < nthreads; i++ {
+				t := perm[i]
 				if pass&(1<<t) == 0 {
 					continue
 				}
@@ -85,7 +94,7 @@ func (s *search) dfs() {
 						return
 					}
 					s.setLayout(l)
-					t-- // again, with the wider layout
+					i-- // again, with the wider layout
 					continue
 				case moved:
 				default:
@@ -165,4 +174,23 @@ func (s *search) dfsEnd(x *expander, a *acc, id uint64, key func() wkey) {
 	}
 	x.j.at(int64(id), -1)
 	x.judgeStuck(key())
+}
+
+// swarmOrder shuffles perm (the threads 0..len-1) by a generator seeded with
+// seed and the state's number id (its place in this search): the same seed
+// gives the same search, another seed another order.
+func swarmOrder(perm []int, seed, id uint64) {
+	for i := range perm {
+		perm[i] = i
+	}
+	x := seed ^ (id+1)*0x9e3779b97f4a7c15
+	for i := len(perm) - 1; i > 0; i-- {
+		x += 0x9e3779b97f4a7c15 // splitmix64
+		z := x
+		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+		z = (z ^ z>>27) * 0x94d049bb133111eb
+		z ^= z >> 31
+		j := int(z % uint64(i+1))
+		perm[i], perm[j] = perm[j], perm[i]
+	}
 }

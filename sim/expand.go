@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"slices"
+
 	"github.com/daxsim/daxsim/model"
 )
 
@@ -188,8 +190,10 @@ func (x *expander) judgeTraced(key wkey) {
 }
 
 // judgeStuck runs the stuck checks on cur, whose running threads are all blocked.
+// The blocked events go in thread order, whatever order the threads were tried in.
 func (x *expander) judgeStuck(key wkey) {
 	j := &x.j
+	slices.SortStableFunc(x.blocked, func(a, b model.Event) int { return a.Thread - b.Thread })
 	for _, c := range x.stuck {
 		j.begin(c, key)
 		x.checks[c].Stuck(j, x.k, &x.cur, x.blocked)

@@ -41,9 +41,15 @@ import (
 
 // Options bound the search.
 type Options struct {
-	DFS       bool // depth-first instead of breadth-first
-	MaxStates int  // stop when this many distinct states are stored (0: no limit)
-	MaxDepth  int  // do not expand states this many steps from the start (0: no limit)
+	DFS bool // depth-first instead of breadth-first
+	// Swarm, with DFS, tries the threads of every state in an order drawn from
+	// Seed and the state's number instead of thread order: searches with
+	// different seeds reach different parts of a space too large for one
+	// (Holzmann's swarm verification). Deterministic for a seed.
+	Swarm     bool
+	Seed      uint64
+	MaxStates int // stop when this many distinct states are stored (0: no limit)
+	MaxDepth  int // do not expand states this many steps from the start (0: no limit)
 	// MaxMemory bounds the bytes of the search's structures (visited set, search
 	// tree, frontier or stack): the search stops, incomplete, before a batch that
 	// would not fit. 0: no bound (see DefaultMaxMemory for the command line's).
@@ -106,7 +112,7 @@ type Result struct {
 	Limit       string // why the search stopped early, when !Complete
 	Violations  []Violation
 	Elapsed     time.Duration
-	Search      string // "bfs" or "dfs"
+	Search      string // "bfs", "dfs" or "swarm" (a DFS in a seeded order)
 	// Coverage counts, for each check (by name), what it judged (Judge.Judged):
 	// the same for every number of workers.
 	Coverage map[string]int64
@@ -156,6 +162,9 @@ func Explore(k *model.Kernel, init *model.State, checks []Check, opt Options) *R
 	defer s.free()
 	if opt.DFS {
 		s.res.Search = "dfs"
+		if opt.Swarm {
+			s.res.Search = "swarm"
+		}
 		s.dfs()
 	} else {
 		s.bfs()
