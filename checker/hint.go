@@ -29,8 +29,14 @@ func (r *Report) ReproduceCommand(v *sim.Violation) string {
 	case v != nil && v.Run >= 0 && r.Random != nil:
 		args = append(args, "-mode", "random", "-seed", fmt.Sprint(r.Random.Seed), "-first", fmt.Sprint(v.Run), "-runs", "1")
 	case res != nil:
-		if res.Search == "dfs" {
+		switch res.Search {
+		case "dfs":
 			args = append(args, "-search", "dfs")
+		case "swarm":
+			args = append(args, "-mode", "swarm", "-seed", fmt.Sprint(r.Opt.RandOpt.Seed))
+			if n := r.Opt.Sim.Shards; n > 1 {
+				args = append(args, "-shard", fmt.Sprintf("%d/%d", r.Opt.Sim.Shard, n))
+			}
 		}
 		if !res.Complete {
 			if n := r.Opt.Sim.MaxStates; n > 0 {

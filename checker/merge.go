@@ -27,6 +27,10 @@ func Merge(ds []ReportData) (*ReportData, error) {
 			return nil, fmt.Errorf("report %d is of another run (%s under %s) than report 0 (%s under %s)", i+1,
 				d.Scenario.Path, d.Proposal, first.Scenario.Path, first.Proposal)
 		}
+		if (d.Search.Order == "swarm") != (first.Search.Order == "swarm") {
+			return nil, fmt.Errorf("report %d is of a %s search, report 0 of a %s search: a swarm merges only with swarm searches",
+				i+1, d.Search.Order, first.Search.Order)
+		}
 	}
 	covered, why := coverage(ds)
 	out := &ReportData{Schema: SchemaVersion, Scenario: first.Scenario, Proposal: first.Proposal, FS: first.FS,
@@ -74,6 +78,14 @@ func coverage(ds []ReportData) (bool, string) {
 		if d.Search.Whole && d.Search.Complete {
 			return true, "" // that shard explored the whole space
 		}
+	}
+	if ds[0].Search.Order == "swarm" {
+		// Swarm searches overlap: only one that finished covers the space.
+		states := 0
+		for _, d := range ds {
+			states += d.Search.States
+		}
+		return false, fmt.Sprintf("swarm: none of the %d searches finished (%d states visited in all, some by several)", len(ds), states)
 	}
 	n := -1
 	seen := map[int]bool{}
@@ -161,7 +173,11 @@ func mergeProperty(ds []ReportData, name string, search SearchData) PropData {
 	default:
 		out.Verdict = Unknown
 		if !search.Complete && search.Limit != "" {
-			whys = append(whys, search.Limit)
+			for _, l := range strings.Split(search.Limit, "; ") {
+				if !slices.Contains(whys, l) {
+					whys = append(whys, l)
+				}
+			}
 		}
 		out.Why = strings.Join(whys, "; ")
 	}

@@ -42,9 +42,17 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 	case r.partialShard():
 		coverage = "shard " + res.Shard + " of the space, exhaustive within it"
 	}
-	if res.Search == "random" {
+	switch {
+	case res.Search == "random":
 		fmt.Fprintf(w, "search   %s; verdicts are violation or unknown", r.Random.Describe())
-	} else {
+	case res.Search == "swarm":
+		shard := ""
+		if res.Shard != "" {
+			shard = ", shard " + res.Shard
+		}
+		fmt.Fprintf(w, "search   swarm (depth-first in the order of seed %d%s), %s: %d states, %d transitions, depth %d, %d terminal",
+			r.Opt.RandOpt.Seed, shard, coverage, res.States, res.Transitions, res.Depth, res.Terminal)
+	default:
 		fmt.Fprintf(w, "search   %s, %s: %d states, %d transitions, depth %d, %d terminal",
 			res.Search, coverage, res.States, res.Transitions, res.Depth, res.Terminal)
 	}

@@ -48,7 +48,7 @@ type ScenarioData struct {
 
 // SearchData is the search statistics (no times: they differ between runs).
 type SearchData struct {
-	Order       string `json:"order"` // bfs or dfs
+	Order       string `json:"order"` // bfs, dfs, swarm, random or bfs+random
 	States      int    `json:"states"`
 	Transitions int    `json:"transitions"`
 	Depth       int    `json:"depth"`
@@ -56,9 +56,13 @@ type SearchData struct {
 	Complete    bool   `json:"complete"`
 	Limit       string `json:"limit,omitempty"`
 	// Shard is "i/n" for a sharded run (-shard), merged by 'daxsim merge'; Whole
-	// says the space ended before the shards parted, so this shard covered it all.
+	// says the shard searched the whole space, not a part (an exhaustive shard
+	// whose space ended before the shards parted; a swarm search), so that
+	// with Complete it covered it all.
 	Shard string `json:"shard,omitempty"`
 	Whole bool   `json:"whole,omitempty"`
+	// Seed is a swarm search's seed (-mode swarm -seed; its shard adds to it).
+	Seed uint64 `json:"seed,omitempty"`
 	// Reduction names the reductions the search used (partial-order, the
 	// interchangeable threads it merged).
 	Reduction string `json:"reduction,omitempty"`
@@ -139,7 +143,8 @@ func (r *Report) Data() *ReportData {
 		Proposal: k.Proposal, FS: k.FS.Name, Mutants: MutantsOf(k), Crash: b.Scn.Crash,
 		Search: SearchData{Order: res.Search, States: res.States, Transitions: res.Transitions, Depth: res.Depth,
 			Terminal: res.Terminal, Complete: res.Complete, Limit: res.Limit, Shard: res.Shard,
-			Whole: res.Shard != "" && res.Search == "bfs" && res.SplitDepth < 0, Reduction: r.reductionNote()},
+			Whole: res.Shard != "" && (res.Search == "bfs" && res.SplitDepth < 0 || res.Search == "swarm"),
+			Seed: r.swarmSeed(), Reduction: r.reductionNote()},
 		Properties: []PropData{}, Expects: []ExpectData{}, Exit: r.Exit,
 	}
 	if d.Crash == "" {

@@ -90,6 +90,11 @@ type Options struct {
 	Sim sim.Options
 	// Random runs seeded random schedules instead of the exhaustive search.
 	Random bool
+	// Swarm searches depth-first in an order drawn from RandOpt.Seed plus the
+	// shard's index (Sim.Shard): bounded by Sim's limits, each shard reaches
+	// another part of a space too large for one search; a swarm search that
+	// ends within its bounds has covered the whole space.
+	Swarm bool
 	// Fallback runs random schedules after an exhaustive search cut by a limit
 	// (SPEC.md: exhaustive "falls back to random with a warning").
 	Fallback bool
@@ -126,6 +131,9 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 	var res *sim.Result
 	if !opt.Random {
 		so := opt.Sim
+		if opt.Swarm {
+			so.DFS, so.Swarm, so.Seed = true, true, opt.RandOpt.Seed+uint64(so.Shard)
+		}
 		if so.Reduce == nil {
 			if !opt.NoSymmetry {
 				r.Symmetry = symmetryFor(b)
@@ -138,7 +146,10 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 			so.Reduce = reduction(r.POR, r.Symmetry)
 		}
 		res = sim.Explore(b.Kernel, &b.Init, checks, so)
-		if r.POR != nil {
+		// Not for a swarm: its witnesses are what a seeded depth-first order
+		// met first, and re-shortening them would cost a breadth-first search
+		// of the space it is too large for.
+		if r.POR != nil && !so.Swarm {
 			// Shortest counterexamples again: an unreduced search (but for
 			// the symmetry) bounded at the longest one.
 			var rs sim.Reshortening
@@ -193,11 +204,19 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 	return r
 }
 
+// swarmSeed is a swarm search's seed as given (-seed), 0 for another search.
+func (r *Report) swarmSeed() uint64 {
+	if r.Result == nil || r.Result.Search != "swarm" {
+		return 0
+	}
+	return r.Opt.RandOpt.Seed
+}
+
 // partialShard says the report is one shard's of an exhaustive search that
 // split before its end: its part of the space only.
 func (r *Report) partialShard() bool {
 	res := r.Result
-	return res != nil && res.Shard != "" && !(res.Search == "bfs" && res.SplitDepth < 0)
+	return res != nil && res.Shard != "" && !(res.Search == "bfs" && res.SplitDepth < 0) && res.Search != "swarm"
 }
 
 func (r *Report) partialWhy() string {

@@ -153,11 +153,18 @@ func symmetryNote(k *model.Kernel, y *model.Symmetry) string {
 // reductionNote says which reductions the exhaustive search used.
 func (r *Report) reductionNote() string {
 	var parts []string
-	if r.POR != nil {
+	swarm := r.Result != nil && r.Result.Search == "swarm"
+	switch {
+	case r.POR != nil && swarm:
+		parts = append(parts, "partial-order (ample sets of independent steps)")
+	case r.POR != nil:
 		parts = append(parts, "partial-order (ample sets of independent steps; counterexamples made shortest again)")
 	}
 	if note := symmetryNote(r.Built.Kernel, r.Symmetry); note != "" {
 		parts = append(parts, "symmetry "+note)
+	}
+	if swarm {
+		parts = append(parts, "counterexamples are the first the swarm's order met, not shortest")
 	}
 	if r.NotShortest {
 		parts = append(parts, "counterexamples may not be shortest: the search that re-shortens them hit a limit")

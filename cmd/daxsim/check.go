@@ -35,13 +35,13 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	crash := fs.String("crash", "", "anywhere|never: replaces the file's crash line (fences is refused: it would miss crashes between fences)")
 	var mutants listFlag
 	fs.Var(&mutants, "mutant", "run with this seeded kernel bug too (repeatable; see 'daxsim mutants')")
-	mode := fs.String("mode", "exhaustive", "exhaustive (falls back to random runs when -max-states is hit) or random")
-	seed := fs.Uint64("seed", 1, "random mode: the seed; the same seed gives the same runs and output")
+	mode := fs.String("mode", "exhaustive", "exhaustive (falls back to random runs when a limit is hit), random, or swarm (depth-first in a seeded order, bounded by -max-states and -max-memory; with -shard i/n each shard its own order)")
+	seed := fs.Uint64("seed", 1, "random and swarm modes: the seed; the same seed gives the same runs and output")
 	runs := fs.Int("runs", 1000, "random mode: number of runs")
 	first := fs.Int("first", 0, "random mode: index of the first run (replay run K with -first K -runs 1)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the output does not depend on it)")
 	viz := fs.String("viz", "", "write porcupine's HTML view of the read-your-writes witness's history to this file")
-	shard := fs.String("shard", "", "i/n: explore part i of n of the space (random mode: of the runs); 'daxsim merge' joins the -format json reports")
+	shard := fs.String("shard", "", "i/n: explore part i of n of the space (random mode: of the runs; swarm mode: search n of n seeded orders); 'daxsim merge' joins the -format json reports")
 	search := fs.String("search", "bfs", "bfs (shortest counterexamples) or dfs (less memory)")
 	maxStates := fs.Int("max-states", 0, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit but -max-memory")
 	maxMemory := fs.String("max-memory", sim.FormatBytes(sim.DefaultMaxMemory()),
@@ -72,8 +72,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			return checker.ExitBadInput
 		}
 	}
-	if *mode != "exhaustive" && *mode != "random" {
-		fmt.Fprintf(stderr, "daxsim check: -mode must be exhaustive or random, not %q\n", *mode)
+	if *mode != "exhaustive" && *mode != "random" && *mode != "swarm" {
+		fmt.Fprintf(stderr, "daxsim check: -mode must be exhaustive, random or swarm, not %q\n", *mode)
 		return checker.ExitBadInput
 	}
 	if *runs <= 0 || *first < 0 || *workers <= 0 {
@@ -105,8 +105,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "daxsim check: -shard must be i/n with 0 <= i < n, not %q\n", *shard)
 			return checker.ExitBadInput
 		}
-		if *search == "dfs" {
-			fmt.Fprintln(stderr, "daxsim check: -shard needs -search bfs")
+		if *search == "dfs" && *mode != "swarm" {
+			fmt.Fprintln(stderr, "daxsim check: -shard needs -search bfs (or -mode swarm)")
 			return checker.ExitBadInput
 		}
 		shardI, shardN = i, n
@@ -128,6 +128,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		Sim: sim.Options{DFS: *search == "dfs", MaxStates: *maxStates, MaxDepth: *maxDepth, Workers: *workers,
 			Shard: shardI, Shards: shardN, MaxMemory: memBudget, StopFirst: *stopFirst},
 		Random:     *mode == "random",
+		Swarm:      *mode == "swarm",
 		Fallback:   *mode == "exhaustive" && !*stopFirst, // -stop-first ends the search on purpose
 		NoSymmetry: !*symmetry,
 		NoPOR:      !*por,

@@ -448,6 +448,7 @@ func TestReproduceHints(t *testing.T) {
 		{"-proposal", "linux", "builtin:flush-hole-plain"},
 		{"-crash", "never", "-proposal", "baseline", "builtin:flush-hole"},
 		{"-mode", "random", "-runs", "50", "-seed", "7", aopsSwap},
+		{"-mode", "swarm", "-seed", "3", "-shard", "1/4", "-max-states", "40", aopsSwap},
 	}
 	other := t.TempDir()
 	n := 0

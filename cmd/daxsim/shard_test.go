@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/daxsim/daxsim/checker"
@@ -123,5 +125,101 @@ func TestShardAlonePartial(t *testing.T) {
 	}
 	if !sawPartial {
 		t.Fatal("no shard split the space: the test checks nothing")
+	}
+}
+
+// TestSwarm: a swarm of bounded searches finds violations but never passes
+// what none of its searches finished (each shard alone and merged: unknown);
+// a swarm search that ends within its bound is a whole search
+// and judges as the exhaustive one does, alone and merged; a swarm does not
+// merge with other searches.
+func TestSwarm(t *testing.T) {
+	f := "../../testdata/scenarios/aops-swap/reopen-flip-locked.scn"
+	dir := t.TempDir()
+	check := func(args ...string) (int, checker.ReportData, []byte) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		code := run(append([]string{"check", "-format", "json"}, args...), &out, &errb)
+		var d checker.ReportData
+		if err := json.Unmarshal(out.Bytes(), &d); err != nil {
+			t.Fatalf("check %v: %v\n%s", args, err, errb.String())
+		}
+		return code, d, out.Bytes()
+	}
+	merge := func(paths ...string) (int, checker.ReportData) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		code := run(append([]string{"merge"}, paths...), &out, &errb)
+		var d checker.ReportData
+		if code != checker.ExitBadInput {
+			if err := json.Unmarshal(out.Bytes(), &d); err != nil {
+				t.Fatalf("merge: %v\n%s", err, errb.String())
+			}
+		}
+		return code, d
+	}
+	_, whole, wholeJSON := check(f)
+
+	// Bounded: every shard stops short.
+	var bounded, complete []string
+	for i := range 3 {
+		s := fmt.Sprintf("%d/3", i)
+		code, d, data := check("-mode", "swarm", "-seed", "9", "-shard", s, "-max-states", "200", f)
+		if d.Search.Order != "swarm" || d.Search.Complete || !d.Search.Whole || d.Search.Seed != 9 {
+			t.Fatalf("shard %s: search %+v", s, d.Search)
+		}
+		for _, p := range d.Properties {
+			if p.Verdict == checker.Pass || p.Verdict == checker.Vacuous || p.Verdict == checker.Partial {
+				t.Errorf("bounded swarm shard %s: %s is %s", s, p.Name, p.Verdict)
+			}
+		}
+		if code == checker.ExitOK && d.Expects[0].Holds != "holds" {
+			t.Errorf("bounded swarm shard %s: exit 0 but %q %s", s, d.Expects[0].Text, d.Expects[0].Holds)
+		}
+		p := filepath.Join(dir, "bounded-"+s[:1]+".json")
+		os.WriteFile(p, data, 0o644)
+		bounded = append(bounded, p)
+
+		code, d, data = check("-mode", "swarm", "-seed", "9", "-shard", s, f)
+		if !d.Search.Complete || code != whole.Exit {
+			t.Fatalf("unbounded swarm shard %s: complete %v exit %d, exhaustive exit %d", s, d.Search.Complete, code, whole.Exit)
+		}
+		got, want := verdicts(t, data), verdicts(t, wholeJSON)
+		for name, v := range want {
+			if got[name][0] != v[0] {
+				t.Errorf("unbounded swarm shard %s: %s is %s, exhaustive %s", s, name, got[name][0], v[0])
+			}
+		}
+		p = filepath.Join(dir, "complete-"+s[:1]+".json")
+		os.WriteFile(p, data, 0o644)
+		complete = append(complete, p)
+	}
+	code, m := merge(bounded...)
+	if m.Search.Complete || !strings.Contains(m.Search.Limit, "swarm: none of the 3 searches finished") {
+		t.Errorf("merged bounded swarm: %+v", m.Search)
+	}
+	violated := false
+	for _, p := range m.Properties {
+		if p.Verdict == checker.Pass || p.Verdict == checker.Vacuous {
+			t.Errorf("merged bounded swarm: %s is %s", p.Name, p.Verdict)
+		}
+		violated = violated || p.Verdict == checker.Violation
+	}
+	// The file expects the violation: found, it holds.
+	if !violated || code != checker.ExitOK || m.Expects[0].Holds != "holds" {
+		t.Errorf("merged bounded swarm: exit %d, a violation %v, expect %s", code, violated, m.Expects[0].Holds)
+	}
+	if code, m = merge(complete...); code != whole.Exit {
+		t.Errorf("merged complete swarm: exit %d, exhaustive %d", code, whole.Exit)
+	}
+	for i, p := range m.Properties {
+		if p.Verdict != whole.Properties[i].Verdict {
+			t.Errorf("merged complete swarm: %s is %s, exhaustive %s", p.Name, p.Verdict, whole.Properties[i].Verdict)
+		}
+	}
+	ex := filepath.Join(dir, "exhaustive.json")
+	os.WriteFile(ex, wholeJSON, 0o644)
+	if code, _ := merge(bounded[0], ex); code != checker.ExitBadInput {
+		t.Errorf("a swarm merged with an exhaustive search: exit %d", code)
 	}
 }
