@@ -144,7 +144,7 @@ func (r *Report) Data() *ReportData {
 		Search: SearchData{Order: res.Search, States: res.States, Transitions: res.Transitions, Depth: res.Depth,
 			Terminal: res.Terminal, Complete: res.Complete, Limit: res.Limit, Shard: res.Shard,
 			Whole: res.Shard != "" && (res.Search == "bfs" && res.SplitDepth < 0 || res.Search == "swarm"),
-			Seed: r.swarmSeed(), Reduction: r.reductionNote()},
+			Seed:  r.swarmSeed(), Reduction: r.reductionNote()},
 		Properties: []PropData{}, Expects: []ExpectData{}, Exit: r.Exit,
 	}
 	if d.Crash == "" {
