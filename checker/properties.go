@@ -1,6 +1,7 @@
 // Package checker holds the properties daxsim checks (one file each, whose doc
-// comment states the kernel rule), the evaluation of a scenario's expect lines, and
-// the rendering of verdicts and counterexamples.
+// comment states the kernel rule) and their registry: what each checks, judges
+// and observes, and the engine checks that judge it. Running a scenario and
+// judging its expect lines is package run; the reports are package report.
 package checker
 
 import (

@@ -8,14 +8,15 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/report"
+	"github.com/daxsim/daxsim/run"
 )
 
 // verdicts extracts, from a JSON report, each property's verdict and its
 // witnesses' classes and traces.
 func verdicts(t *testing.T, data []byte) map[string][]string {
 	t.Helper()
-	var d checker.ReportData
+	var d report.ReportData
 	if err := json.Unmarshal(data, &d); err != nil {
 		t.Fatalf("%v\n%s", err, data)
 	}
@@ -41,15 +42,15 @@ func TestShardMerge(t *testing.T) {
 		whole := filepath.Join(dir, mode+"-whole.json")
 		var out, errb bytes.Buffer
 		base := []string{"check", "-por=false", "-mode", mode, "-seed", "5", "-runs", "100", "-format", "json"}
-		run(append(base, "-o", whole, f), &out, &errb)
+		realMain(append(base, "-o", whole, f), &out, &errb)
 		var parts []string
 		for _, s := range []string{"0/3", "1/3", "2/3"} {
 			p := filepath.Join(dir, mode+"-"+s[:1]+".json")
-			run(append(base, "-shard", s, "-o", p, f), &out, &errb)
+			realMain(append(base, "-shard", s, "-o", p, f), &out, &errb)
 			parts = append(parts, p)
 		}
 		var merged bytes.Buffer
-		if code := run(append([]string{"merge"}, parts...), &merged, &errb); code == checker.ExitBadInput {
+		if code := realMain(append([]string{"merge"}, parts...), &merged, &errb); code == run.ExitBadInput {
 			t.Fatalf("merge: %s", errb.String())
 		}
 		want, _ := os.ReadFile(whole)
@@ -68,9 +69,9 @@ func TestShardMerge(t *testing.T) {
 	for _, s := range []string{"0/3", "1/3", "2/3"} {
 		p := filepath.Join(dir, "big-"+s[:1]+".json")
 		var out, errb bytes.Buffer
-		run([]string{"check", "-por=false", "-shard", s, "-format", "json", "-o", p, big}, &out, &errb)
+		realMain([]string{"check", "-por=false", "-shard", s, "-format", "json", "-o", p, big}, &out, &errb)
 		parts = append(parts, p)
-		var d checker.ReportData
+		var d report.ReportData
 		data, _ := os.ReadFile(p)
 		json.Unmarshal(data, &d)
 		if d.Search.Whole {
@@ -78,13 +79,13 @@ func TestShardMerge(t *testing.T) {
 		}
 	}
 	var merged, errb bytes.Buffer
-	if code := run(append([]string{"merge"}, parts[:2]...), &merged, &errb); code != checker.ExitUnknown {
+	if code := realMain(append([]string{"merge"}, parts[:2]...), &merged, &errb); code != run.ExitUnknown {
 		t.Fatalf("two of three shards merged: exit %d, want 3\n%s", code, merged.String())
 	}
 	merged.Reset()
-	run(append([]string{"merge"}, parts...), &merged, &errb)
+	realMain(append([]string{"merge"}, parts...), &merged, &errb)
 	var whole bytes.Buffer
-	run([]string{"check", "-por=false", "-format", "json", big}, &whole, &errb)
+	realMain([]string{"check", "-por=false", "-format", "json", big}, &whole, &errb)
 	if got, w := verdicts(t, merged.Bytes()), verdicts(t, whole.Bytes()); !reflect.DeepEqual(got, w) {
 		t.Errorf("split search: merged shards %v, unsharded %v", got, w)
 	}
@@ -98,8 +99,8 @@ func TestShardAlonePartial(t *testing.T) {
 	sawPartial := false
 	for _, s := range []string{"0/3", "1/3", "2/3"} {
 		var out, errb bytes.Buffer
-		code := run([]string{"check", "-shard", s, "-format", "json", f}, &out, &errb)
-		var d checker.ReportData
+		code := realMain([]string{"check", "-shard", s, "-format", "json", f}, &out, &errb)
+		var d report.ReportData
 		if err := json.Unmarshal(out.Bytes(), &d); err != nil {
 			t.Fatalf("shard %s: %v\n%s", s, err, errb.String())
 		}
@@ -107,17 +108,17 @@ func TestShardAlonePartial(t *testing.T) {
 			continue
 		}
 		for _, p := range d.Properties {
-			if p.Verdict == checker.Pass || p.Verdict == checker.Vacuous {
+			if p.Verdict == run.Pass || p.Verdict == run.Vacuous {
 				t.Errorf("shard %s: %s is %s", s, p.Name, p.Verdict)
 			}
-			sawPartial = sawPartial || p.Verdict == checker.Partial
+			sawPartial = sawPartial || p.Verdict == run.Partial
 		}
 		for _, e := range d.Expects {
 			if e.Holds == "holds" {
 				t.Errorf("shard %s: %q holds", s, e.Text)
 			}
 		}
-		if code != checker.ExitUnknown && code != checker.ExitFail {
+		if code != run.ExitUnknown && code != run.ExitFail {
 			t.Errorf("shard %s: exit %d, want 3 (or 1 on a violation)", s, code)
 		}
 	}
