@@ -146,8 +146,8 @@ func linearizable(k *model.Kernel, h *sim.History, timeout time.Duration) (porcu
 	return porcupine.CheckOperationsVerbose(registerModel(k), historyOps(k, h), timeout)
 }
 
-// HistoryCheck is read-your-writes over whole random runs.
-func HistoryCheck() sim.HistoryCheck {
+// historyCheck is read-your-writes over whole random runs.
+func historyCheck(Config) sim.HistoryCheck {
 	return sim.HistoryCheck{
 		Name: "read-your-writes",
 		Check: func(j *sim.Judge, k *model.Kernel, h *sim.History) {

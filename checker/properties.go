@@ -19,6 +19,9 @@ type Property struct {
 	// Check returns the engine check; nil when the property cannot be checked yet.
 	Check func(cfg Config) sim.Check
 	Issue string // where an uncheckable property is planned
+	// History returns the check of a whole random run's history (random mode
+	// and the fallback to it), judged besides Check; nil: none.
+	History func(cfg Config) sim.HistoryCheck
 	// Crash marks properties that exist only on crash images: under "crash
 	// never" they are not checked.
 	Crash bool

@@ -157,8 +157,8 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 		!strings.HasPrefix(res.Limit, "max-depth")) {
 		var hist []sim.HistoryCheck
 		for _, n := range names {
-			if n == "read-your-writes" {
-				hist = append(hist, checker.HistoryCheck())
+			if p, _ := checker.Lookup(n); p.History != nil {
+				hist = append(hist, p.History(cfg))
 			}
 		}
 		ro := opt.RandOpt
