@@ -22,7 +22,6 @@ import (
 	"os"
 	"runtime"
 
-	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
 	"github.com/daxsim/daxsim/report"
@@ -143,5 +142,5 @@ func Check(name string, src []byte, opt Options) (res *Result, err error) {
 // ParseOptions are the names a scenario may use: every proposal, property and
 // mutant daxsim knows.
 func ParseOptions() scenarios.ParseOptions {
-	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: checker.Names(), Mutants: mutants.Names()}
+	return run.ParseOptions()
 }

@@ -13,10 +13,8 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/internal/input"
 	"github.com/daxsim/daxsim/model/mutants"
-	"github.com/daxsim/daxsim/model/proposals"
 	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 )
@@ -99,11 +97,6 @@ func realMain(args []string, stdout, stderr io.Writer) (code int) {
 	return run.ExitBadInput
 }
 
-// LoadOptions are the names the parser accepts.
-func parseOptions() scenarios.ParseOptions {
-	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: checker.Names(), Mutants: mutants.Names()}
-}
-
 // readScenario reads a scenario by its command-line name: a file, or
 // builtin:NAME for a scenario of the built-in suite ('daxsim scenarios').
 func readScenario(path string) ([]byte, error) {
@@ -127,7 +120,7 @@ func load(path string, bo scenarios.Options) (*scenarios.Built, error) {
 
 // loadSource builds scenario text src, named path in positions.
 func loadSource(path string, src []byte, bo scenarios.Options) (*scenarios.Built, error) {
-	scn, err := scenarios.Parse(path, src, parseOptions())
+	scn, err := scenarios.Parse(path, src, run.ParseOptions())
 	if err != nil {
 		var perr *scenarios.Error
 		if errors.As(err, &perr) {
