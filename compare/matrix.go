@@ -275,7 +275,7 @@ func runCell(cell *Cell, p string, w Workload, maxStates int, mutants []string) 
 		}
 		cell.Props = append(cell.Props, cp)
 	}
-	// The serial run builds its own kernel: Run's checks do not change the
+	// The serial run builds its own kernel: run.Run's checks do not change the
 	// kernel, but nothing is shared between the two either way.
 	b2, err := scenarios.Build(scn, scenarios.Options{Proposal: p, Mutants: mutants})
 	if err != nil {

@@ -260,7 +260,7 @@ func mergeExpect(ds []ReportData, i int, e ExpectData, search SearchData, props 
 	return out
 }
 
-// mergedExit is Report.exitCode over merged data.
+// mergedExit is run.Report's exit status (run.ExitOf) over merged data.
 func mergedExit(d *ReportData) int {
 	var expects []run.Verdict
 	for _, e := range d.Expects {
