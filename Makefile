@@ -16,7 +16,7 @@ test:
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags invariants -run 'TestScenarioFiles|TestMutantsCaught|TestLinuxModelClean' ./cmd/daxsim
 	$(GO) test -count=1 -tags invariants ./sim
-	$(GO) test -race -count=1 -run 'Workers|Random|Shard|Matrix' ./sim ./cmd/daxsim ./checker
+	$(GO) test -race -count=1 -run 'Workers|Random|Shard|Matrix' ./sim ./cmd/daxsim ./compare
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 5s ./scenarios
 	$(GO) test -run '^$$' -fuzz FuzzPipeline -fuzztime 5s ./cmd/daxsim
 
@@ -29,15 +29,15 @@ demo: build
 # first counterexample, for the aops-swap workload scaled to N faulting threads.
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./sim/
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./checker/
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./checker/ ./run/
 	bash bench/spin-compare.sh 4 5
 
 # Random workloads with fresh seeds and more checks than 'make test' (which fixes
-# the seed). A failure is shrunk and saved under checker/testdata/rapid/; commit it.
+# the seed). A failure is shrunk and saved under run/testdata/rapid/; commit it.
 # The pipeline fuzzer (parse, build, search, every report format, replay) for
 # 10 minutes: a finding is saved under cmd/daxsim/testdata/fuzz/; commit it.
 fuzz:
-	RAPID_SEED=$$(date +%s) $(GO) test -count=1 -run 'TestRapid(LinuxContract|EveryProposal)' ./checker/ -rapid.checks=2000
+	RAPID_SEED=$$(date +%s) $(GO) test -count=1 -run 'TestRapid(LinuxContract|EveryProposal)' ./run/ -rapid.checks=2000
 	$(GO) test -run '^$$' -fuzz FuzzPipeline -fuzztime 10m ./cmd/daxsim
 
 lint:

@@ -22,9 +22,10 @@ import (
 	"os"
 	"runtime"
 
-	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/report"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
 )
@@ -45,7 +46,7 @@ type Options struct {
 
 // Result is what one check found.
 type Result struct {
-	report *checker.Report
+	report *run.Report
 }
 
 // Exit is the exit status 'daxsim check' would give: 0 the expect lines hold
@@ -57,7 +58,7 @@ func (r *Result) Exit() int { return r.report.Exit }
 // counterexample.
 func (r *Result) Text() string {
 	var b bytes.Buffer
-	r.report.WriteText(&b, false)
+	report.WriteText(&b, r.report, false)
 	return b.String()
 }
 
@@ -65,7 +66,7 @@ func (r *Result) Text() string {
 // replay').
 func (r *Result) JSON() ([]byte, error) {
 	var b bytes.Buffer
-	err := r.report.WriteJSON(&b)
+	err := report.WriteJSON(&b, r.report)
 	return b.Bytes(), err
 }
 
@@ -130,7 +131,7 @@ func Check(name string, src []byte, opt Options) (res *Result, err error) {
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	r := checker.RunMode(b, checker.Options{
+	r := run.RunMode(b, run.Options{
 		Sim:      sim.Options{MaxStates: maxStates, Workers: workers},
 		Fallback: true,
 		RandOpt:  sim.RandomOptions{Seed: 1, Runs: 1000, Workers: workers},
@@ -141,5 +142,5 @@ func Check(name string, src []byte, opt Options) (res *Result, err error) {
 // ParseOptions are the names a scenario may use: every proposal, property and
 // mutant daxsim knows.
 func ParseOptions() scenarios.ParseOptions {
-	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: checker.Names(), Mutants: mutants.Names()}
+	return run.ParseOptions()
 }

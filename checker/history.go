@@ -3,9 +3,7 @@ package checker
 import (
 	"fmt"
 	"io"
-	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -149,7 +147,7 @@ func linearizable(k *model.Kernel, h *sim.History, timeout time.Duration) (porcu
 }
 
 // historyCheck is read-your-writes over whole random runs.
-func historyCheck() sim.HistoryCheck {
+func historyCheck(Config) sim.HistoryCheck {
 	return sim.HistoryCheck{
 		Name: "read-your-writes",
 		Check: func(j *sim.Judge, k *model.Kernel, h *sim.History) {
@@ -192,36 +190,4 @@ func Visualize(k *model.Kernel, init *model.State, trace []int, w io.Writer) err
 	}
 	info.AddAnnotations(notes)
 	return porcupine.Visualize(registerModel(k), info, w)
-}
-
-// WriteViz writes porcupine's view of a history to path: the first
-// read-your-writes witness's, else the first witness's, else (no
-// counterexample) the serial run's, threads in turn. It returns what it drew.
-func (r *Report) WriteViz(path string) (string, error) {
-	var trace []int
-	what := ""
-	for _, p := range r.Props {
-		for _, v := range p.Witnesses {
-			if what == "" || p.Name == "read-your-writes" && !strings.HasPrefix(what, "read-your-writes") {
-				trace, what = v.Trace, fmt.Sprintf("%s counterexample (%s)", p.Name, v.Class)
-			}
-		}
-	}
-	if what == "" {
-		trace, what = SerialTrace(r.Built.Kernel, &r.Built.Init), "the serial run (no counterexample: threads in turn)"
-	}
-	var b strings.Builder
-	if err := Visualize(r.Built.Kernel, &r.Built.Init, trace, &b); err != nil {
-		return "", fmt.Errorf("%s: %v", what, err)
-	}
-	return what, writeFileAtomic(path, []byte(b.String()))
-}
-
-// writeFileAtomic writes data to path through a temporary file and a rename.
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -1,6 +1,7 @@
 // Package checker holds the properties daxsim checks (one file each, whose doc
-// comment states the kernel rule), the evaluation of a scenario's expect lines, and
-// the rendering of verdicts and counterexamples.
+// comment states the kernel rule) and their registry: what each checks, judges
+// and observes, and the engine checks that judge it. Running a scenario and
+// judging its expect lines is package run; the reports are package report.
 package checker
 
 import (
@@ -18,6 +19,9 @@ type Property struct {
 	// Check returns the engine check; nil when the property cannot be checked yet.
 	Check func(cfg Config) sim.Check
 	Issue string // where an uncheckable property is planned
+	// History returns the check of a whole random run's history (random mode
+	// and the fallback to it), judged besides Check; nil: none.
+	History func(cfg Config) sim.HistoryCheck
 	// Crash marks properties that exist only on crash images: under "crash
 	// never" they are not checked.
 	Crash bool

@@ -21,14 +21,15 @@ import (
 // version is tagged, and the version returned must be at least the version of the
 // last completed store or write data copy to the page (truncate and punch reset
 // it). Versions are totally ordered per page, so a read that passes is explained by
-// a linearization; a failing one has none. The full history check with porcupine
-// over random-mode executions comes with issue #5.
+// a linearization; a failing one has none. Random mode also checks each run's
+// whole history with porcupine (History: history.go).
 func init() {
 	register(&Property{
-		Name:   "read-your-writes",
-		Judges: "reads and loads",
-		Rule:   "without a crash, reads, loads, writes and stores are linearizable against a plain file",
-		Check:  readYourWrites,
+		Name:    "read-your-writes",
+		Judges:  "reads and loads",
+		Rule:    "without a crash, reads, loads, writes and stores are linearizable against a plain file",
+		Check:   readYourWrites,
+		History: historyCheck,
 	})
 }
 

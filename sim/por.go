@@ -27,7 +27,7 @@ import (
 //     futures);
 //   - C2: no step of T changes anything the state checks being judged
 //     observe (the properties' Observes declarations and the expect lines',
-//     see checker.Visibility). Transition checks need no such condition: a
+//     see run.Visibility). Transition checks need no such condition: a
 //     step's event, and the state it reads, are the same in every order of
 //     independent steps (what TestFootprintsHold checks), so a
 //     reduced search meets every failing transition the full one meets;

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/sim"
 )
 
@@ -50,14 +50,14 @@ func BenchmarkPOR(b *testing.B) {
 					for i := 0; i < b.N; i++ {
 						opt := sim.Options{Workers: 1}
 						if on {
-							opt.Reduce = checker.POR(built)
+							opt.Reduce = run.POR(built)
 						}
 						c0 := cpuTime()
-						res = sim.Explore(built.Kernel, &built.Init, checker.Checks(built), opt)
+						res = sim.Explore(built.Kernel, &built.Init, run.Checks(built), opt)
 						c1 := cpuTime()
 						cpu = c1 - c0
 						if on {
-							res, rs = sim.Reshorten(built.Kernel, &built.Init, func() []sim.Check { return checker.Checks(built) }, opt, res)
+							res, rs = sim.Reshorten(built.Kernel, &built.Init, func() []sim.Check { return run.Checks(built) }, opt, res)
 							reCPU = cpuTime() - c1
 						}
 					}

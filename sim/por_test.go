@@ -19,7 +19,7 @@ import (
 // suite under every proposal, what each step changes lies in what it
 // declares, steps declared independent commute, and the state graph is
 // acyclic. The reduction's verdicts are compared with the unreduced search's
-// in checker (por_test.go).
+// in run (por_test.go).
 
 // porStatesPerWorld bounds the states explored per scenario.
 const porStatesPerWorld = 20000

@@ -22,9 +22,10 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/report"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
 )
@@ -54,47 +55,47 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	outcomes := fs.Bool("outcomes", false, "print every reachable tuple of statement results (of executions that finish) instead of verdicts")
 	format := fs.String("format", "text", "text (a table per counterexample; a splat instead when stdout is a terminal narrower than the table), splat (lockdep-style, at most 100 columns), json (read by 'daxsim replay') or html (one lane per thread)")
 	out := fs.String("o", "", "write the report to this file instead of stdout")
-	splatWidth := fs.Int("width", 0, fmt.Sprintf("the columns a splat fits (default: the terminal's, at most %d)", checker.SplatWidth))
+	splatWidth := fs.Int("width", 0, fmt.Sprintf("the columns a splat fits (default: the terminal's, at most %d)", report.SplatWidth))
 	if !parseFlags(fs, args, 1, -1) {
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	if *splatWidth < 0 {
 		fmt.Fprintln(stderr, "daxsim check: -width must not be negative")
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	if *proposal != "" && !slices.Contains(proposals.Names(), *proposal) {
 		fmt.Fprintf(stderr, "daxsim check: -proposal: unknown proposal %q (see 'daxsim proposals')\n", *proposal)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	for _, m := range mutants {
 		if !slices.Contains(mutantsNames(), m) {
 			fmt.Fprintf(stderr, "daxsim check: -mutant: unknown mutant %q (see 'daxsim mutants')\n", m)
-			return checker.ExitBadInput
+			return run.ExitBadInput
 		}
 	}
 	if *mode != "exhaustive" && *mode != "random" && *mode != "swarm" {
 		fmt.Fprintf(stderr, "daxsim check: -mode must be exhaustive, random or swarm, not %q\n", *mode)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	if *runs <= 0 || *first < 0 || *workers <= 0 {
 		fmt.Fprintln(stderr, "daxsim check: -runs and -workers must be positive, -first not negative")
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	if *first > math.MaxInt-*runs {
 		fmt.Fprintf(stderr, "daxsim check: -first %d -runs %d: the last run's index overflows\n", *first, *runs)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	if *crash == "fences" {
 		fmt.Fprintf(stderr, "daxsim check: -crash: %s\n", scenarios.FencesRefused)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	if *crash != "" && *crash != "anywhere" && *crash != "never" {
 		fmt.Fprintf(stderr, "daxsim check: -crash must be anywhere or never, not %q\n", *crash)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	if *format != "text" && *format != "splat" && *format != "json" && *format != "html" {
 		fmt.Fprintf(stderr, "daxsim check: -format must be text, splat, json or html, not %q\n", *format)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	shardI, shardN := 0, 0
 	if *shard != "" {
@@ -103,28 +104,28 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		n, err2 := strconv.Atoi(b)
 		if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
 			fmt.Fprintf(stderr, "daxsim check: -shard must be i/n with 0 <= i < n, not %q\n", *shard)
-			return checker.ExitBadInput
+			return run.ExitBadInput
 		}
 		if *search == "dfs" && *mode != "swarm" {
 			fmt.Fprintln(stderr, "daxsim check: -shard needs -search bfs (or -mode swarm)")
-			return checker.ExitBadInput
+			return run.ExitBadInput
 		}
 		shardI, shardN = i, n
 	}
 	if *search != "bfs" && *search != "dfs" {
 		fmt.Fprintf(stderr, "daxsim check: -search must be bfs or dfs, not %q\n", *search)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	if *maxStates < 0 || *maxDepth < 0 {
 		fmt.Fprintln(stderr, "daxsim check: -max-states and -max-depth must not be negative")
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	memBudget, err := sim.ParseBytes(*maxMemory)
 	if err != nil {
 		fmt.Fprintf(stderr, "daxsim check: -max-memory: %v\n", err)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
-	opt := checker.Options{
+	opt := run.Options{
 		Sim: sim.Options{DFS: *search == "dfs", MaxStates: *maxStates, MaxDepth: *maxDepth, Workers: *workers,
 			Shard: shardI, Shards: shardN, MaxMemory: memBudget, StopFirst: *stopFirst},
 		Random:     *mode == "random",
@@ -179,11 +180,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 				*maxStates, *format, &buf, stderr))
 		}
 		if !emit(*out, buf.Bytes(), stdout, stderr, "check") {
-			return checker.ExitBadInput
+			return run.ExitBadInput
 		}
 		return combineExit(codes)
 	}
-	var reports []*checker.Report
+	var reports []*run.Report
 	width := 0 // the terminal's columns, when the report goes to one
 	if *out == "" {
 		width = terminalWidth(stdout)
@@ -194,7 +195,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	for i, path := range fs.Args() {
 		if ctx.Err() != nil {
 			fmt.Fprintf(stderr, "daxsim: interrupted: %s not checked\n", path)
-			codes = append(codes, checker.ExitUnknown)
+			codes = append(codes, run.ExitUnknown)
 			continue
 		}
 		if i > 0 && (*format == "text" || *format == "splat") {
@@ -212,22 +213,22 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		var err error
 		switch {
 		case *format == "html":
-			err = checker.WriteHTMLReports(&buf, reports)
+			err = report.WriteHTMLReports(&buf, reports)
 		case len(fs.Args()) == 1:
-			err = reports[0].WriteJSON(&buf)
+			err = report.WriteJSON(&buf, reports[0])
 		default:
-			err = checker.WriteJSONReports(&buf, reports)
+			err = report.WriteJSONReports(&buf, reports)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "daxsim check: %v\n", err)
-			return checker.ExitBadInput
+			return run.ExitBadInput
 		}
 	}
 	if len(reports) == 0 && *out != "" {
 		return combineExit(codes) // nothing to report: an existing -o file stays as it was
 	}
 	if !emit(*out, buf.Bytes(), stdout, stderr, "check") {
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	return combineExit(codes)
 }
@@ -277,8 +278,8 @@ func writeAtomic(path string, data []byte) error {
 // combineExit folds the statuses of several files: bad input beats a failure,
 // which beats unknown, which beats success.
 func combineExit(codes []int) int {
-	rank := map[int]int{checker.ExitOK: 0, checker.ExitUnknown: 1, checker.ExitFail: 2, checker.ExitBadInput: 3, checker.ExitInternal: 4}
-	best := checker.ExitOK
+	rank := map[int]int{run.ExitOK: 0, run.ExitUnknown: 1, run.ExitFail: 2, run.ExitBadInput: 3, run.ExitInternal: 4}
+	best := run.ExitOK
 	for _, c := range codes {
 		if rank[c] > rank[best] {
 			best = c
@@ -291,13 +292,13 @@ func combineExit(codes []int) int {
 // formats the report is returned for cmdCheck to write.
 // width is the terminal's columns (0: not a terminal): a text report wider
 // than the terminal is drawn with splats instead, and a splat fits it.
-func checkFile(path string, bo scenarios.Options, opt checker.Options, format string, width int, times bool, viz string, w, stderr io.Writer) (int, *checker.Report) {
+func checkFile(path string, bo scenarios.Options, opt run.Options, format string, width int, times bool, viz string, w, stderr io.Writer) (int, *run.Report) {
 	b, err := load(path, bo)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
-		return checker.ExitBadInput, nil
+		return run.ExitBadInput, nil
 	}
-	r := checker.RunMode(b, opt)
+	r := run.RunMode(b, opt)
 	if r.Random != nil && !opt.Random {
 		fmt.Fprintf(stderr, "daxsim: %s: the exhaustive search was cut short; fell back to %s\n", path, r.Random.Describe())
 	}
@@ -307,7 +308,7 @@ func checkFile(path string, bo scenarios.Options, opt checker.Options, format st
 			path, res.Shard, res.SplitDepth)
 	}
 	if viz != "" {
-		if what, err := r.WriteViz(viz); err != nil {
+		if what, err := report.WriteViz(viz, r); err != nil {
 			fmt.Fprintf(stderr, "daxsim check: -viz: nothing drawn: %v\n", err)
 		} else {
 			fmt.Fprintf(stderr, "daxsim check: -viz: %s: porcupine's view of %s\n", viz, what)
@@ -317,15 +318,15 @@ func checkFile(path string, bo scenarios.Options, opt checker.Options, format st
 	case "text":
 		fmt.Fprintf(w, "== %s\n", path)
 		var table bytes.Buffer
-		r.WriteText(&table, times)
+		report.WriteText(&table, r, times)
 		if width > 0 && widest(table.Bytes()) > width {
-			r.WriteSplat(w, times, width)
+			report.WriteSplat(w, r, times, width)
 		} else {
 			w.Write(table.Bytes())
 		}
 	case "splat":
 		fmt.Fprintf(w, "== %s\n", path)
-		r.WriteSplat(w, times, width)
+		report.WriteSplat(w, r, times, width)
 	}
 	return r.Exit, r
 }
@@ -359,12 +360,12 @@ func outcomesFile(path string, bo scenarios.Options, maxStates int, format strin
 	b, err := load(path, bo)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	set := sim.Outcomes(b.Kernel, &b.Init, maxStates)
-	code := checker.ExitOK
+	code := run.ExitOK
 	if !set.Complete {
-		code = checker.ExitUnknown
+		code = run.ExitUnknown
 	}
 	k := b.Kernel
 	if format == "json" {
@@ -391,7 +392,7 @@ func outcomesFile(path string, bo scenarios.Options, maxStates int, format strin
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(doc); err != nil {
 			fmt.Fprintf(stderr, "daxsim check: %v\n", err)
-			return checker.ExitBadInput
+			return run.ExitBadInput
 		}
 		return code
 	}

@@ -11,8 +11,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/compare"
 	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 )
 
@@ -33,11 +34,11 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	var mutants listFlag
 	fs.Var(&mutants, "mutant", "run every workload with this seeded kernel bug too (repeatable; see 'daxsim mutants')")
 	if !parseFlags(fs, args, 0, -1) {
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	bad := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "daxsim compare: "+format+"\n", a...)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 
 	switch *format {
@@ -67,7 +68,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return bad("-workloads: %v (see 'daxsim scenarios')", err)
 	}
-	var wl []checker.Workload
+	var wl []compare.Workload
 	for _, w := range all {
 		if slices.Contains(workNames, w.Name) {
 			wl = append(wl, w)
@@ -76,7 +77,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		*suite = "files"
 	}
-	m, err := checker.BuildMatrix(checker.MatrixOptions{Suite: *suite, Proposals: propNames, Workloads: wl,
+	m, err := compare.BuildMatrix(compare.MatrixOptions{Suite: *suite, Proposals: propNames, Workloads: wl,
 		Workers: *workers, MaxStates: *maxStates, Mutants: mutants})
 	if err != nil {
 		return bad("%v", err)
@@ -96,22 +97,22 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 		return bad("%v", err)
 	}
 	if !emit(*out, buf.Bytes(), stdout, stderr, "compare") {
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
-	return checker.ExitOK
+	return run.ExitOK
 }
 
 // suiteWorkloads is the workloads of a compare run: the FILE arguments when
 // there are some, else the built-in suite or every .scn file of the directory
 // suite names. A workload is named after its file.
-func suiteWorkloads(suite string, files []string) ([]checker.Workload, error) {
+func suiteWorkloads(suite string, files []string) ([]compare.Workload, error) {
 	if len(files) == 0 && suite == "builtin" {
 		names := scenarios.BuiltinNames()
 		sort.Strings(names)
-		var out []checker.Workload
+		var out []compare.Workload
 		for _, n := range names {
 			src, _ := scenarios.Builtin(n)
-			out = append(out, checker.Workload{Name: n, Path: "builtin:" + n, Src: src})
+			out = append(out, compare.Workload{Name: n, Path: "builtin:" + n, Src: src})
 		}
 		return out, nil
 	}
@@ -126,7 +127,7 @@ func suiteWorkloads(suite string, files []string) ([]checker.Workload, error) {
 		}
 		sort.Strings(files)
 	}
-	var out []checker.Workload
+	var out []compare.Workload
 	seen := map[string]string{}
 	for _, f := range files {
 		src, err := readScenario(f)
@@ -138,7 +139,7 @@ func suiteWorkloads(suite string, files []string) ([]checker.Workload, error) {
 			return nil, fmt.Errorf("two workloads named %s (%s and %s)", name, prev, f)
 		}
 		seen[name] = f
-		out = append(out, checker.Workload{Name: name, Path: f, Src: src})
+		out = append(out, compare.Workload{Name: name, Path: f, Src: src})
 	}
 	return out, nil
 }

@@ -11,13 +11,14 @@ import (
 
 	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 )
 
-func compare(t *testing.T, args ...string) string {
+func runCompare(t *testing.T, args ...string) string {
 	t.Helper()
 	var out, errb bytes.Buffer
-	if code := run(append([]string{"compare"}, args...), &out, &errb); code != checker.ExitOK {
+	if code := realMain(append([]string{"compare"}, args...), &out, &errb); code != run.ExitOK {
 		t.Fatalf("daxsim compare %s: exit %d\n%s", strings.Join(args, " "), code, errb.String())
 	}
 	return out.String()
@@ -26,8 +27,8 @@ func compare(t *testing.T, args ...string) string {
 // TestCompareText: the full matrix, one line per proposal with a cell per
 // property, the same bytes with one worker and with two.
 func TestCompareText(t *testing.T) {
-	one := compare(t, "-workers", "1")
-	two := compare(t, "-workers", "2")
+	one := runCompare(t, "-workers", "1")
+	two := runCompare(t, "-workers", "2")
 	if one != two {
 		t.Fatalf("text output differs between -workers 1 and -workers 2:\n%s\n---\n%s", one, two)
 	}
@@ -99,8 +100,8 @@ type jsonDoc struct {
 // (proposal, workload) pair, and is the same with one worker and with two.
 func TestCompareJSON(t *testing.T) {
 	args := []string{"-format", "json", "-proposals", "baseline,map-sync,flip-xarray-check,flip-dontcache"}
-	one := compare(t, append(args, "-workers", "1")...)
-	two := compare(t, append(args, "-workers", "2")...)
+	one := runCompare(t, append(args, "-workers", "1")...)
+	two := runCompare(t, append(args, "-workers", "2")...)
 	if one != two {
 		t.Fatal("json output differs between -workers 1 and -workers 2")
 	}
@@ -136,7 +137,7 @@ func TestCompareJSON(t *testing.T) {
 		t.Error("flip-xarray-check x aops-swap: no aops-consistent violation with length, class and message")
 	}
 	var timed jsonDoc
-	if err := json.Unmarshal([]byte(compare(t, "-format", "json", "-times", "-proposals", "linux", "-workloads", "aops-swap")), &timed); err != nil {
+	if err := json.Unmarshal([]byte(runCompare(t, "-format", "json", "-times", "-proposals", "linux", "-workloads", "aops-swap")), &timed); err != nil {
 		t.Fatal(err)
 	}
 	if len(timed.Rows) != 1 || timed.Rows[0].ElapsedMS == nil {
@@ -145,12 +146,12 @@ func TestCompareJSON(t *testing.T) {
 }
 
 func TestCompareMarkdownHTML(t *testing.T) {
-	md := compare(t, "-format", "markdown", "-proposals", "baseline,linux", "-workloads", "flush-hole,aops-swap")
+	md := runCompare(t, "-format", "markdown", "-proposals", "baseline,linux", "-workloads", "flush-hole,aops-swap")
 	if !strings.Contains(md, "| proposal | aops-consistent |") || !strings.Contains(md, "| `baseline` |") ||
 		!strings.Contains(md, "VIOLATION 12 (flush-hole)") {
 		t.Errorf("markdown:\n%s", md)
 	}
-	html := compare(t, "-format", "html", "-proposals", "baseline,linux", "-workloads", "flush-hole,aops-swap")
+	html := runCompare(t, "-format", "html", "-proposals", "baseline,linux", "-workloads", "flush-hole,aops-swap")
 	if !strings.HasPrefix(html, "<!DOCTYPE html>") || !strings.Contains(html, `class="viol"`) ||
 		!strings.Contains(html, "</html>") {
 		t.Errorf("html:\n%s", html)
@@ -164,14 +165,14 @@ func TestCompareMarkdownHTML(t *testing.T) {
 
 func TestCompareOutputFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.txt")
-	if out := compare(t, "-o", path, "-proposals", "linux", "-workloads", "aops-swap"); out != "" {
+	if out := runCompare(t, "-o", path, "-proposals", "linux", "-workloads", "aops-swap"); out != "" {
 		t.Errorf("-o: stdout not empty: %q", out)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil || !strings.Contains(string(b), "linux") {
 		t.Errorf("-o: %v %q", err, b)
 	}
-	timed := compare(t, "-times", "-proposals", "linux", "-workloads", "aops-swap")
+	timed := runCompare(t, "-times", "-proposals", "linux", "-workloads", "aops-swap")
 	if !strings.Contains(timed, " time ") {
 		t.Errorf("-times: no time column:\n%s", timed)
 	}
@@ -189,7 +190,7 @@ func TestCompareBadFlags(t *testing.T) {
 		{"extra"},
 	} {
 		var out, errb bytes.Buffer
-		if code := run(append([]string{"compare"}, args...), &out, &errb); code != checker.ExitBadInput || errb.Len() == 0 {
+		if code := realMain(append([]string{"compare"}, args...), &out, &errb); code != run.ExitBadInput || errb.Len() == 0 {
 			t.Errorf("compare %v: exit %d, stderr %q; want 2 and a message", args, code, errb.String())
 		}
 	}
@@ -198,18 +199,18 @@ func TestCompareBadFlags(t *testing.T) {
 // TestCompareUserSuite: compare runs on the user's own scenarios, given as
 // files or as a directory, and refuses a suite that is neither.
 func TestCompareUserSuite(t *testing.T) {
-	files := compare(t, "-proposals", "linux,flip-xarray-check", "../../testdata/scenarios/aops-swap.scn",
+	files := runCompare(t, "-proposals", "linux,flip-xarray-check", "../../testdata/scenarios/aops-swap.scn",
 		"../../testdata/scenarios/dontcache-statx.scn")
 	if !strings.Contains(files, "suite files: 2 workloads x 2 proposals") || !strings.Contains(files, "workloads: aops-swap dontcache-statx") {
 		t.Fatalf("files:\n%s", files)
 	}
-	dir := compare(t, "-proposals", "linux", "-suite", "../../testdata/scenarios/aops-swap")
+	dir := runCompare(t, "-proposals", "linux", "-suite", "../../testdata/scenarios/aops-swap")
 	if !strings.Contains(dir, "workloads: flip-aops-refcount flip-dir-inherit flip-dontcache") ||
 		!regexp.MustCompile(`a counterexample: daxsim check -proposal P -max-states 500000 /\S*/testdata/scenarios/aops-swap/W.scn`).MatchString(dir) {
 		t.Fatalf("dir:\n%s", dir)
 	}
 	var out, errb bytes.Buffer
-	if code := run([]string{"compare", "-suite", "nowhere"}, &out, &errb); code != checker.ExitBadInput ||
+	if code := realMain([]string{"compare", "-suite", "nowhere"}, &out, &errb); code != run.ExitBadInput ||
 		!strings.Contains(errb.String(), "-suite") {
 		t.Errorf("-suite nowhere: exit %d, %q", code, errb.String())
 	}
@@ -223,7 +224,7 @@ func TestCompareHintReproduces(t *testing.T) {
 		{"-mutant", "fault-skips-invalidate-lock", "-workloads", "truncate-fault", "-proposals", "linux"},
 		{"-proposals", "flip-xarray-check", "../../testdata/scenarios/aops-swap/flip-xarray-check.scn"},
 	} {
-		out := compare(t, args...)
+		out := runCompare(t, args...)
 		m := regexp.MustCompile(`(?m)^(\S+) .*?viol (\d+) (\S+)`).FindStringSubmatch(out)
 		hint := regexp.MustCompile(`(?m)^a counterexample: (.*)$`).FindStringSubmatch(out)
 		if m == nil || hint == nil {
@@ -234,10 +235,10 @@ func TestCompareHintReproduces(t *testing.T) {
 		wd, _ := os.Getwd()
 		os.Chdir(t.TempDir())
 		var o, e bytes.Buffer
-		code := run(f[1:], &o, &e)
+		code := realMain(f[1:], &o, &e)
 		os.Chdir(wd)
 		// Exit 0 when the file expects the violation.
-		if code == checker.ExitBadInput || !strings.Contains(o.String(), "violation  shortest "+m[2]+" steps") {
+		if code == run.ExitBadInput || !strings.Contains(o.String(), "violation  shortest "+m[2]+" steps") {
 			t.Errorf("%s from another directory: exit %d, no %s-step counterexample\n%s%s", cmd, code, m[2], o.String(), e.String())
 		}
 	}

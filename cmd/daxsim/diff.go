@@ -7,8 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
 )
@@ -23,22 +23,22 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 	list := fs.String("proposals", "", "the proposals to compare, comma-separated (at least two)")
 	maxStates := fs.Int("max-states", 1_000_000, "stop an enumeration after this many (state, results) pairs (verdict unknown, exit 3)")
 	if !parseFlags(fs, args, 1, 1) {
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	names := strings.Split(*list, ",")
 	if *list == "" || len(names) < 2 {
 		fmt.Fprintln(stderr, "daxsim diff: -proposals: name at least two proposals, comma-separated")
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	for _, n := range names {
 		if _, ok := proposals.Lookup(n); !ok {
 			fmt.Fprintf(stderr, "daxsim diff: -proposals: unknown proposal %q (see 'daxsim proposals')\n", n)
-			return checker.ExitBadInput
+			return run.ExitBadInput
 		}
 	}
 	if *maxStates < 0 {
 		fmt.Fprintln(stderr, "daxsim diff: -max-states must not be negative")
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	path := fs.Arg(0)
 	type column struct {
@@ -51,7 +51,7 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 		b, err := load(path, scenarios.Options{Proposal: n})
 		if err != nil {
 			fmt.Fprintf(stderr, "%v\n", err)
-			return checker.ExitBadInput
+			return run.ExitBadInput
 		}
 		set := sim.Outcomes(b.Kernel, &b.Init, *maxStates)
 		if stmts == nil {
@@ -99,14 +99,14 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 	}
 	tw.Flush()
 	fmt.Fprintln(stdout, "\n*: the proposals give this statement different sets of results; - : it never returned")
-	code := checker.ExitOK
+	code := run.ExitOK
 	if differ {
-		code = checker.ExitFail
+		code = run.ExitFail
 	}
 	for j, c := range cols {
 		if !c.complete {
 			fmt.Fprintf(stdout, "%s: the enumeration was cut at -max-states %d: its sets may be missing results\n", names[j], *maxStates)
-			code = checker.ExitUnknown
+			code = run.ExitUnknown
 		}
 	}
 	return code

@@ -12,13 +12,14 @@ import (
 	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/run"
 )
 
 // cmdExplain is 'daxsim explain NAME' for a proposal, a property or a mutant.
 func cmdExplain(args []string, w, stderr io.Writer) int {
 	if len(args) != 1 {
 		fmt.Fprintln(stderr, "usage: daxsim explain PROPOSAL|PROPERTY|MUTANT")
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	found := false
 	if p, ok := checker.Lookup(args[0]); ok {
@@ -35,10 +36,10 @@ func cmdExplain(args []string, w, stderr io.Writer) int {
 	p, ok := proposals.Lookup(args[0])
 	if !ok {
 		if found {
-			return checker.ExitOK
+			return run.ExitOK
 		}
 		fmt.Fprintf(stderr, "daxsim explain: %q is no proposal, property or mutant (see 'daxsim proposals', 'daxsim properties', 'daxsim mutants')\n", args[0])
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	if found {
 		fmt.Fprintln(w)
@@ -60,7 +61,7 @@ func cmdExplain(args []string, w, stderr io.Writer) int {
 	for _, v := range p.Verdicts {
 		fmt.Fprintf(w, "  - %s\n", v)
 	}
-	return checker.ExitOK
+	return run.ExitOK
 }
 
 // explainProperty prints a property's rule, where it is judged and the

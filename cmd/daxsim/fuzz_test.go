@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/report"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
 )
@@ -42,17 +44,17 @@ func FuzzPipeline(f *testing.F) {
 			}
 			return
 		}
-		r := checker.RunMode(b, checker.Options{Sim: sim.Options{MaxStates: 3000, Workers: 1}})
+		r := run.RunMode(b, run.Options{Sim: sim.Options{MaxStates: 3000, Workers: 1}})
 		var text, splat, js, html bytes.Buffer
-		r.WriteText(&text, false)
-		r.WriteSplat(&splat, false, 80)
-		if err := r.WriteJSON(&js); err != nil {
+		report.WriteText(&text, r, false)
+		report.WriteSplat(&splat, r, false, 80)
+		if err := report.WriteJSON(&js, r); err != nil {
 			t.Fatalf("json: %v", err)
 		}
-		if err := checker.WriteHTMLReports(&html, []*checker.Report{r}); err != nil {
+		if err := report.WriteHTMLReports(&html, []*run.Report{r}); err != nil {
 			t.Fatalf("html: %v", err)
 		}
-		ds, err := checker.ReadReports(js.Bytes())
+		ds, err := report.ReadReports(js.Bytes())
 		if err != nil {
 			t.Fatalf("the JSON report does not read back: %v", err)
 		}
@@ -64,7 +66,7 @@ func FuzzPipeline(f *testing.F) {
 			for _, rel := range w.Related {
 				related = append(related, rel.Trace)
 			}
-			if ok, why := checker.Reproduce(b, checker.Config{Crash: b.Scn.Crash}, w.Check, w.Class, w.Trace, related); !ok {
+			if ok, why := run.Reproduce(b, checker.Config{Crash: b.Scn.Crash}, w.Check, w.Class, w.Trace, related); !ok {
 				t.Fatalf("%s (%s) does not reproduce: %s\n%s", w.Check, w.Class, why, src)
 			}
 		}

@@ -9,7 +9,8 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/report"
+	"github.com/daxsim/daxsim/run"
 )
 
 // cmdHelp is 'daxsim help [COMMAND]': the usage, or a command's flags (the
@@ -17,31 +18,31 @@ import (
 func cmdHelp(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stdout, usage)
-		return checker.ExitOK
+		return run.ExitOK
 	}
 	if len(args) > 1 {
 		fmt.Fprintln(stderr, "usage: daxsim help [COMMAND]")
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	switch args[0] {
 	case "check", "compare", "replay", "merge", "diff", "scenarios", "kernel", "repro":
-		run([]string{args[0], "-h"}, stdout, stdout)
-		return checker.ExitOK
+		realMain([]string{args[0], "-h"}, stdout, stdout)
+		return run.ExitOK
 	}
 	for _, l := range strings.Split(usage, "\n") {
 		if strings.HasPrefix(strings.TrimSpace(l), "daxsim "+args[0]) {
 			fmt.Fprintln(stdout, "usage: "+strings.TrimSpace(l))
-			return checker.ExitOK
+			return run.ExitOK
 		}
 	}
 	fmt.Fprintf(stderr, "daxsim help: unknown command %q\n\n%s", args[0], usage)
-	return checker.ExitBadInput
+	return run.ExitBadInput
 }
 
 // cmdVersion is 'daxsim version': the version, the Go release and the
 // source revision it was built from, when the build recorded one.
 func cmdVersion(w io.Writer) int {
-	line := "daxsim " + checker.Version + " (" + runtime.Version()
+	line := "daxsim " + report.Version + " (" + runtime.Version()
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		var rev, dirty string
 		for _, s := range bi.Settings {
@@ -59,5 +60,5 @@ func cmdVersion(w io.Writer) int {
 		}
 	}
 	fmt.Fprintln(w, line+")")
-	return checker.ExitOK
+	return run.ExitOK
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 )
 
@@ -19,14 +20,14 @@ func cmdMutants(w io.Writer) int {
 		fmt.Fprintf(w, "%-28s breaks %-14s caught by testdata/mutants/%s.scn\n", m.Name, m.Breaks, m.Name)
 		fmt.Fprintf(w, "%-28s   %s\n%-28s   source: %s\n", "", m.What, "", m.Source)
 	}
-	return checker.ExitOK
+	return run.ExitOK
 }
 
 func cmdProposals(w io.Writer) int {
 	for _, p := range proposals.All() {
 		fmt.Fprintf(w, "%-20s %s (%s)\n", p.Name, p.Summary, p.Source)
 	}
-	return checker.ExitOK
+	return run.ExitOK
 }
 
 func cmdProperties(w io.Writer) int {
@@ -37,23 +38,23 @@ func cmdProperties(w io.Writer) int {
 		}
 		fmt.Fprintf(w, "%-18s %s%s\n", p.Name, p.Rule, status)
 	}
-	return checker.ExitOK
+	return run.ExitOK
 }
 
 func cmdScenarios(args []string, w, stderr io.Writer) int {
 	fs := newFlags("scenarios", "daxsim scenarios [-show NAME]", stderr)
 	show := fs.String("show", "", "print the source of this built-in scenario (check it as builtin:NAME)")
 	if !parseFlags(fs, args, 0, 0) {
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	if *show != "" {
 		src, ok := scenarios.Builtin(*show)
 		if !ok {
 			fmt.Fprintf(stderr, "daxsim scenarios: -show: no built-in scenario %q\n", *show)
-			return checker.ExitBadInput
+			return run.ExitBadInput
 		}
 		w.Write(src)
-		return checker.ExitOK
+		return run.ExitOK
 	}
 	names := scenarios.BuiltinNames()
 	sort.Strings(names)
@@ -61,7 +62,7 @@ func cmdScenarios(args []string, w, stderr io.Writer) int {
 		src, _ := scenarios.Builtin(n)
 		fmt.Fprintf(w, "%-24s %s\n", n, firstComment(src))
 	}
-	return checker.ExitOK
+	return run.ExitOK
 }
 
 func firstComment(src []byte) string {

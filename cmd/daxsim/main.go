@@ -13,10 +13,9 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/internal/input"
 	"github.com/daxsim/daxsim/model/mutants"
-	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 )
 
@@ -46,22 +45,22 @@ Run 'daxsim help COMMAND' for a command's flags.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run is main without the process: it returns the exit status. A panic is
+// realMain is main without the process: it returns the exit status. A panic is
 // daxsim's own bug, never the input's: it exits 4 with what to report.
-func run(args []string, stdout, stderr io.Writer) (code int) {
+func realMain(args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if p := recover(); p != nil {
 			fmt.Fprintf(stderr, "daxsim: internal error: %v\n\nThis is a bug in daxsim, not in your scenario. Please report it with the scenario file(s) and this command:\n  daxsim %s\n\n%s",
 				p, strings.Join(args, " "), debug.Stack())
-			code = checker.ExitInternal
+			code = run.ExitInternal
 		}
 	}()
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
@@ -95,12 +94,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return cmdKernel(rest, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "daxsim: unknown command %q\n\n%s", cmd, usage)
-	return checker.ExitBadInput
-}
-
-// LoadOptions are the names the parser accepts.
-func parseOptions() scenarios.ParseOptions {
-	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: checker.Names(), Mutants: mutants.Names()}
+	return run.ExitBadInput
 }
 
 // readScenario reads a scenario by its command-line name: a file, or
@@ -126,7 +120,7 @@ func load(path string, bo scenarios.Options) (*scenarios.Built, error) {
 
 // loadSource builds scenario text src, named path in positions.
 func loadSource(path string, src []byte, bo scenarios.Options) (*scenarios.Built, error) {
-	scn, err := scenarios.Parse(path, src, parseOptions())
+	scn, err := scenarios.Parse(path, src, run.ParseOptions())
 	if err != nil {
 		var perr *scenarios.Error
 		if errors.As(err, &perr) {

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/report"
+	"github.com/daxsim/daxsim/run"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden (review the diff before committing)")
@@ -55,7 +56,7 @@ func TestScenarioFiles(t *testing.T) {
 				t.Fatalf("%s has no expect lines: a regression file must state its verdicts", f)
 			}
 			var out, errb bytes.Buffer
-			if code := run([]string{"check", f}, &out, &errb); code != checker.ExitOK {
+			if code := realMain([]string{"check", f}, &out, &errb); code != run.ExitOK {
 				t.Fatalf("daxsim check %s: exit %d\n%s%s", f, code, errb.String(), out.String())
 			}
 		})
@@ -74,9 +75,9 @@ func TestKnownDisagreements(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			var out, errb bytes.Buffer
-			if code := run([]string{"check", f}, &out, &errb); code != checker.ExitFail {
+			if code := realMain([]string{"check", f}, &out, &errb); code != run.ExitFail {
 				t.Fatalf("daxsim check %s: exit %d, want %d (a disagreement with Linux); if the model now agrees, move the file out of disagree/\n%s%s",
-					f, code, checker.ExitFail, errb.String(), out.String())
+					f, code, run.ExitFail, errb.String(), out.String())
 			}
 		})
 	}
@@ -114,7 +115,7 @@ func TestGolden(t *testing.T) {
 		for _, format := range []string{"text", "json", "html"} {
 			t.Run(name+"/"+format, func(t *testing.T) {
 				var out, errb bytes.Buffer
-				run([]string{"check", "-format", format, "../../testdata/scenarios/" + name + ".scn"}, &out, &errb)
+				realMain([]string{"check", "-format", format, "../../testdata/scenarios/" + name + ".scn"}, &out, &errb)
 				ext := map[string]string{"text": ".txt", "json": ".json", "html": ".html"}[format]
 				golden(t, name+ext, out.Bytes())
 			})
@@ -133,7 +134,7 @@ func TestGoldenSplat(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			run([]string{"check", "-format", "splat", "-width", "80", "-proposal", proposalOf(t, c.path), c.path}, &out, &errb)
+			realMain([]string{"check", "-format", "splat", "-width", "80", "-proposal", proposalOf(t, c.path), c.path}, &out, &errb)
 			golden(t, c.name+".splat", out.Bytes())
 		})
 	}
@@ -171,7 +172,7 @@ func TestSplatFits(t *testing.T) {
 			continue
 		}
 		var out, errb bytes.Buffer
-		run([]string{"check", "-format", "splat", "-width", "80", f}, &out, &errb)
+		realMain([]string{"check", "-format", "splat", "-width", "80", f}, &out, &errb)
 		for i, l := range strings.Split(out.String(), "\n") {
 			if len(l) > 80 && len(strings.Fields(l)) > 1 {
 				t.Errorf("%s: line %d is %d columns: %q", f, i+1, len(l), l)
@@ -183,7 +184,7 @@ func TestSplatFits(t *testing.T) {
 		t.Fatalf("only %d splats drawn: the suite's violations went missing", n)
 	}
 	var out, errb bytes.Buffer
-	run([]string{"check", "-format", "splat", "-width", "80", "../../testdata/scenarios/aops-swap.scn"}, &out, &errb)
+	realMain([]string{"check", "-format", "splat", "-width", "80", "../../testdata/scenarios/aops-swap.scn"}, &out, &errb)
 	_, after, _ := strings.Cut(out.String(), "\nBUG: ")
 	head := strings.Join(strings.SplitN(after, "\n", 12)[:11], "\n")
 	for _, want := range []string{"xa_empty", "ran through pagecache vm_ops", "a_ops are dax"} {
@@ -197,8 +198,8 @@ func TestSplatFits(t *testing.T) {
 // blamed on the flag.
 func TestFlagsAfterFiles(t *testing.T) {
 	var a, b, errb bytes.Buffer
-	ca := run([]string{"check", "-proposal", "linux", "builtin:flush-hole-plain"}, &a, &errb)
-	cb := run([]string{"check", "builtin:flush-hole-plain", "-proposal", "linux"}, &b, &errb)
+	ca := realMain([]string{"check", "-proposal", "linux", "builtin:flush-hole-plain"}, &a, &errb)
+	cb := realMain([]string{"check", "builtin:flush-hole-plain", "-proposal", "linux"}, &b, &errb)
 	if ca != cb || a.String() != b.String() || !strings.Contains(a.String(), "proposal linux") {
 		t.Fatalf("flags after the file differ: exit %d vs %d\n%s\n---\n%s\n%s", ca, cb, a.String(), b.String(), errb.String())
 	}
@@ -207,8 +208,8 @@ func TestFlagsAfterFiles(t *testing.T) {
 		{"-mutant", `daxsim check: -mutant: unknown mutant "nope"`},
 	} {
 		var out, errb bytes.Buffer
-		code := run([]string{"check", "../../testdata/scenarios/aops-swap.scn", c.flag, "nope"}, &out, &errb)
-		if code != checker.ExitBadInput || !strings.HasPrefix(errb.String(), c.want) {
+		code := realMain([]string{"check", "../../testdata/scenarios/aops-swap.scn", c.flag, "nope"}, &out, &errb)
+		if code != run.ExitBadInput || !strings.HasPrefix(errb.String(), c.want) {
 			t.Errorf("%s nope: exit %d, stderr %q; want exit 2 and %q", c.flag, code, errb.String(), c.want)
 		}
 	}
@@ -220,7 +221,7 @@ func TestGoldenCompare(t *testing.T) {
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			if code := run([]string{"compare", "-format", format}, &out, &errb); code != checker.ExitOK {
+			if code := realMain([]string{"compare", "-format", format}, &out, &errb); code != run.ExitOK {
 				t.Fatalf("daxsim compare -format %s: exit %d\n%s", format, code, errb.String())
 			}
 			golden(t, "compare."+map[string]string{"text": "txt", "json": "json"}[format], out.Bytes())
@@ -234,7 +235,7 @@ func TestDeterministic(t *testing.T) {
 	var a, b, e bytes.Buffer
 	f := "../../testdata/scenarios/aops-swap/reopen-flip-locked.scn"
 	for _, out := range []*bytes.Buffer{&a, &b} {
-		if code := run([]string{"check", f}, out, &e); code != checker.ExitOK {
+		if code := realMain([]string{"check", f}, out, &e); code != run.ExitOK {
 			t.Fatalf("daxsim check %s: exit %d\n%s%s", f, code, e.String(), out.String())
 		}
 	}
@@ -260,7 +261,7 @@ func TestJobOne(t *testing.T) {
 	if err := os.WriteFile(f, noExpect, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code := run([]string{"check", f}, &out, &errb); code != checker.ExitFail {
+	if code := realMain([]string{"check", f}, &out, &errb); code != run.ExitFail {
 		t.Fatalf("exit %d, want 1 (a violation, no expect lines)\n%s", code, out.String())
 	}
 	report := out.String()
@@ -295,8 +296,8 @@ func TestBadInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out, errb bytes.Buffer
-		code := run([]string{"check", f}, &out, &errb)
-		if code != checker.ExitBadInput {
+		code := realMain([]string{"check", f}, &out, &errb)
+		if code != run.ExitBadInput {
 			t.Errorf("%q: exit %d, want 2", c.src, code)
 		}
 		if !strings.Contains(errb.String(), c.want) || !strings.HasPrefix(errb.String(), f+":") {
@@ -304,7 +305,7 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	var out, errb bytes.Buffer
-	if code := run([]string{"check", "/nonexistent.scn"}, &out, &errb); code != checker.ExitBadInput {
+	if code := realMain([]string{"check", "/nonexistent.scn"}, &out, &errb); code != run.ExitBadInput {
 		t.Errorf("missing file: exit %d", code)
 	}
 }
@@ -313,8 +314,8 @@ func TestBadInput(t *testing.T) {
 func TestLimitIsUnknown(t *testing.T) {
 	var out, errb bytes.Buffer
 	f := "../../testdata/scenarios/aops-swap/flip-dontcache.scn"
-	code := run([]string{"check", "-max-states", "10", f}, &out, &errb)
-	if code != checker.ExitUnknown {
+	code := realMain([]string{"check", "-max-states", "10", f}, &out, &errb)
+	if code != run.ExitUnknown {
 		t.Fatalf("exit %d, want 3\n%s", code, out.String())
 	}
 	if !strings.Contains(out.String(), "INCOMPLETE (max-states 10 reached") ||
@@ -322,8 +323,8 @@ func TestLimitIsUnknown(t *testing.T) {
 		t.Fatalf("report does not say the search was cut short:\n%s", out.String())
 	}
 	out.Reset()
-	code = run([]string{"check", "-max-depth", "5", f}, &out, &errb)
-	if code != checker.ExitUnknown {
+	code = realMain([]string{"check", "-max-depth", "5", f}, &out, &errb)
+	if code != run.ExitUnknown {
 		t.Fatalf("-max-depth: exit %d, want 3\n%s", code, out.String())
 	}
 }
@@ -331,12 +332,12 @@ func TestLimitIsUnknown(t *testing.T) {
 func TestListCommands(t *testing.T) {
 	for _, cmd := range []string{"proposals", "properties", "scenarios", "mutants"} {
 		var out, errb bytes.Buffer
-		if code := run([]string{cmd}, &out, &errb); code != 0 || out.Len() == 0 {
+		if code := realMain([]string{cmd}, &out, &errb); code != 0 || out.Len() == 0 {
 			t.Errorf("daxsim %s: exit %d, output %q", cmd, code, out.String())
 		}
 	}
 	var out, errb bytes.Buffer
-	if code := run([]string{"explain", "flip-dontcache"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "I_DONTCACHE") {
+	if code := realMain([]string{"explain", "flip-dontcache"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "I_DONTCACHE") {
 		t.Errorf("explain: exit %d\n%s", code, out.String())
 	}
 }
@@ -353,7 +354,7 @@ func TestRandomAndWorkersDeterministic(t *testing.T) {
 		{"check", "-mode", "random", "-seed", "7", "-runs", "200", "-workers", "2", f},
 	} {
 		var out, errb bytes.Buffer
-		run(args, &out, &errb)
+		realMain(args, &out, &errb)
 		outputs[strings.Join(args, " ")] = out.String()
 		if outputs[strings.Join(args[:len(args)-3], " ")] == "" {
 			outputs[strings.Join(args[:len(args)-3], " ")] = out.String()
@@ -362,13 +363,13 @@ func TestRandomAndWorkersDeterministic(t *testing.T) {
 		}
 	}
 	var a, b, e bytes.Buffer
-	run([]string{"check", "-workers", "1", f}, &a, &e)
-	run([]string{"check", "-workers", "2", f}, &b, &e)
+	realMain([]string{"check", "-workers", "1", f}, &a, &e)
+	realMain([]string{"check", "-workers", "2", f}, &b, &e)
 	if a.String() != b.String() {
 		t.Fatal("exhaustive: -workers 1 and -workers 2 print different output")
 	}
 	var c bytes.Buffer
-	run([]string{"check", "-mode", "random", "-seed", "8", "-runs", "200", f}, &c, &e)
+	realMain([]string{"check", "-mode", "random", "-seed", "8", "-runs", "200", f}, &c, &e)
 	if !strings.Contains(c.String(), "seed 8: 200 runs") {
 		t.Fatalf("random mode does not name its seed:\n%s", c.String())
 	}
@@ -378,17 +379,17 @@ func TestRandomAndWorkersDeterministic(t *testing.T) {
 // any directory, and 'daxsim scenarios -show NAME' prints it.
 func TestBuiltinByName(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := run([]string{"check", "-proposal", "linux", "builtin:flush-hole"}, &out, &errb); code != checker.ExitOK ||
+	if code := realMain([]string{"check", "-proposal", "linux", "builtin:flush-hole"}, &out, &errb); code != run.ExitOK ||
 		!strings.Contains(out.String(), "== builtin:flush-hole") {
 		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
 	}
 	out.Reset()
-	if code := run([]string{"scenarios", "-show", "flush-hole"}, &out, &errb); code != checker.ExitOK ||
+	if code := realMain([]string{"scenarios", "-show", "flush-hole"}, &out, &errb); code != run.ExitOK ||
 		!strings.HasPrefix(out.String(), "# durability") {
 		t.Fatalf("scenarios -show: exit %d\n%s", code, out.String())
 	}
 	errb.Reset()
-	if code := run([]string{"check", "builtin:nope"}, &out, &errb); code != checker.ExitBadInput ||
+	if code := realMain([]string{"check", "builtin:nope"}, &out, &errb); code != run.ExitBadInput ||
 		!strings.Contains(errb.String(), `no built-in scenario "nope"`) {
 		t.Fatalf("builtin:nope: exit %d %q", code, errb.String())
 	}
@@ -409,10 +410,10 @@ func TestExplainHelpVersion(t *testing.T) {
 		{[]string{"help", "check"}, 0, "-proposal"},
 		{[]string{"help", "proposals"}, 0, "usage: daxsim proposals"},
 		{[]string{"help", "nope"}, 2, ""},
-		{[]string{"version"}, 0, "daxsim " + checker.Version},
+		{[]string{"version"}, 0, "daxsim " + report.Version},
 	} {
 		var out, errb bytes.Buffer
-		code := run(c.args, &out, &errb)
+		code := realMain(c.args, &out, &errb)
 		if code != c.code || !strings.Contains(out.String(), c.want) {
 			t.Errorf("daxsim %v: exit %d (want %d), output lacks %q:\n%s%s", c.args, code, c.code, c.want, out.String(), errb.String())
 		}
@@ -428,7 +429,7 @@ func (panicWriter) Write([]byte) (int, error) { panic("boom") }
 // never as bad input.
 func TestInternalErrorExit4(t *testing.T) {
 	var errb bytes.Buffer
-	if code := run([]string{"proposals"}, panicWriter{}, &errb); code != checker.ExitInternal ||
+	if code := realMain([]string{"proposals"}, panicWriter{}, &errb); code != run.ExitInternal ||
 		!strings.Contains(errb.String(), "internal error: boom") || !strings.Contains(errb.String(), "daxsim proposals") {
 		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
 	}
@@ -445,13 +446,13 @@ func TestOutputFileAtomic(t *testing.T) {
 	bad := filepath.Join(dir, "bad.scn")
 	os.WriteFile(bad, []byte("scenario x\nproposal nope\n"), 0o644)
 	var o, e bytes.Buffer
-	if code := run([]string{"check", "-o", out, bad}, &o, &e); code != checker.ExitBadInput {
+	if code := realMain([]string{"check", "-o", out, bad}, &o, &e); code != run.ExitBadInput {
 		t.Fatalf("bad input: exit %d", code)
 	}
 	if got, _ := os.ReadFile(out); string(got) != "previous\n" {
 		t.Fatalf("bad input changed -o: %q", got)
 	}
-	if code := run([]string{"check", "-o", out, "../../testdata/scenarios/aops-swap.scn"}, &o, &e); code != checker.ExitOK {
+	if code := realMain([]string{"check", "-o", out, "../../testdata/scenarios/aops-swap.scn"}, &o, &e); code != run.ExitOK {
 		t.Fatalf("exit %d\n%s", code, e.String())
 	}
 	got, _ := os.ReadFile(out)
@@ -461,7 +462,7 @@ func TestOutputFileAtomic(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
 		t.Fatalf("temporary files left behind: %v", ents)
 	}
-	if code := run([]string{"check", "-mode", "random", "-first", "9223372036854775807", "-runs", "2", bad}, &o, &e); code != checker.ExitBadInput {
+	if code := realMain([]string{"check", "-mode", "random", "-first", "9223372036854775807", "-runs", "2", bad}, &o, &e); code != run.ExitBadInput {
 		t.Fatalf("-first overflow: exit %d", code)
 	}
 }
@@ -472,14 +473,14 @@ func TestViz(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "v.html")
 	var o, e bytes.Buffer
-	run([]string{"check", "-proposal", "linux", "-viz", out, "builtin:write-fsync"}, &o, &e)
+	realMain([]string{"check", "-proposal", "linux", "-viz", out, "builtin:write-fsync"}, &o, &e)
 	page, err := os.ReadFile(out)
 	if err != nil || !bytes.Contains(page, []byte("thread t1 (process app)")) || !strings.Contains(e.String(), "porcupine's view of the serial run") {
 		t.Fatalf("-viz: %v, stderr %q, %d bytes", err, e.String(), len(page))
 	}
 	e.Reset()
 	none := filepath.Join(dir, "none.html")
-	run([]string{"check", "-viz", none, "../../testdata/kernel/fstests/generic-606-always-ext4.scn"}, &o, &e)
+	realMain([]string{"check", "-viz", none, "../../testdata/kernel/fstests/generic-606-always-ext4.scn"}, &o, &e)
 	if _, err := os.Stat(none); err == nil || !strings.Contains(e.String(), "nothing drawn: ") {
 		t.Fatalf("-viz without anything to draw: stderr %q", e.String())
 	}

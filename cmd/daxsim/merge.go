@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/internal/input"
+	"github.com/daxsim/daxsim/report"
+	"github.com/daxsim/daxsim/run"
 )
 
 // cmdMerge is 'daxsim merge FILE.json...': it joins the -format json reports of
@@ -17,34 +18,34 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("merge", "daxsim merge [-o FILE] REPORT.json...", stderr)
 	out := fs.String("o", "", "write the merged JSON to this file instead of stdout")
 	if !parseFlags(fs, args, 1, -1) {
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
-	var all []checker.ReportData
+	var all []report.ReportData
 	for _, path := range fs.Args() {
 		data, err := input.ReadFile(path, input.MaxReport)
 		if err != nil {
 			fmt.Fprintf(stderr, "daxsim merge: %v\n", err)
-			return checker.ExitBadInput
+			return run.ExitBadInput
 		}
-		ds, err := checker.ReadReports(data)
+		ds, err := report.ReadReports(data)
 		if err != nil {
 			fmt.Fprintf(stderr, "daxsim merge: %s: %v\n", path, err)
-			return checker.ExitBadInput
+			return run.ExitBadInput
 		}
 		all = append(all, ds...)
 	}
-	merged, err := checker.MergeAll(all)
+	merged, err := report.MergeAll(all)
 	if err != nil {
 		fmt.Fprintf(stderr, "daxsim merge: %v\n", err)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	var buf bytes.Buffer
-	if err := checker.WriteData(&buf, merged); err != nil {
+	if err := report.WriteData(&buf, merged); err != nil {
 		fmt.Fprintf(stderr, "daxsim merge: %v\n", err)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	if !emit(*out, buf.Bytes(), stdout, stderr, "merge") {
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	var codes []int
 	for _, m := range merged {

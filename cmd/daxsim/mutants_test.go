@@ -7,8 +7,8 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model/mutants"
+	"github.com/daxsim/daxsim/run"
 )
 
 // TestMutantsCaught: every seeded kernel bug has a scenario under testdata/mutants
@@ -27,7 +27,7 @@ func TestMutantsCaught(t *testing.T) {
 				t.Fatalf("%s does not run with mutant %s", f, m.Name)
 			}
 			var out, errb bytes.Buffer
-			if code := run([]string{"check", f}, &out, &errb); code != checker.ExitOK {
+			if code := realMain([]string{"check", f}, &out, &errb); code != run.ExitOK {
 				t.Fatalf("with the mutant: exit %d, want 0 (the bug is caught)\n%s%s", code, errb.String(), out.String())
 			}
 			clean := regexp.MustCompile(`(?m)^mutant .*$`).ReplaceAll(src, nil)
@@ -36,7 +36,7 @@ func TestMutantsCaught(t *testing.T) {
 				t.Fatal(err)
 			}
 			out.Reset()
-			if code := run([]string{"check", g}, &out, &errb); code != checker.ExitFail {
+			if code := realMain([]string{"check", g}, &out, &errb); code != run.ExitFail {
 				t.Fatalf("without the mutant: exit %d, want 1 (the correct kernel does not show the bug)\n%s", code, out.String())
 			}
 		})
@@ -72,7 +72,7 @@ func TestLinuxModelClean(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out, errb bytes.Buffer
-		if code := run([]string{"check", "-proposal", "linux", g}, &out, &errb); code != checker.ExitOK {
+		if code := realMain([]string{"check", "-proposal", "linux", g}, &out, &errb); code != run.ExitOK {
 			t.Errorf("%s under linux: exit %d\n%s%s", f, code, errb.String(), out.String())
 		}
 		runs++

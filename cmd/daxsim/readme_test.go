@@ -35,7 +35,7 @@ func TestReadmeExample(t *testing.T) {
 		wd, _ := os.Getwd()
 		os.Chdir(root)
 		var o, e bytes.Buffer
-		run(args, &o, &e)
+		realMain(args, &o, &e)
 		os.Chdir(wd)
 		text := strings.ReplaceAll(o.String(), root+string(filepath.Separator), "")
 		lines := strings.Split(text, "\n")

@@ -9,6 +9,8 @@ import (
 
 	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/internal/input"
+	"github.com/daxsim/daxsim/report"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 )
 
@@ -20,37 +22,37 @@ import (
 func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("replay", "daxsim replay [flags] TRACE.json", stderr)
 	witness := fs.Int("witness", 0, "the counterexample to replay: its index over all properties, then all expect lines (the report's \"index\")")
-	report := fs.Int("report", 0, "the report to take when the file holds an array of them (several files checked)")
+	reportIndex := fs.Int("report", 0, "the report to take when the file holds an array of them (several files checked)")
 	quiet := fs.Bool("quiet", false, "print only the verdict, not the steps and states")
 	if !parseFlags(fs, args, 1, 1) {
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	jsonPath := fs.Arg(0)
 	data, err := input.ReadFile(jsonPath, input.MaxReport)
 	if err != nil {
 		fmt.Fprintf(stderr, "daxsim replay: %v\n", err)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
-	reports, err := checker.ReadReports(data)
+	reports, err := report.ReadReports(data)
 	if err != nil {
 		fmt.Fprintf(stderr, "daxsim replay: %s: %v\n", jsonPath, err)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
-	if *report < 0 || *report >= len(reports) {
-		fmt.Fprintf(stderr, "daxsim replay: %s holds %d report(s), no -report %d\n", jsonPath, len(reports), *report)
-		return checker.ExitBadInput
+	if *reportIndex < 0 || *reportIndex >= len(reports) {
+		fmt.Fprintf(stderr, "daxsim replay: %s holds %d report(s), no -report %d\n", jsonPath, len(reports), *reportIndex)
+		return run.ExitBadInput
 	}
-	rd := &reports[*report]
+	rd := &reports[*reportIndex]
 	ws := rd.Witnesses()
 	if *witness < 0 || *witness >= len(ws) {
 		fmt.Fprintf(stderr, "daxsim replay: the report of %s has %d counterexample(s), no -witness %d\n",
 			rd.Scenario.Path, len(ws), *witness)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	w := ws[*witness]
 	if err := validTrace(rd, w); err != nil {
 		fmt.Fprintf(stderr, "daxsim replay: %s: %v\n", jsonPath, err)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 
 	path := scenarioPath(rd.Scenario.Path, jsonPath)
@@ -59,10 +61,10 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	if src := []byte(rd.Scenario.Source); len(src) > 0 {
 		// The report carries its scenario: replay that, and say so when the
 		// file by that name now holds something else.
-		if checker.SourceHash(src) != rd.Scenario.SHA256 {
+		if report.SourceHash(src) != rd.Scenario.SHA256 {
 			fmt.Fprintf(stderr, "daxsim replay: warning: the scenario embedded in %s does not match its sha256 (edited by hand?)\n", jsonPath)
 		}
-		if disk, err := readScenario(path); err == nil && checker.SourceHash(disk) != checker.SourceHash(src) {
+		if disk, err := readScenario(path); err == nil && report.SourceHash(disk) != report.SourceHash(src) {
 			fmt.Fprintf(stderr, "daxsim replay: warning: %s has changed since the report was written; replaying the report's copy\n", path)
 		}
 		b, err = loadSource(rd.Scenario.Path, src, bo)
@@ -71,12 +73,12 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	k := b.Kernel
 	if rd.FS != "" && rd.FS != k.FS.Name {
 		fmt.Fprintf(stderr, "daxsim replay: %s: the report is of fs %s, the scenario builds fs %s\n", jsonPath, rd.FS, k.FS.Name)
-		return checker.ExitBadInput
+		return run.ExitBadInput
 	}
 	if b.Scn.Name != rd.Scenario.Name {
 		fmt.Fprintf(stderr, "daxsim replay: warning: %s is now scenario %s, the report was of %s\n", path, b.Scn.Name, rd.Scenario.Name)
@@ -104,7 +106,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		for i, rel := range w.Related {
 			fmt.Fprintf(stdout, "\n-- related trace %d: %s\n", i+1, rel.Note)
-			_, views, err := checker.ReplaySteps(b, rel.Trace)
+			_, views, err := report.ReplaySteps(b, rel.Trace)
 			for j := range views {
 				fmt.Fprintf(stdout, "  %s\n", views[j].Line())
 			}
@@ -112,27 +114,27 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stdout, "  (does not replay: %v)\n", err)
 			}
 		}
-		fmt.Fprintf(stdout, "\n-- the trace, %d steps\n\ninitial state:\n%s", len(w.Trace), indentLines(checker.DescribeState(k, &b.Init)))
-		steps, views, err := checker.ReplaySteps(b, w.Trace)
+		fmt.Fprintf(stdout, "\n-- the trace, %d steps\n\ninitial state:\n%s", len(w.Trace), indentLines(report.DescribeState(k, &b.Init)))
+		steps, views, err := report.ReplaySteps(b, w.Trace)
 		for i := range views {
 			mark := ""
 			if i == len(views)-1 && err == nil {
 				mark = "=> "
 			}
-			fmt.Fprintf(stdout, "\n%s%s\n%s", mark, views[i].Line(), indentLines(checker.DescribeState(k, &steps[i].After)))
+			fmt.Fprintf(stdout, "\n%s%s\n%s", mark, views[i].Line(), indentLines(report.DescribeState(k, &steps[i].After)))
 		}
 		if err != nil {
 			fmt.Fprintf(stdout, "\nthe trace does not replay: %v\n", err)
 		}
 		fmt.Fprintln(stdout)
 	}
-	ok, why := checker.Reproduce(b, checker.Config{Crash: b.Scn.Crash}, w.Check, w.Class, w.Trace, related)
+	ok, why := run.Reproduce(b, checker.Config{Crash: b.Scn.Crash}, w.Check, w.Class, w.Trace, related)
 	if ok {
 		fmt.Fprintf(stdout, "REPRODUCED: %s\n", why)
-		return checker.ExitOK
+		return run.ExitOK
 	}
 	fmt.Fprintf(stdout, "NOT REPRODUCED: %s\n(the model or the scenario changed since the report was written)\n", why)
-	return checker.ExitFail
+	return run.ExitFail
 }
 
 // maxTraceSteps bounds a trace replay accepts: far above any search depth.
@@ -140,7 +142,7 @@ const maxTraceSteps = 100_000
 
 // validTrace checks a report's witness before anything is replayed: a known
 // crash mode, traces of bounded length naming only the report's threads.
-func validTrace(rd *checker.ReportData, w *checker.WitnessData) error {
+func validTrace(rd *report.ReportData, w *report.WitnessData) error {
 	switch rd.Crash {
 	case "", "anywhere", "never", "after":
 	default:

@@ -14,7 +14,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/report"
+	"github.com/daxsim/daxsim/run"
 )
 
 const aopsSwap = "../../testdata/scenarios/aops-swap.scn"
@@ -23,7 +24,7 @@ const aopsSwap = "../../testdata/scenarios/aops-swap.scn"
 func checkJSON(t *testing.T, files ...string) []byte {
 	t.Helper()
 	var out, errb bytes.Buffer
-	run(append([]string{"check", "-format", "json"}, files...), &out, &errb)
+	realMain(append([]string{"check", "-format", "json"}, files...), &out, &errb)
 	if errb.Len() > 0 || out.Len() == 0 {
 		t.Fatalf("check -format json %v: stderr %q, %d bytes", files, errb.String(), out.Len())
 	}
@@ -42,25 +43,25 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 // replay runs 'daxsim replay' and returns the exit status and the output.
 func replay(args ...string) (int, string) {
 	var out, errb bytes.Buffer
-	code := run(append([]string{"replay"}, args...), &out, &errb)
+	code := realMain(append([]string{"replay"}, args...), &out, &errb)
 	return code, out.String() + errb.String()
 }
 
 // TestJSONReport: -format json is one document with the verdicts and, per
 // witness, the trace and its replayed steps.
 func TestJSONReport(t *testing.T) {
-	var d checker.ReportData
+	var d report.ReportData
 	if err := json.Unmarshal(checkJSON(t, aopsSwap), &d); err != nil {
 		t.Fatal(err)
 	}
-	if d.Schema != checker.SchemaVersion || d.Scenario.Name != "aops-swap" || d.Scenario.Path != aopsSwap ||
+	if d.Schema != report.SchemaVersion || d.Scenario.Name != "aops-swap" || d.Scenario.Path != aopsSwap ||
 		d.Proposal != "flip-xarray-check" || d.FS != "ext4" || d.Crash != "anywhere" || d.Mutants == nil {
 		t.Fatalf("header: %+v", d)
 	}
 	if strings.Join(d.Threads, " ") != "t1 t2 jbd2" || !d.Search.Complete || d.Search.States == 0 {
 		t.Fatalf("threads %v, search %+v", d.Threads, d.Search)
 	}
-	if len(d.Properties) != 2 || d.Properties[0].Name != "aops-consistent" || d.Properties[0].Verdict != checker.Violation {
+	if len(d.Properties) != 2 || d.Properties[0].Name != "aops-consistent" || d.Properties[0].Verdict != run.Violation {
 		t.Fatalf("properties: %+v", d.Properties)
 	}
 	ws := d.Witnesses()
@@ -98,7 +99,7 @@ func TestJSONDeterministic(t *testing.T) {
 func TestJSONSeveralFiles(t *testing.T) {
 	lock := "../../testdata/scenarios/locking/dirty-pmem-aware-xfs.scn"
 	out := checkJSON(t, aopsSwap, lock)
-	var ds []checker.ReportData
+	var ds []report.ReportData
 	if err := json.Unmarshal(out, &ds); err != nil {
 		t.Fatalf("not an array of reports: %v", err)
 	}
@@ -106,11 +107,11 @@ func TestJSONSeveralFiles(t *testing.T) {
 		t.Fatalf("got %d reports", len(ds))
 	}
 	f := writeFile(t, t.TempDir(), "two.json", out)
-	if code, msg := replay("-quiet", "-report", "1", "-witness", "1", f); code != checker.ExitOK ||
+	if code, msg := replay("-quiet", "-report", "1", "-witness", "1", f); code != run.ExitOK ||
 		!strings.Contains(msg, "lock-order") {
 		t.Fatalf("replay -report 1: exit %d\n%s", code, msg)
 	}
-	if code, _ := replay("-report", "2", f); code != checker.ExitBadInput {
+	if code, _ := replay("-report", "2", f); code != run.ExitBadInput {
 		t.Fatalf("replay -report 2 of two: exit %d, want 2", code)
 	}
 }
@@ -123,7 +124,7 @@ func TestReplayReproduces(t *testing.T) {
 	total := 0
 	for i, scn := range scenarioFiles(t) {
 		data := checkJSON(t, scn)
-		ds, err := checker.ReadReports(data)
+		ds, err := report.ReadReports(data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +132,7 @@ func TestReplayReproduces(t *testing.T) {
 		for _, w := range ds[0].Witnesses() {
 			total++
 			code, out := replay("-quiet", f, "-witness", fmt.Sprint(w.Index))
-			if code != checker.ExitOK || !strings.Contains(out, "REPRODUCED: "+w.Check+" ("+w.Class+")") {
+			if code != run.ExitOK || !strings.Contains(out, "REPRODUCED: "+w.Check+" ("+w.Class+")") {
 				t.Errorf("%s witness %d (%s %s): exit %d\n%s", scn, w.Index, w.Check, w.Class, code, out)
 			}
 		}
@@ -145,7 +146,7 @@ func TestReplayReproduces(t *testing.T) {
 func TestReplayOutput(t *testing.T) {
 	f := writeFile(t, t.TempDir(), "r.json", checkJSON(t, aopsSwap))
 	code, out := replay(f, "-witness", "1")
-	if code != checker.ExitOK {
+	if code != run.ExitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	for _, want := range []string{
@@ -179,21 +180,21 @@ func TestReplayAnywhere(t *testing.T) {
 	writeFile(t, empty, "r.json", data)
 	os.Remove(scn)
 	t.Chdir(empty)
-	if code, out := replay("-quiet", "r.json"); code != checker.ExitOK || !strings.Contains(out, "REPRODUCED") {
+	if code, out := replay("-quiet", "r.json"); code != run.ExitOK || !strings.Contains(out, "REPRODUCED") {
 		t.Fatalf("replay from an empty directory: exit %d\n%s", code, out)
 	}
 	// The file is back, edited: a warning, and the report's copy replays.
 	writeFile(t, dir, "race.scn", append(src, []byte("\n# edited\n")...))
 	var out, errb bytes.Buffer
-	code := run([]string{"replay", "-quiet", "r.json"}, &out, &errb)
-	if code != checker.ExitOK || !strings.Contains(errb.String(), "has changed since the report was written") {
+	code := realMain([]string{"replay", "-quiet", "r.json"}, &out, &errb)
+	if code != run.ExitOK || !strings.Contains(errb.String(), "has changed since the report was written") {
 		t.Fatalf("replay with an edited scenario: exit %d, stderr %q\n%s", code, errb.String(), out.String())
 	}
 }
 
-func editJSON(t *testing.T, data []byte, edit func(d *checker.ReportData)) string {
+func editJSON(t *testing.T, data []byte, edit func(d *report.ReportData)) string {
 	t.Helper()
-	ds, err := checker.ReadReports(data)
+	ds, err := report.ReadReports(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,26 +210,26 @@ func editJSON(t *testing.T, data []byte, edit func(d *checker.ReportData)) strin
 func TestReplayTampered(t *testing.T) {
 	data := checkJSON(t, aopsSwap)
 	for w := 0; w < 2; w++ {
-		f := editJSON(t, data, func(d *checker.ReportData) {
+		f := editJSON(t, data, func(d *report.ReportData) {
 			ws := d.Witnesses()[w]
 			ws.Trace = ws.Trace[:len(ws.Trace)-1]
 		})
-		if code, out := replay("-quiet", "-witness", fmt.Sprint(w), f); code != checker.ExitFail ||
+		if code, out := replay("-quiet", "-witness", fmt.Sprint(w), f); code != run.ExitFail ||
 			!strings.Contains(out, "NOT REPRODUCED") {
 			t.Errorf("witness %d without its last step: exit %d, want 1\n%s", w, code, out)
 		}
 	}
 	// A trace in which a finished thread is asked to move does not replay.
-	f := editJSON(t, data, func(d *checker.ReportData) {
+	f := editJSON(t, data, func(d *report.ReportData) {
 		ws := d.Witnesses()[0]
 		ws.Trace = append(ws.Trace, 0, 0, 0)
 	})
-	if code, out := replay("-quiet", f); code != checker.ExitFail || !strings.Contains(out, "does not replay") {
+	if code, out := replay("-quiet", f); code != run.ExitFail || !strings.Contains(out, "does not replay") {
 		t.Errorf("over-long trace: exit %d, want 1\n%s", code, out)
 	}
 	// Another class than the trace shows.
-	f = editJSON(t, data, func(d *checker.ReportData) { d.Witnesses()[0].Class = "ops-swapped-under-fault" })
-	if code, out := replay("-quiet", f); code != checker.ExitFail {
+	f = editJSON(t, data, func(d *report.ReportData) { d.Witnesses()[0].Class = "ops-swapped-under-fault" })
+	if code, out := replay("-quiet", f); code != run.ExitFail {
 		t.Errorf("wrong class: exit %d, want 1\n%s", code, out)
 	}
 }
@@ -243,20 +244,20 @@ func TestReplayExpectResult(t *testing.T) {
 	src = regexp.MustCompile(`(?m)^expect pass no-deadlock$`).ReplaceAll(src, []byte("expect result t1:3 ok"))
 	scn := writeFile(t, t.TempDir(), "result.scn", src)
 	data := checkJSON(t, scn)
-	ds, _ := checker.ReadReports(data)
+	ds, _ := report.ReadReports(data)
 	ws := ds[0].Witnesses()
 	if len(ws) != 3 || ws[2].Check != "expect result t1:3 ok" {
 		t.Fatalf("%d witnesses, want 3 with the expect result one last", len(ws))
 	}
 	f := writeFile(t, t.TempDir(), "r.json", data)
-	if code, out := replay("-quiet", "-witness", "2", f); code != checker.ExitOK || !strings.Contains(out, "returned SIGBUS, expected ok") {
+	if code, out := replay("-quiet", "-witness", "2", f); code != run.ExitOK || !strings.Contains(out, "returned SIGBUS, expected ok") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	f = editJSON(t, data, func(d *checker.ReportData) {
+	f = editJSON(t, data, func(d *report.ReportData) {
 		w := d.Witnesses()[2]
 		w.Trace = w.Trace[:len(w.Trace)-1]
 	})
-	if code, out := replay("-quiet", "-witness", "2", f); code != checker.ExitFail {
+	if code, out := replay("-quiet", "-witness", "2", f); code != run.ExitFail {
 		t.Fatalf("without its last step: exit %d, want 1\n%s", code, out)
 	}
 }
@@ -274,11 +275,11 @@ func TestReplayFindsScenario(t *testing.T) {
 	}
 	writeFile(t, dir, "s/moved.scn", src)
 	data := checkJSON(t, aopsSwap)
-	ds, _ := checker.ReadReports(data)
+	ds, _ := report.ReadReports(data)
 	ds[0].Scenario.Path = "s/moved.scn"
 	out, _ := json.Marshal(ds[0])
 	f := writeFile(t, dir, "r.json", out)
-	if code, msg := replay("-quiet", f); code != checker.ExitOK {
+	if code, msg := replay("-quiet", f); code != run.ExitOK {
 		t.Fatalf("exit %d\n%s", code, msg)
 	}
 }
@@ -294,33 +295,33 @@ func TestReplayBadInput(t *testing.T) {
 		"not a report": writeFile(t, dir, "other.json", []byte(`{"foo": 1}`)),
 		"empty":        writeFile(t, dir, "empty.json", nil),
 		"missing":      filepath.Join(dir, "nonexistent.json"),
-		"bad scenario": editJSON(t, data, func(d *checker.ReportData) {
+		"bad scenario": editJSON(t, data, func(d *report.ReportData) {
 			d.Scenario.Path, d.Scenario.Source, d.Scenario.SHA256 = badScn, "", ""
 		}),
-		"bad embedded scenario": editJSON(t, data, func(d *checker.ReportData) {
+		"bad embedded scenario": editJSON(t, data, func(d *report.ReportData) {
 			d.Scenario.Source = "scenario x\nproposal nope\n"
-			d.Scenario.SHA256 = checker.SourceHash([]byte(d.Scenario.Source))
+			d.Scenario.SHA256 = report.SourceHash([]byte(d.Scenario.Source))
 		}),
-		"no scenario": editJSON(t, data, func(d *checker.ReportData) {
+		"no scenario": editJSON(t, data, func(d *report.ReportData) {
 			d.Scenario.Path, d.Scenario.Source, d.Scenario.SHA256 = filepath.Join(dir, "gone.scn"), "", ""
 		}),
-		"bad proposal":  editJSON(t, data, func(d *checker.ReportData) { d.Proposal = "nope" }),
-		"unknown thing": editJSON(t, data, func(d *checker.ReportData) { d.Mutants = []string{"nope"} }),
-		"bad crash":     editJSON(t, data, func(d *checker.ReportData) { d.Crash = "sometimes" }),
-		"other fs":      editJSON(t, data, func(d *checker.ReportData) { d.FS = "xfs" }),
-		"bad thread":    editJSON(t, data, func(d *checker.ReportData) { d.Properties[0].Witnesses[0].Trace[0] = 7 }),
-		"huge trace": editJSON(t, data, func(d *checker.ReportData) {
+		"bad proposal":  editJSON(t, data, func(d *report.ReportData) { d.Proposal = "nope" }),
+		"unknown thing": editJSON(t, data, func(d *report.ReportData) { d.Mutants = []string{"nope"} }),
+		"bad crash":     editJSON(t, data, func(d *report.ReportData) { d.Crash = "sometimes" }),
+		"other fs":      editJSON(t, data, func(d *report.ReportData) { d.FS = "xfs" }),
+		"bad thread":    editJSON(t, data, func(d *report.ReportData) { d.Properties[0].Witnesses[0].Trace[0] = 7 }),
+		"huge trace": editJSON(t, data, func(d *report.ReportData) {
 			d.Properties[0].Witnesses[0].Trace = make([]int, 200_000)
 		}),
 	}
 	for name, f := range cases {
-		if code, out := replay(f); code != checker.ExitBadInput {
+		if code, out := replay(f); code != run.ExitBadInput {
 			t.Errorf("%s: exit %d, want 2\n%s", name, code, out)
 		}
 	}
 	f := writeFile(t, dir, "r.json", data)
 	for _, args := range [][]string{{"-witness", "2", f}, {"-witness", "-1", f}, {}, {f, f}} {
-		if code, out := replay(args...); code != checker.ExitBadInput {
+		if code, out := replay(args...); code != run.ExitBadInput {
 			t.Errorf("replay %v: exit %d, want 2\n%s", args, code, out)
 		}
 	}
@@ -333,7 +334,7 @@ func TestHTMLReport(t *testing.T) {
 	lock := "../../testdata/scenarios/locking/dirty-pmem-aware-xfs.scn"
 	for _, files := range [][]string{{aopsSwap}, {aopsSwap, lock}} {
 		var out, errb bytes.Buffer
-		run(append([]string{"check", "-format", "html"}, files...), &out, &errb)
+		realMain(append([]string{"check", "-format", "html"}, files...), &out, &errb)
 		page := out.String()
 		if errb.Len() > 0 || !strings.HasPrefix(page, "<!DOCTYPE html>") || !strings.HasSuffix(strings.TrimSpace(page), "</html>") {
 			t.Fatalf("%v: stderr %q, page:\n%s", files, errb.String(), page)
@@ -344,7 +345,7 @@ func TestHTMLReport(t *testing.T) {
 		}
 		var want int
 		for _, f := range files {
-			ds, err := checker.ReadReports(checkJSON(t, f))
+			ds, err := report.ReadReports(checkJSON(t, f))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -378,8 +379,8 @@ func TestHTMLReport(t *testing.T) {
 
 // relatedSteps is the steps of a counterexample and of every earlier schedule
 // it refers to: one timeline each.
-func relatedSteps(w *checker.WitnessData) [][]checker.StepView {
-	out := [][]checker.StepView{w.Steps}
+func relatedSteps(w *report.WitnessData) [][]report.StepView {
+	out := [][]report.StepView{w.Steps}
 	for _, r := range w.Related {
 		out = append(out, r.Steps)
 	}
@@ -388,7 +389,7 @@ func relatedSteps(w *checker.WitnessData) [][]checker.StepView {
 
 // laneHeads is the lane headers of a timeline of steps: the threads acting in
 // them, in thread order.
-func laneHeads(steps []checker.StepView) string {
+func laneHeads(steps []report.StepView) string {
 	names := map[int]string{}
 	var threads []int
 	for _, v := range steps {
@@ -454,13 +455,13 @@ func TestReproduceHints(t *testing.T) {
 	n := 0
 	for _, c := range cases {
 		var out, errb bytes.Buffer
-		code := run(append([]string{"check", "-format", "json"}, c...), &out, &errb)
-		ds, err := checker.ReadReports(out.Bytes())
+		code := realMain(append([]string{"check", "-format", "json"}, c...), &out, &errb)
+		ds, err := report.ReadReports(out.Bytes())
 		if err != nil {
 			t.Fatalf("check %v: %v\n%s", c, err, errb.String())
 		}
 		ws := ds[0].Witnesses()
-		if len(ws) == 0 && code != checker.ExitOK {
+		if len(ws) == 0 && code != run.ExitOK {
 			t.Fatalf("check %v: exit %d and no counterexample", c, code)
 		}
 		for _, w := range ws {
@@ -474,8 +475,8 @@ func TestReproduceHints(t *testing.T) {
 				defer os.Chdir(wd)
 				os.Chdir(other)
 				var o2, e2 bytes.Buffer
-				code2 := run(append(args[1:], "-format", "json"), &o2, &e2)
-				ds2, err := checker.ReadReports(o2.Bytes())
+				code2 := realMain(append(args[1:], "-format", "json"), &o2, &e2)
+				ds2, err := report.ReadReports(o2.Bytes())
 				if err != nil {
 					t.Fatalf("%s (from %s): %v\n%s", w.Reproduce, other, err, e2.String())
 				}

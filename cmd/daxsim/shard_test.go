@@ -10,14 +10,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/report"
+	"github.com/daxsim/daxsim/run"
 )
 
 // verdicts extracts, from a JSON report, each property's verdict and its
 // witnesses' classes and traces.
 func verdicts(t *testing.T, data []byte) map[string][]string {
 	t.Helper()
-	var d checker.ReportData
+	var d report.ReportData
 	if err := json.Unmarshal(data, &d); err != nil {
 		t.Fatalf("%v\n%s", err, data)
 	}
@@ -43,15 +44,15 @@ func TestShardMerge(t *testing.T) {
 		whole := filepath.Join(dir, mode+"-whole.json")
 		var out, errb bytes.Buffer
 		base := []string{"check", "-por=false", "-mode", mode, "-seed", "5", "-runs", "100", "-format", "json"}
-		run(append(base, "-o", whole, f), &out, &errb)
+		realMain(append(base, "-o", whole, f), &out, &errb)
 		var parts []string
 		for _, s := range []string{"0/3", "1/3", "2/3"} {
 			p := filepath.Join(dir, mode+"-"+s[:1]+".json")
-			run(append(base, "-shard", s, "-o", p, f), &out, &errb)
+			realMain(append(base, "-shard", s, "-o", p, f), &out, &errb)
 			parts = append(parts, p)
 		}
 		var merged bytes.Buffer
-		if code := run(append([]string{"merge"}, parts...), &merged, &errb); code == checker.ExitBadInput {
+		if code := realMain(append([]string{"merge"}, parts...), &merged, &errb); code == run.ExitBadInput {
 			t.Fatalf("merge: %s", errb.String())
 		}
 		want, _ := os.ReadFile(whole)
@@ -70,9 +71,9 @@ func TestShardMerge(t *testing.T) {
 	for _, s := range []string{"0/3", "1/3", "2/3"} {
 		p := filepath.Join(dir, "big-"+s[:1]+".json")
 		var out, errb bytes.Buffer
-		run([]string{"check", "-por=false", "-shard", s, "-format", "json", "-o", p, big}, &out, &errb)
+		realMain([]string{"check", "-por=false", "-shard", s, "-format", "json", "-o", p, big}, &out, &errb)
 		parts = append(parts, p)
-		var d checker.ReportData
+		var d report.ReportData
 		data, _ := os.ReadFile(p)
 		json.Unmarshal(data, &d)
 		if d.Search.Whole {
@@ -80,13 +81,13 @@ func TestShardMerge(t *testing.T) {
 		}
 	}
 	var merged, errb bytes.Buffer
-	if code := run(append([]string{"merge"}, parts[:2]...), &merged, &errb); code != checker.ExitUnknown {
+	if code := realMain(append([]string{"merge"}, parts[:2]...), &merged, &errb); code != run.ExitUnknown {
 		t.Fatalf("two of three shards merged: exit %d, want 3\n%s", code, merged.String())
 	}
 	merged.Reset()
-	run(append([]string{"merge"}, parts...), &merged, &errb)
+	realMain(append([]string{"merge"}, parts...), &merged, &errb)
 	var whole bytes.Buffer
-	run([]string{"check", "-por=false", "-format", "json", big}, &whole, &errb)
+	realMain([]string{"check", "-por=false", "-format", "json", big}, &whole, &errb)
 	if got, w := verdicts(t, merged.Bytes()), verdicts(t, whole.Bytes()); !reflect.DeepEqual(got, w) {
 		t.Errorf("split search: merged shards %v, unsharded %v", got, w)
 	}
@@ -100,8 +101,8 @@ func TestShardAlonePartial(t *testing.T) {
 	sawPartial := false
 	for _, s := range []string{"0/3", "1/3", "2/3"} {
 		var out, errb bytes.Buffer
-		code := run([]string{"check", "-shard", s, "-format", "json", f}, &out, &errb)
-		var d checker.ReportData
+		code := realMain([]string{"check", "-shard", s, "-format", "json", f}, &out, &errb)
+		var d report.ReportData
 		if err := json.Unmarshal(out.Bytes(), &d); err != nil {
 			t.Fatalf("shard %s: %v\n%s", s, err, errb.String())
 		}
@@ -109,17 +110,17 @@ func TestShardAlonePartial(t *testing.T) {
 			continue
 		}
 		for _, p := range d.Properties {
-			if p.Verdict == checker.Pass || p.Verdict == checker.Vacuous {
+			if p.Verdict == run.Pass || p.Verdict == run.Vacuous {
 				t.Errorf("shard %s: %s is %s", s, p.Name, p.Verdict)
 			}
-			sawPartial = sawPartial || p.Verdict == checker.Partial
+			sawPartial = sawPartial || p.Verdict == run.Partial
 		}
 		for _, e := range d.Expects {
 			if e.Holds == "holds" {
 				t.Errorf("shard %s: %q holds", s, e.Text)
 			}
 		}
-		if code != checker.ExitUnknown && code != checker.ExitFail {
+		if code != run.ExitUnknown && code != run.ExitFail {
 			t.Errorf("shard %s: exit %d, want 3 (or 1 on a violation)", s, code)
 		}
 	}
@@ -136,22 +137,22 @@ func TestShardAlonePartial(t *testing.T) {
 func TestSwarm(t *testing.T) {
 	f := "../../testdata/scenarios/aops-swap/reopen-flip-locked.scn"
 	dir := t.TempDir()
-	check := func(args ...string) (int, checker.ReportData, []byte) {
+	check := func(args ...string) (int, report.ReportData, []byte) {
 		t.Helper()
 		var out, errb bytes.Buffer
-		code := run(append([]string{"check", "-format", "json"}, args...), &out, &errb)
-		var d checker.ReportData
+		code := realMain(append([]string{"check", "-format", "json"}, args...), &out, &errb)
+		var d report.ReportData
 		if err := json.Unmarshal(out.Bytes(), &d); err != nil {
 			t.Fatalf("check %v: %v\n%s", args, err, errb.String())
 		}
 		return code, d, out.Bytes()
 	}
-	merge := func(paths ...string) (int, checker.ReportData) {
+	merge := func(paths ...string) (int, report.ReportData) {
 		t.Helper()
 		var out, errb bytes.Buffer
-		code := run(append([]string{"merge"}, paths...), &out, &errb)
-		var d checker.ReportData
-		if code != checker.ExitBadInput {
+		code := realMain(append([]string{"merge"}, paths...), &out, &errb)
+		var d report.ReportData
+		if code != run.ExitBadInput {
 			if err := json.Unmarshal(out.Bytes(), &d); err != nil {
 				t.Fatalf("merge: %v\n%s", err, errb.String())
 			}
@@ -169,11 +170,11 @@ func TestSwarm(t *testing.T) {
 			t.Fatalf("shard %s: search %+v", s, d.Search)
 		}
 		for _, p := range d.Properties {
-			if p.Verdict == checker.Pass || p.Verdict == checker.Vacuous || p.Verdict == checker.Partial {
+			if p.Verdict == run.Pass || p.Verdict == run.Vacuous || p.Verdict == run.Partial {
 				t.Errorf("bounded swarm shard %s: %s is %s", s, p.Name, p.Verdict)
 			}
 		}
-		if code == checker.ExitOK && d.Expects[0].Holds != "holds" {
+		if code == run.ExitOK && d.Expects[0].Holds != "holds" {
 			t.Errorf("bounded swarm shard %s: exit 0 but %q %s", s, d.Expects[0].Text, d.Expects[0].Holds)
 		}
 		p := filepath.Join(dir, "bounded-"+s[:1]+".json")
@@ -200,13 +201,13 @@ func TestSwarm(t *testing.T) {
 	}
 	violated := false
 	for _, p := range m.Properties {
-		if p.Verdict == checker.Pass || p.Verdict == checker.Vacuous {
+		if p.Verdict == run.Pass || p.Verdict == run.Vacuous {
 			t.Errorf("merged bounded swarm: %s is %s", p.Name, p.Verdict)
 		}
-		violated = violated || p.Verdict == checker.Violation
+		violated = violated || p.Verdict == run.Violation
 	}
 	// The file expects the violation: found, it holds.
-	if !violated || code != checker.ExitOK || m.Expects[0].Holds != "holds" {
+	if !violated || code != run.ExitOK || m.Expects[0].Holds != "holds" {
 		t.Errorf("merged bounded swarm: exit %d, a violation %v, expect %s", code, violated, m.Expects[0].Holds)
 	}
 	if code, m = merge(complete...); code != whole.Exit {
@@ -219,7 +220,7 @@ func TestSwarm(t *testing.T) {
 	}
 	ex := filepath.Join(dir, "exhaustive.json")
 	os.WriteFile(ex, wholeJSON, 0o644)
-	if code, _ := merge(bounded[0], ex); code != checker.ExitBadInput {
+	if code, _ := merge(bounded[0], ex); code != run.ExitBadInput {
 		t.Errorf("a swarm merged with an exhaustive search: exit %d", code)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/run"
 )
 
 // TestInterruptReport: SIGINT during a long search stops it at the next
@@ -46,7 +46,7 @@ func TestInterruptReport(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != checker.ExitUnknown {
+	if !errors.As(err, &ee) || ee.ExitCode() != run.ExitUnknown {
 		t.Fatalf("exit: %v, want status 3", err)
 	}
 	got, _ := os.ReadFile(out)

@@ -1,4 +1,4 @@
-package checker
+package compare
 
 import (
 	"bytes"
@@ -8,7 +8,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 )
 
@@ -75,13 +77,13 @@ func TestMatrixCoversSpec(t *testing.T) {
 			if a.Column() != m.Columns[j] {
 				t.Errorf("%s: column %d is %s, want %s", p, j, a.Column(), m.Columns[j])
 			}
-			if a.Verdict != Pass && a.Verdict != Violation && a.Verdict != Vacuous {
+			if a.Verdict != run.Pass && a.Verdict != run.Violation && a.Verdict != run.Vacuous {
 				t.Errorf("%s x %s: %s (%s), want a decided verdict", p, a.Column(), a.Verdict, a.Why)
 			}
 			// Vacuous only where a proposal lacks every opt-in the offered
 			// durability workloads use (MAP_SYNC, daxfile, a seal...): the
 			// opt-in is refused, nothing is promised.
-			if a.Verdict == Vacuous && (a.Column() != "no-lost-block/offered" || !lacksOptIn[p]) {
+			if a.Verdict == run.Vacuous && (a.Column() != "no-lost-block/offered" || !lacksOptIn[p]) {
 				t.Errorf("%s x %s: vacuous", p, a.Column())
 			}
 		}
@@ -95,7 +97,7 @@ func TestMatrixCoversSpec(t *testing.T) {
 		}
 	}
 	// Every property is checked by some workload of the suite.
-	for j, name := range Names() {
+	for j, name := range checker.Names() {
 		checked := false
 		for _, c := range m.Cells {
 			checked = checked || c.Props[j].Checked()
@@ -148,15 +150,15 @@ func TestKnownCells(t *testing.T) {
 	// Seed 003: flip-xarray-check lets a fault through a page-cache VMA run
 	// after the a_ops were swapped; flip-dontcache defers S_DAX to the next
 	// instantiation.
-	if a := agg(t, m, "flip-xarray-check", "aops-consistent"); a.Verdict != Violation ||
+	if a := agg(t, m, "flip-xarray-check", "aops-consistent"); a.Verdict != run.Violation ||
 		(a.Workload != "aops-swap" && a.Workload != "aops-swap-reopen") {
 		t.Errorf("flip-xarray-check x aops-consistent = %+v, want a violation in an aops-swap workload", a)
 	}
-	if cp := cellProp(t, cell(t, m, "flip-xarray-check", "aops-swap"), "aops-consistent"); cp.Verdict != Violation {
+	if cp := cellProp(t, cell(t, m, "flip-xarray-check", "aops-swap"), "aops-consistent"); cp.Verdict != run.Violation {
 		t.Errorf("flip-xarray-check x aops-swap: aops-consistent %s", cp.Verdict)
 	}
 	for _, p := range []string{"flip-dontcache", "linux"} {
-		if a := agg(t, m, p, "aops-consistent"); a.Verdict != Pass {
+		if a := agg(t, m, p, "aops-consistent"); a.Verdict != run.Pass {
 			t.Errorf("%s x aops-consistent = %+v, want pass", p, a)
 		}
 	}
@@ -165,36 +167,36 @@ func TestKnownCells(t *testing.T) {
 	// in the running transaction: lost at a crash. map-sync's write fault
 	// commits it before the PTE becomes writable.
 	a := agg(t, m, "baseline", "flush-is-durable/offered")
-	if a.Verdict != Violation || a.Workload != "flush-hole" || a.Class != "lost-block" {
+	if a.Verdict != run.Violation || a.Workload != "flush-hole" || a.Class != "lost-block" {
 		t.Errorf("baseline x flush-is-durable/offered = %+v, want a lost-block violation in flush-hole", a)
 	}
-	if a := agg(t, m, "baseline", "no-lost-block/plain"); a.Verdict != Pass {
+	if a := agg(t, m, "baseline", "no-lost-block/plain"); a.Verdict != run.Pass {
 		t.Errorf("baseline x no-lost-block/plain = %+v, want pass: fsync keeps what it promises", a)
 	}
-	if a := agg(t, m, "baseline", "no-lost-block/offered"); a.Verdict != Vacuous {
+	if a := agg(t, m, "baseline", "no-lost-block/offered"); a.Verdict != run.Vacuous {
 		t.Errorf("baseline x no-lost-block/offered = %+v, want vacuous: 4.14 offers no MAP_SYNC, so nothing is promised", a)
 	}
 	// MAP_SYNC makes the flush durable; a plain MAP_SHARED mapping does not
 	// (seen on a real 6.1 kernel), except under pmem-aware, which promises it
 	// for every shared mapping.
 	for _, p := range []string{"map-sync", "linux"} {
-		if a := agg(t, m, p, "flush-is-durable/offered"); a.Verdict != Pass {
+		if a := agg(t, m, p, "flush-is-durable/offered"); a.Verdict != run.Pass {
 			t.Errorf("%s x flush-is-durable/offered = %+v, want pass", p, a)
 		}
-		if a := agg(t, m, p, "flush-is-durable/plain"); a.Verdict != Violation || a.Workload != "flush-hole-plain" {
+		if a := agg(t, m, p, "flush-is-durable/plain"); a.Verdict != run.Violation || a.Workload != "flush-hole-plain" {
 			t.Errorf("%s x flush-is-durable/plain = %+v, want a violation in flush-hole-plain", p, a)
 		}
 	}
-	if a := agg(t, m, "pmem-aware", "flush-is-durable/plain"); a.Verdict != Pass {
+	if a := agg(t, m, "pmem-aware", "flush-is-durable/plain"); a.Verdict != run.Pass {
 		t.Errorf("pmem-aware x flush-is-durable/plain = %+v, want pass", a)
 	}
 
 	// Denial of service (seed 004's MAP_DENYWRITE argument): a reader blocks
 	// flip-xarray-check's flip, a read-only mapper PMEM_IMMUTABLE's clear.
-	if a := agg(t, m, "flip-xarray-check", "no-denial"); a.Verdict != Violation || a.Workload != "reader-blocks-flip" {
+	if a := agg(t, m, "flip-xarray-check", "no-denial"); a.Verdict != run.Violation || a.Workload != "reader-blocks-flip" {
 		t.Errorf("flip-xarray-check x no-denial = %+v, want a violation in reader-blocks-flip", a)
 	}
-	if a := agg(t, m, "pmem-immutable", "no-denial"); a.Verdict != Violation || a.Workload != "mapper-blocks-clear" {
+	if a := agg(t, m, "pmem-immutable", "no-denial"); a.Verdict != run.Violation || a.Workload != "mapper-blocks-clear" {
 		t.Errorf("pmem-immutable x no-denial = %+v, want a violation in mapper-blocks-clear", a)
 	}
 	base, sync := cell(t, m, "baseline", "flush-hole"), cell(t, m, "map-sync", "flush-hole")
@@ -204,23 +206,23 @@ func TestKnownCells(t *testing.T) {
 	}
 	// On an allocated block the flush is enough under every proposal.
 	for _, p := range proposals.Names() {
-		if cp := cellProp(t, cell(t, m, p, "flush-written"), "flush-is-durable"); cp.Verdict != Pass {
+		if cp := cellProp(t, cell(t, m, p, "flush-written"), "flush-is-durable"); cp.Verdict != run.Pass {
 			t.Errorf("%s x flush-written: flush-is-durable %s", p, cp.Verdict)
 		}
 	}
 
 	// Seed 002: remapping a block under a live mapping without blocking faults
 	// leaves a PTE to the old block; Jan Kara's protocol does not.
-	if a := agg(t, m, "remap-naive", "no-stale-pte"); a.Verdict != Violation || a.Workload != "defrag-live" {
+	if a := agg(t, m, "remap-naive", "no-stale-pte"); a.Verdict != run.Violation || a.Workload != "defrag-live" {
 		t.Errorf("remap-naive x no-stale-pte = %+v, want a violation in defrag-live", a)
 	}
-	if a := agg(t, m, "remap-kara", "no-stale-pte"); a.Verdict != Pass {
+	if a := agg(t, m, "remap-kara", "no-stale-pte"); a.Verdict != run.Pass {
 		t.Errorf("remap-kara x no-stale-pte = %+v, want pass", a)
 	}
 
 	// The reference model passes everything but what it does not promise.
 	for _, a := range m.Row("linux").Props {
-		if a.Verdict != Pass && a.Column() != "flush-is-durable/plain" {
+		if a.Verdict != run.Pass && a.Column() != "flush-is-durable/plain" {
 			t.Errorf("linux x %s = %+v, want pass", a.Column(), a)
 		}
 	}
@@ -257,7 +259,7 @@ func TestMatrixWorkersDeterministic(t *testing.T) {
 // the first workload on a tie) beats unknown beats pass; a workload that does
 // not check a property does not count; no workload at all is unknown.
 func TestFold(t *testing.T) {
-	props := Names()
+	props := checker.Names()
 	mk := func(vs map[string]CellProp) Cell {
 		c := Cell{}
 		for _, n := range props {
@@ -269,56 +271,25 @@ func TestFold(t *testing.T) {
 	}
 	m := &Matrix{Properties: props, Workloads: []string{"w1", "w2", "w3"}, Usages: []string{"plain", "offered", "plain"}}
 	m.Cells = []Cell{
-		mk(map[string]CellProp{"aops-consistent": {Verdict: Pass}, "no-deadlock": {Verdict: Violation, Length: 9, Class: "a"},
-			"lock-order": {Verdict: Unknown, Why: "max-states 10 reached"}, "no-denial": {Verdict: Pass}}),
-		mk(map[string]CellProp{"aops-consistent": {Verdict: Pass}, "no-deadlock": {Verdict: Violation, Length: 7, Class: "b"},
-			"lock-order": {Verdict: Pass}, "no-denial": {Verdict: Unknown, Why: "x"}}),
-		mk(map[string]CellProp{"aops-consistent": {Verdict: Pass}, "no-deadlock": {Verdict: Violation, Length: 7, Class: "c"},
-			"lock-order": {Verdict: Violation, Length: 20}}),
+		mk(map[string]CellProp{"aops-consistent": {Verdict: run.Pass}, "no-deadlock": {Verdict: run.Violation, Length: 9, Class: "a"},
+			"lock-order": {Verdict: run.Unknown, Why: "max-states 10 reached"}, "no-denial": {Verdict: run.Pass}}),
+		mk(map[string]CellProp{"aops-consistent": {Verdict: run.Pass}, "no-deadlock": {Verdict: run.Violation, Length: 7, Class: "b"},
+			"lock-order": {Verdict: run.Pass}, "no-denial": {Verdict: run.Unknown, Why: "x"}}),
+		mk(map[string]CellProp{"aops-consistent": {Verdict: run.Pass}, "no-deadlock": {Verdict: run.Violation, Length: 7, Class: "c"},
+			"lock-order": {Verdict: run.Violation, Length: 20}}),
 	}
 	r := m.fold(0, "p")
 	want := map[string]Agg{
-		"aops-consistent":       {Verdict: Pass},
-		"no-deadlock":           {Verdict: Violation, Length: 7, Workload: "w2", Class: "b"},
-		"lock-order":            {Verdict: Violation, Length: 20, Workload: "w3"},
-		"no-denial":             {Verdict: Unknown, Workload: "w2", Why: "x"},
-		"no-lost-block/offered": {Verdict: Unknown, Why: "no offered workload checks it"},
+		"aops-consistent":       {Verdict: run.Pass},
+		"no-deadlock":           {Verdict: run.Violation, Length: 7, Workload: "w2", Class: "b"},
+		"lock-order":            {Verdict: run.Violation, Length: 20, Workload: "w3"},
+		"no-denial":             {Verdict: run.Unknown, Workload: "w2", Why: "x"},
+		"no-lost-block/offered": {Verdict: run.Unknown, Why: "no offered workload checks it"},
 	}
 	for n, w := range want {
 		w.Property, w.Usage, _ = strings.Cut(n, "/")
 		if got := r.Agg(n); got == nil || *got != w {
 			t.Errorf("%s: got %+v, want %+v", n, got, w)
-		}
-	}
-}
-
-// TestSerialRun counts on a workload whose serial run is known: the DAX write
-// fault of the flush-hole store, and under map-sync the commit it waits for.
-func TestSerialRun(t *testing.T) {
-	src, _ := scenarios.Builtin("flush-hole")
-	for _, tc := range []struct {
-		proposal string
-		want     SerialCounts
-	}{
-		{"baseline", SerialCounts{Faults: 1, Commits: 0, Stores: 1, Finished: true}},
-		{"map-sync", SerialCounts{Faults: 1, Commits: 1, Stores: 1, Finished: true}},
-	} {
-		scn, err := scenarios.Parse("flush-hole.scn", src, parseOptions())
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := scenarios.Build(scn, scenarios.Options{Proposal: tc.proposal})
-		if err != nil {
-			t.Fatal(err)
-		}
-		init := b.Init
-		got := SerialRun(b.Kernel, &b.Init)
-		if b.Init != init {
-			t.Errorf("%s: SerialRun changed the initial state", tc.proposal)
-		}
-		got.Steps = 0
-		if got != tc.want {
-			t.Errorf("%s: %+v, want %+v", tc.proposal, got, tc.want)
 		}
 	}
 }
@@ -341,7 +312,7 @@ func TestMatrixLimitIsUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"aops-consistent", "no-lost-block/offered"} {
-		if a := agg(t, m, "flip-dontcache", name); a.Verdict != Unknown || a.Why != "max-states 10 reached" {
+		if a := agg(t, m, "flip-dontcache", name); a.Verdict != run.Unknown || a.Why != "max-states 10 reached" {
 			t.Errorf("%s: %+v, want unknown (max-states 10 reached)", name, a)
 		}
 	}

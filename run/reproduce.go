@@ -1,9 +1,10 @@
-package checker
+package run
 
 import (
 	"fmt"
 	"strings"
 
+	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
@@ -21,7 +22,7 @@ import (
 // reproduces when the check reports class on the trace. An "expect result" or
 // "expect reachable" check is the one the run made of that line of the
 // scenario.
-func Reproduce(b *scenarios.Built, cfg Config, check, class string, trace []int, related [][]int) (bool, string) {
+func Reproduce(b *scenarios.Built, cfg checker.Config, check, class string, trace []int, related [][]int) (bool, string) {
 	c, err := checkByName(b, cfg, check)
 	if err != nil {
 		return false, err.Error()
@@ -50,7 +51,7 @@ func Reproduce(b *scenarios.Built, cfg Config, check, class string, trace []int,
 
 // checkByName makes a fresh engine check: a property's, or the one a run
 // makes of an expect result or reachable line of the scenario.
-func checkByName(b *scenarios.Built, cfg Config, check string) (sim.Check, error) {
+func checkByName(b *scenarios.Built, cfg checker.Config, check string) (sim.Check, error) {
 	if strings.HasPrefix(check, "expect ") {
 		for _, rc := range expectResultChecks(b) {
 			if rc.check.Name == check {
@@ -59,7 +60,7 @@ func checkByName(b *scenarios.Built, cfg Config, check string) (sim.Check, error
 		}
 		return sim.Check{}, fmt.Errorf("the scenario has no line %q", check)
 	}
-	p, ok := Lookup(check)
+	p, ok := checker.Lookup(check)
 	switch {
 	case !ok:
 		return sim.Check{}, fmt.Errorf("unknown property %q", check)

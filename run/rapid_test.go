@@ -1,4 +1,4 @@
-package checker_test
+package run_test
 
 import (
 	"flag"
@@ -12,6 +12,8 @@ import (
 
 	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/report"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
 )
@@ -105,9 +107,9 @@ func checkGenerated(t *rapid.T, src string, mutants []string, failPath string) {
 	if err != nil {
 		t.Fatalf("generated scenario does not build: %v\n%s", err, src)
 	}
-	r := checker.Run(b, sim.Options{MaxStates: 20000})
+	r := run.Run(b, sim.Options{MaxStates: 20000})
 	for _, p := range r.Props {
-		if p.Verdict == checker.Violation {
+		if p.Verdict == run.Violation {
 			if failPath != "" {
 				os.MkdirAll(filepath.Dir(failPath), 0o755)
 				os.WriteFile(failPath, []byte("# written by the rapid test: the smallest scenario it found\n"+src), 0o644)
@@ -136,16 +138,16 @@ func TestRapidEveryProposal(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v\n%s", err, src)
 		}
-		run := func() string {
+		checkText := func() string {
 			b, err := scenarios.Build(scn, scenarios.Options{})
 			if err != nil {
 				t.Fatalf("%v\n%s", err, src)
 			}
 			var out strings.Builder
-			checker.Run(b, sim.Options{MaxStates: 5000}).WriteText(&out, false)
+			report.WriteText(&out, run.Run(b, sim.Options{MaxStates: 5000}), false)
 			return out.String()
 		}
-		if a, b := run(), run(); a != b {
+		if a, b := checkText(), checkText(); a != b {
 			t.Fatalf("two runs of the same scenario differ\n%s", src)
 		}
 	})
@@ -226,17 +228,17 @@ func TestRapidFindsBrokenKernel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := checker.Run(b, sim.Options{MaxStates: 20000})
+	r := run.Run(b, sim.Options{MaxStates: 20000})
 	violated := false
 	for _, p := range r.Props {
-		violated = violated || p.Verdict == checker.Violation
+		violated = violated || p.Verdict == run.Violation
 	}
 	if !violated {
 		t.Fatalf("the written scenario does not reproduce the violation:\n%s", src)
 	}
 	b2, _ := scenarios.Build(scn, scenarios.Options{})
-	for _, p := range checker.Run(b2, sim.Options{MaxStates: 20000}).Props {
-		if p.Verdict == checker.Violation {
+	for _, p := range run.Run(b2, sim.Options{MaxStates: 20000}).Props {
+		if p.Verdict == run.Violation {
 			t.Fatalf("without the seeded bug the shrunk scenario still violates %s:\n%s", p.Name, src)
 		}
 	}
@@ -275,8 +277,8 @@ func TestRapidSymmetry(t *testing.T) {
 			t.Fatalf("does not build: %v\n%s", err, src)
 		}
 		opt := sim.Options{MaxStates: 30000}
-		on := checker.RunMode(b, checker.Options{Sim: opt})
-		off := checker.RunMode(b, checker.Options{Sim: opt, NoSymmetry: true, NoPOR: true})
+		on := run.RunMode(b, run.Options{Sim: opt})
+		off := run.RunMode(b, run.Options{Sim: opt, NoSymmetry: true, NoPOR: true})
 		if on.Symmetry == nil {
 			t.Fatalf("no symmetry found between t0 and its twin\n%s", src)
 		}
@@ -299,7 +301,7 @@ func TestRapidSymmetry(t *testing.T) {
 				for _, r := range wa.Related {
 					related = append(related, r.Trace)
 				}
-				if ok, why := checker.Reproduce(b, checker.Config{Crash: b.Scn.Crash}, wa.Check, wa.Class, wa.Trace, related); !ok {
+				if ok, why := run.Reproduce(b, checker.Config{Crash: b.Scn.Crash}, wa.Check, wa.Class, wa.Trace, related); !ok {
 					t.Fatalf("translated witness of %s does not reproduce: %s\n%s", a.Name, why, src)
 				}
 			}

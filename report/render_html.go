@@ -1,4 +1,4 @@
-package checker
+package report
 
 import (
 	"html/template"
@@ -8,18 +8,19 @@ import (
 	"strings"
 
 	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/run"
 )
 
 // WriteHTML writes the report as a self-contained HTML page: the verdict table
 // and, per counterexample, a timeline with one lane per acting thread.
-func (r *Report) WriteHTML(w io.Writer) error { return WriteHTMLReports(w, []*Report{r}) }
+func WriteHTML(w io.Writer, r *run.Report) error { return WriteHTMLReports(w, []*run.Report{r}) }
 
 // WriteHTMLReports writes several reports as one HTML page.
-func WriteHTMLReports(w io.Writer, rs []*Report) error {
+func WriteHTMLReports(w io.Writer, rs []*run.Report) error {
 	page := htmlPage{}
 	var names []string
 	for _, r := range rs {
-		d := r.Data()
+		d := Data(r)
 		names = append(names, d.Scenario.Name)
 		page.Reports = append(page.Reports, newHTMLReport(d))
 	}
@@ -45,8 +46,8 @@ type htmlProp struct {
 
 type htmlWitness struct {
 	*WitnessData
-	Main    htmlTimeline
-	Related []htmlTimeline
+	Main    Timeline
+	Related []Timeline
 }
 
 func newHTMLReport(d *ReportData) htmlReport {
@@ -63,7 +64,7 @@ func newHTMLReport(d *ReportData) htmlReport {
 		hr.Props = append(hr.Props, htmlProp{Name: p.Name, Verdict: verdict, Detail: detail, Class: string(p.Verdict)})
 	}
 	for _, w := range d.Witnesses() {
-		hw := htmlWitness{WitnessData: w, Main: witnessTimeline(w)}
+		hw := htmlWitness{WitnessData: w, Main: WitnessTimeline(w)}
 		for _, rel := range w.Related {
 			tl := newTimeline(rel.Note, rel.Steps, rel.ReplayError, nil)
 			tl.markLast(markTaken)
@@ -74,12 +75,12 @@ func newHTMLReport(d *ReportData) htmlReport {
 	return hr
 }
 
-// htmlTimeline is a trace as a grid: one row per step, one lane per thread that
+// Timeline is a trace as a grid: one row per step, one lane per thread that
 // acts in it (or is left blocked at the end of a deadlock). A lane is two
 // columns: a gutter of lock-hold bars, one slot per lock the thread ever holds
 // in the trace, and the thread's steps; only the acting thread's cell of a row
 // has a step, but every lane's bars run through every row.
-type htmlTimeline struct {
+type Timeline struct {
 	Title string
 	Lanes []htmlLane
 	Rows  []htmlRow
@@ -101,7 +102,7 @@ type htmlLane struct {
 func (l htmlLane) GutterPx() int { return max(4, len(l.Slots)*barPitch+2) }
 
 // LaneCols is how many table columns the lanes take.
-func (tl htmlTimeline) LaneCols() int { return 2 * len(tl.Lanes) }
+func (tl Timeline) LaneCols() int { return 2 * len(tl.Lanes) }
 
 // barPitch is the horizontal distance between two lock bars, in pixels.
 const barPitch = 9
@@ -191,10 +192,10 @@ type htmlEnd struct {
 	Cells []htmlCell
 }
 
-// witnessTimeline is the main timeline of a counterexample with its marks: the
+// WitnessTimeline is the main timeline of a counterexample with its marks: the
 // check, the change and the use of a race; the culprits of a deadlock; the
 // crash point of a crash.
-func witnessTimeline(w *WitnessData) htmlTimeline {
+func WitnessTimeline(w *WitnessData) Timeline {
 	var extra []htmlLane
 	for _, b := range w.Blocked {
 		extra = append(extra, htmlLane{Thread: b.Thread, Name: b.Name})
@@ -224,8 +225,8 @@ func witnessTimeline(w *WitnessData) htmlTimeline {
 
 // newTimeline lays out steps: a lane per thread acting in them and per extra
 // lane (in thread order), the lock bars of every lane in every row.
-func newTimeline(title string, steps []StepView, replayErr string, extra []htmlLane) htmlTimeline {
-	tl := htmlTimeline{Title: title, Error: replayErr, Lanes: actingLanes(steps, extra), lane: map[int]int{}}
+func newTimeline(title string, steps []StepView, replayErr string, extra []htmlLane) Timeline {
+	tl := Timeline{Title: title, Error: replayErr, Lanes: actingLanes(steps, extra), lane: map[int]int{}}
 	for i := range tl.Lanes {
 		tl.lane[tl.Lanes[i].Thread] = i
 	}
@@ -274,7 +275,7 @@ func (l *htmlLane) addSlots(held []string) {
 
 // placeBars sets every bar's offset from its lock's slot in the lane; a lock
 // keeps its slot through the trace, so its bar runs straight down.
-func (tl *htmlTimeline) placeBars() {
+func (tl *Timeline) placeBars() {
 	for i := range tl.Rows {
 		for j := range tl.Rows[i].Cells {
 			bars := tl.Rows[i].Cells[j].Bars
@@ -317,7 +318,7 @@ func barsOf(held []string) []htmlBar {
 }
 
 // mark flags step i (view v) of the timeline with m.
-func (tl *htmlTimeline) mark(i int, v *StepView, m htmlMark) {
+func (tl *Timeline) mark(i int, v *StepView, m htmlMark) {
 	if i < 0 || i >= len(tl.Rows) {
 		return
 	}
@@ -337,7 +338,7 @@ func (tl *htmlTimeline) mark(i int, v *StepView, m htmlMark) {
 // markRace flags the race of a counterexample (raceWindow): the other
 // thread's check and change, numbered in order, then the violating use; or
 // only the violating step when no other thread changed anything.
-func (tl *htmlTimeline) markRace(steps []StepView) {
+func (tl *Timeline) markRace(steps []StepView) {
 	win := raceWindow(steps)
 	if win.change < 0 {
 		tl.markLast(markBug)
@@ -358,7 +359,7 @@ func (tl *htmlTimeline) markRace(steps []StepView) {
 }
 
 // markLast flags the last step with m.
-func (tl *htmlTimeline) markLast(m htmlMark) {
+func (tl *Timeline) markLast(m htmlMark) {
 	if n := len(tl.Rows); n > 0 {
 		tl.mark(n-1, tl.Rows[n-1].step(), m)
 	}
@@ -376,7 +377,7 @@ func (r *htmlRow) step() *StepView {
 
 // markBlocked flags the last step of every blocked thread of a deadlock and
 // adds the end row: what each waits for, holding what.
-func (tl *htmlTimeline) markBlocked(steps []StepView, blocked []BlockedData) {
+func (tl *Timeline) markBlocked(steps []StepView, blocked []BlockedData) {
 	end := &htmlEnd{Kind: "deadlock", Label: "deadlock", Cells: make([]htmlCell, len(tl.Lanes))}
 	for li := range tl.Lanes {
 		if n := len(tl.Rows); n > 0 {
@@ -492,7 +493,7 @@ th { background: #f0f0f0; }
 .verdict-unknown td.verdict { color: #a60; }
 .fails { color: #b00; font-weight: bold; }
 pre.msg { background: #fff4f4; border-left: 4px solid #b00; padding: 0.5em; white-space: pre-wrap; }
-` + timelineCSS + `</style>
+` + TimelineCSS + `</style>
 </head>
 <body>
 {{- range $r := .Reports}}
@@ -528,10 +529,10 @@ pre.msg { background: #fff4f4; border-left: 4px solid #b00; padding: 0.5em; whit
 {{- end}}
 </body>
 </html>
-` + timelineTemplates))
+` + TimelineTemplates))
 
-// timelineCSS styles the timelines of both HTML pages (check and compare).
-const timelineCSS = `table.timeline { table-layout: fixed; width: 100%; font-family: ui-monospace, monospace; font-size: 12px; }
+// TimelineCSS styles the timelines of both HTML pages (check and compare).
+const TimelineCSS = `table.timeline { table-layout: fixed; width: 100%; font-family: ui-monospace, monospace; font-size: 12px; }
 table.timeline th.step, table.timeline td.step { width: 3.5em; text-align: right; color: #555; }
 table.timeline th.lane { text-align: center; font-family: system-ui, sans-serif; font-size: 13px; }
 table.timeline td.gutter { position: relative; padding: 0; border-top: none; border-bottom: none; border-right: none; }
@@ -571,8 +572,8 @@ pre.image { margin: 0; white-space: pre-wrap; }
 .legend .key { display: inline-block; margin-right: 1.2em; }
 `
 
-// timelineTemplates draw an htmlTimeline: its legend, then the grid.
-const timelineTemplates = `{{define "timeline"}}
+// TimelineTemplates draw a Timeline: its legend, then the grid.
+const TimelineTemplates = `{{define "timeline"}}
 {{- if .Error}}<p class="error">the trace does not replay: {{.Error}}</p>{{end}}
 <p class="legend">
 {{- range .Marks}}<span class="key"><span class="badge b-{{.Kind}}">{{.Label}}</span>{{.Title}}</span>{{end}}

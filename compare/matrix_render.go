@@ -1,4 +1,4 @@
-package checker
+package compare
 
 import (
 	"encoding/json"
@@ -8,6 +8,9 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/daxsim/daxsim/report"
+	"github.com/daxsim/daxsim/run"
 )
 
 // The renderings of a [Matrix]: text, a GitHub markdown table, JSON and a
@@ -17,7 +20,7 @@ import (
 // TextCell is the short form of an aggregated verdict: "pass", "viol N WORKLOAD",
 // "unknown".
 func (a *Agg) TextCell() string {
-	if a.Verdict == Violation {
+	if a.Verdict == run.Violation {
 		return fmt.Sprintf("viol %d %s", a.Length, a.Workload)
 	}
 	return string(a.Verdict)
@@ -25,7 +28,7 @@ func (a *Agg) TextCell() string {
 
 // LongCell is the long form: "pass", "VIOLATION N (WORKLOAD)", "unknown".
 func (a *Agg) LongCell() string {
-	if a.Verdict == Violation {
+	if a.Verdict == run.Violation {
 		return fmt.Sprintf("VIOLATION %d (%s)", a.Length, a.Workload)
 	}
 	return string(a.Verdict)
@@ -58,7 +61,7 @@ func (m *Matrix) replayPattern() string {
 			return cmd + " FILE" // the workloads' files are listed with them
 		}
 	}
-	return cmd + " " + PortablePath(dir+"W.scn")
+	return cmd + " " + report.PortablePath(dir+"W.scn")
 }
 
 // checkArgs is 'daxsim check' under proposal p with every flag of the matrix
@@ -109,7 +112,7 @@ func (m *Matrix) unknowns() []string {
 	var out []string
 	for _, r := range m.Rows {
 		for _, a := range r.Props {
-			if a.Verdict != Unknown {
+			if a.Verdict != run.Unknown {
 				continue
 			}
 			why := a.Why
@@ -129,7 +132,7 @@ func (m *Matrix) WriteText(w io.Writer, withTimes bool) {
 		fmt.Fprintf(w, "elapsed %s\n", fmtTime(m.Elapsed))
 	}
 	fmt.Fprintln(w)
-	tw := newTable(w)
+	tw := report.NewTable(w)
 	fmt.Fprintf(tw, "proposal\t%s\t%s\n", strings.Join(m.Columns, "\t"), strings.Join(m.costHeader(withTimes), "\t"))
 	for i := range m.Rows {
 		r := &m.Rows[i]
@@ -294,7 +297,7 @@ type htmlDetail struct {
 	Workload string
 	Path     string
 	States   int
-	Serial   SerialCounts
+	Serial   run.SerialCounts
 	Time     string
 	Cells    []matrixCell
 }
@@ -307,16 +310,16 @@ type htmlFinding struct {
 	Workload string
 	CellProp
 	Command  string
-	Timeline *htmlTimeline
+	Timeline *report.Timeline
 }
 
-func verdictClass(v Verdict) string {
+func verdictClass(v run.Verdict) string {
 	switch v {
-	case Pass:
+	case run.Pass:
 		return "pass"
-	case Violation:
+	case run.Violation:
 		return "viol"
-	case Unknown:
+	case run.Unknown:
 		return "unknown"
 	}
 	return "none"
@@ -356,11 +359,11 @@ func (m *Matrix) htmlRow(pi int, withTimes bool) matrixRow {
 	for _, a := range r.Props {
 		c := matrixCell{Class: verdictClass(a.Verdict), Text: a.LongCell(), Title: a.Why}
 		switch {
-		case a.Verdict == Violation:
+		case a.Verdict == run.Violation:
 			c.Text, c.Workload = fmt.Sprintf("VIOLATION %d", a.Length), a.Workload
 			c.Title = fmt.Sprintf("%s: shortest counterexample %d steps in %s (%s)", a.Property, a.Length, a.Workload, a.Class)
 			c.Href = "#" + findingID(r.Proposal, a.Workload, a.Property)
-		case a.Verdict == Unknown && a.Workload != "":
+		case a.Verdict == run.Unknown && a.Workload != "":
 			c.Title = a.Workload + ": " + a.Why
 		}
 		hr.Cells = append(hr.Cells, c)
@@ -376,12 +379,12 @@ func (m *Matrix) htmlRow(pi int, withTimes bool) matrixRow {
 			switch cp.Verdict {
 			case "":
 				mc.Text = "-"
-			case Violation:
+			case run.Violation:
 				mc.Text = fmt.Sprintf("viol %d", cp.Length)
 				mc.Title = cp.Class + ": " + cp.Msg
 				mc.Href = "#" + findingID(r.Proposal, wname, cp.Property)
 				hr.Findings = append(hr.Findings, m.finding(r.Proposal, wi, cp))
-			case Unknown:
+			case run.Unknown:
 				hr.Unknowns = append(hr.Unknowns, htmlFinding{Workload: wname, CellProp: cp})
 			}
 			d.Cells = append(d.Cells, mc)
@@ -400,7 +403,7 @@ func (m *Matrix) finding(p string, wi int, cp CellProp) htmlFinding {
 		return f
 	}
 	f.Command = cp.Witness.Reproduce
-	tl := witnessTimeline(cp.Witness)
+	tl := report.WitnessTimeline(cp.Witness)
 	f.Timeline = &tl
 	return f
 }
@@ -433,7 +436,7 @@ section.cx h3 { font-size: 1em; border-top: 2px solid #b00; padding-top: 0.4em; 
 section.cx:target h3 { background: #ffe8e8; }
 pre.msg { background: #fff4f4; border-left: 4px solid #b00; padding: 0.5em; white-space: pre-wrap; font-size: 12px; }
 table.timeline th, table.timeline td { border: 1px solid #ccc; padding: 3px 6px; font-size: 12px; text-align: left; vertical-align: top; }
-` + timelineCSS + `</style>
+` + report.TimelineCSS + `</style>
 </head>
 <body>
 <h1>daxsim compare</h1>
@@ -469,4 +472,4 @@ in turn, the journal when no thread can move), over the suite.</p>
 {{end}}{{end}}{{end}}</body>
 </html>
 {{define "cell"}}<td class="{{.Class}}" title="{{.Title}}">{{if .Href}}<a href="{{.Href}}">{{.Text}}</a>{{else}}{{.Text}}{{end}}{{with .Workload}}<div class="in">{{.}}</div>{{end}}</td>{{end}}` +
-	timelineTemplates))
+	report.TimelineTemplates))

@@ -1,4 +1,4 @@
-package checker
+package report
 
 import (
 	"crypto/sha256"
@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/sim"
 )
 
@@ -15,7 +16,7 @@ import (
 // -crash flags the scenario was built with, the search order, the limits when
 // one cut the search, the random run that found it) and the scenario as
 // builtin:NAME or as an absolute path.
-func (r *Report) ReproduceCommand(v *sim.Violation) string {
+func ReproduceCommand(r *run.Report, v *sim.Violation) string {
 	b := r.Built
 	args := []string{"daxsim", "check", "-proposal", b.Kernel.Proposal}
 	for _, m := range b.Opt.Mutants {

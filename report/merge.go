@@ -1,4 +1,4 @@
-package checker
+package report
 
 import (
 	"fmt"
@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/daxsim/daxsim/checker"
+	"github.com/daxsim/daxsim/run"
 )
 
 // Merge joins the JSON reports of the shards of one run (-shard i/n) into one
@@ -146,7 +149,7 @@ func mergeProperty(ds []ReportData, name string, search SearchData) PropData {
 			implicit = implicit && p.Implicit
 			out.Judged += p.Judged
 			switch p.Verdict {
-			case Pass, Partial, Vacuous, Violation:
+			case run.Pass, run.Partial, run.Vacuous, run.Violation:
 			default:
 				decided = false
 				if p.Why != "" && !slices.Contains(whys, p.Why) {
@@ -160,18 +163,18 @@ func mergeProperty(ds []ReportData, name string, search SearchData) PropData {
 	}
 	out.Implicit = implicit
 	judges := "of what it judges"
-	if p, ok := Lookup(name); ok {
+	if p, ok := checker.Lookup(name); ok {
 		judges = p.Judges
 	}
 	switch {
 	case len(out.Witnesses) > 0:
-		out.Verdict = Violation
+		out.Verdict = run.Violation
 	case decided && search.Complete && out.Judged == 0:
-		out.Verdict, out.Why = Vacuous, "judged nothing: no "+judges
+		out.Verdict, out.Why = run.Vacuous, "judged nothing: no "+judges
 	case decided && search.Complete:
-		out.Verdict, out.Why = Pass, fmt.Sprintf("judged %d %s", out.Judged, judges)
+		out.Verdict, out.Why = run.Pass, fmt.Sprintf("judged %d %s", out.Judged, judges)
 	default:
-		out.Verdict = Unknown
+		out.Verdict = run.Unknown
 		if !search.Complete && search.Limit != "" {
 			for _, l := range strings.Split(search.Limit, "; ") {
 				if !slices.Contains(whys, l) {
@@ -213,12 +216,12 @@ func mergeExpect(ds []ReportData, i int, e ExpectData, search SearchData, props 
 	f := strings.Fields(e.Text)
 	if len(f) >= 2 && (f[1] == "pass" || f[1] == "violation") {
 		// Judged again on the merged properties.
-		var all []PropResult
+		var all []run.PropResult
 		for _, p := range props {
-			all = append(all, PropResult{Name: p.Name, Verdict: p.Verdict, Why: p.Why, Implicit: p.Implicit})
+			all = append(all, run.PropResult{Name: p.Name, Verdict: p.Verdict, Why: p.Why, Implicit: p.Implicit})
 		}
-		v, why := expectProps(f[1] == "violation", f[2:], all)
-		out.Holds, out.Why = map[Verdict]string{Pass: "holds", Violation: "fails", Unknown: "unknown", Partial: "partial"}[v], why
+		v, why := run.ExpectProps(f[1] == "violation", f[2:], all)
+		out.Holds, out.Why = map[run.Verdict]string{run.Pass: "holds", run.Violation: "fails", run.Unknown: "unknown", run.Partial: "partial"}[v], why
 		return out
 	}
 	reachable := len(f) >= 2 && f[1] == "reachable"
@@ -273,21 +276,21 @@ func mergeExpect(ds []ReportData, i int, e ExpectData, search SearchData, props 
 	return out
 }
 
-// mergedExit is Report.exitCode over merged data.
+// mergedExit is run.Report's exit status (run.ExitOf) over merged data.
 func mergedExit(d *ReportData) int {
-	var expects []Verdict
+	var expects []run.Verdict
 	for _, e := range d.Expects {
-		v, ok := map[string]Verdict{"holds": Pass, "fails": Violation, "partial": Partial}[e.Holds]
+		v, ok := map[string]run.Verdict{"holds": run.Pass, "fails": run.Violation, "partial": run.Partial}[e.Holds]
 		if !ok {
-			v = Unknown
+			v = run.Unknown
 		}
 		expects = append(expects, v)
 	}
-	var props []PropResult
+	var props []run.PropResult
 	for _, p := range d.Properties {
-		props = append(props, PropResult{Verdict: p.Verdict, Implicit: p.Implicit})
+		props = append(props, run.PropResult{Verdict: p.Verdict, Implicit: p.Implicit})
 	}
-	return exitOf(expects, props)
+	return run.ExitOf(expects, props)
 }
 
 // WriteData writes report data as JSON: one document, or an array for several.

@@ -1,4 +1,4 @@
-package checker
+package report
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/sim"
 )
 
@@ -70,10 +71,10 @@ type SearchData struct {
 
 // PropData is the verdict on one property.
 type PropData struct {
-	Name     string  `json:"name"`
-	Verdict  Verdict `json:"verdict"`
-	Why      string  `json:"why,omitempty"`
-	Implicit bool    `json:"implicit,omitempty"` // listed by "check all" but not checked
+	Name     string      `json:"name"`
+	Verdict  run.Verdict `json:"verdict"`
+	Why      string      `json:"why,omitempty"`
+	Implicit bool        `json:"implicit,omitempty"` // listed by "check all" but not checked
 	// Judged is the property's coverage (what Property.Judges names).
 	Judged    int64         `json:"judged"`
 	Witnesses []WitnessData `json:"witnesses"`
@@ -132,7 +133,7 @@ type RelatedData struct {
 }
 
 // Data converts the report to data, replaying every counterexample.
-func (r *Report) Data() *ReportData {
+func Data(r *run.Report) *ReportData {
 	b := r.Built
 	k := b.Kernel
 	res := r.Result
@@ -144,7 +145,7 @@ func (r *Report) Data() *ReportData {
 		Search: SearchData{Order: res.Search, States: res.States, Transitions: res.Transitions, Depth: res.Depth,
 			Terminal: res.Terminal, Complete: res.Complete, Limit: res.Limit, Shard: res.Shard,
 			Whole: res.Shard != "" && (res.Search == "bfs" && res.SplitDepth < 0 || res.Search == "swarm"),
-			Seed:  r.swarmSeed(), Reduction: r.reductionNote()},
+			Seed:  swarmSeed(r), Reduction: reductionNote(r)},
 		Properties: []PropData{}, Expects: []ExpectData{}, Exit: r.Exit,
 	}
 	if d.Crash == "" {
@@ -158,16 +159,16 @@ func (r *Report) Data() *ReportData {
 		pd := PropData{Name: p.Name, Verdict: p.Verdict, Why: p.Why, Implicit: p.Implicit, Judged: p.Judged,
 			Witnesses: []WitnessData{}}
 		for _, v := range p.Witnesses {
-			pd.Witnesses = append(pd.Witnesses, r.witnessData(n, v))
+			pd.Witnesses = append(pd.Witnesses, Witness(r, n, v))
 			n++
 		}
 		d.Properties = append(d.Properties, pd)
 	}
 	for _, e := range r.Expects {
-		word := map[Verdict]string{Pass: "holds", Violation: "fails", Unknown: "unknown", Partial: "partial"}[e.Holds]
+		word := map[run.Verdict]string{run.Pass: "holds", run.Violation: "fails", run.Unknown: "unknown", run.Partial: "partial"}[e.Holds]
 		ed := ExpectData{Text: e.Text, Holds: word, Why: e.Why, Judged: e.Judged}
 		if e.Witness != nil {
-			w := r.witnessData(n, *e.Witness)
+			w := Witness(r, n, *e.Witness)
 			ed.Witness = &w
 			n++
 		}
@@ -179,9 +180,11 @@ func (r *Report) Data() *ReportData {
 // MutantsOf names the mutants k runs with, in the order of their registry.
 func MutantsOf(k *model.Kernel) []string { return append([]string{}, k.Mutants...) }
 
-func (r *Report) witnessData(n int, v sim.Violation) WitnessData {
+// Witness is counterexample v of r as data, numbered n (WitnessData.Index):
+// replayed step by step, with the command that reproduces it.
+func Witness(r *run.Report, n int, v sim.Violation) WitnessData {
 	w := WitnessData{Index: n, Check: v.Check, Class: v.Class, Message: v.Msg, Trace: nonNil(v.Trace),
-		Reproduce: r.ReproduceCommand(&v), Run: v.Run, Related: []RelatedData{}}
+		Reproduce: ReproduceCommand(r, &v), Run: v.Run, Related: []RelatedData{}}
 	steps, views, err := ReplaySteps(r.Built, v.Trace)
 	w.Steps = views
 	if err != nil {
@@ -264,15 +267,15 @@ func (d *ReportData) Witnesses() []*WitnessData {
 }
 
 // WriteJSON writes the report as one indented JSON document (ReportData).
-func (r *Report) WriteJSON(w io.Writer) error {
-	return writeJSON(w, r.Data())
+func WriteJSON(w io.Writer, r *run.Report) error {
+	return writeJSON(w, Data(r))
 }
 
 // WriteJSONReports writes several reports as one JSON array.
-func WriteJSONReports(w io.Writer, rs []*Report) error {
+func WriteJSONReports(w io.Writer, rs []*run.Report) error {
 	ds := make([]*ReportData, 0, len(rs))
 	for _, r := range rs {
-		ds = append(ds, r.Data())
+		ds = append(ds, Data(r))
 	}
 	return writeJSON(w, ds)
 }
@@ -324,4 +327,12 @@ func strictUnmarshal(data []byte, v any) error {
 		return errors.New("trailing data after the JSON report")
 	}
 	return nil
+}
+
+// swarmSeed is a swarm search's seed as given (-seed), 0 for another search.
+func swarmSeed(r *run.Report) uint64 {
+	if r.Result == nil || r.Result.Search != "swarm" {
+		return 0
+	}
+	return r.Opt.RandOpt.Seed
 }

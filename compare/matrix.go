@@ -1,4 +1,4 @@
-package checker
+package compare
 
 import (
 	"fmt"
@@ -7,9 +7,11 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model"
-	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/report"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
 )
@@ -37,29 +39,17 @@ type MatrixOptions struct {
 	Mutants []string
 }
 
-// SerialCounts are the cost figures of one serial run of a workload (see
-// [SerialRun]).
-type SerialCounts struct {
-	Faults  int `json:"faults"`  // fault and mkwrite entries
-	Commits int `json:"commits"` // journal commits
-	Stores  int `json:"stores"`  // stores that returned ok
-	Steps   int `json:"steps"`
-	// Finished: every scenario thread ran to its end (else some were left
-	// blocked with nothing able to move).
-	Finished bool `json:"finished"`
-}
-
 // CellProp is the verdict on one property for one (proposal, workload) pair.
 type CellProp struct {
-	Property string  `json:"property"`
-	Verdict  Verdict `json:"verdict"` // "" when the workload does not check it
-	Length   int     `json:"witness_length,omitempty"`
-	Class    string  `json:"class,omitempty"`
-	Msg      string  `json:"message,omitempty"`
-	Why      string  `json:"why,omitempty"` // for unknown
+	Property string      `json:"property"`
+	Verdict  run.Verdict `json:"verdict"` // "" when the workload does not check it
+	Length   int         `json:"witness_length,omitempty"`
+	Class    string      `json:"class,omitempty"`
+	Msg      string      `json:"message,omitempty"`
+	Why      string      `json:"why,omitempty"` // for unknown
 	// Witness is the counterexample of a violation, replayed, for the HTML
 	// page (not in the JSON: the matrix's JSON stays a summary).
-	Witness *WitnessData `json:"-"`
+	Witness *report.WitnessData `json:"-"`
 }
 
 // Checked reports whether the workload asked for the property.
@@ -67,15 +57,15 @@ func (c *CellProp) Checked() bool { return c.Verdict != "" }
 
 // Cell is what one job found: one workload under one proposal.
 type Cell struct {
-	Proposal    string        `json:"proposal"`
-	Workload    string        `json:"workload"`
-	Props       []CellProp    `json:"properties"` // every property, in SPEC order
-	States      int           `json:"states"`
-	Transitions int           `json:"transitions"`
-	Complete    bool          `json:"complete"`
-	Limit       string        `json:"limit,omitempty"`
-	Serial      SerialCounts  `json:"serial"`
-	Elapsed     time.Duration `json:"-"`
+	Proposal    string           `json:"proposal"`
+	Workload    string           `json:"workload"`
+	Props       []CellProp       `json:"properties"` // every property, in SPEC order
+	States      int              `json:"states"`
+	Transitions int              `json:"transitions"`
+	Complete    bool             `json:"complete"`
+	Limit       string           `json:"limit,omitempty"`
+	Serial      run.SerialCounts `json:"serial"`
+	Elapsed     time.Duration    `json:"-"`
 }
 
 // Agg is the verdict on one property for one proposal over the whole suite:
@@ -86,21 +76,21 @@ type Agg struct {
 	Property string `json:"property"`
 	// Usage, for a durability property, is the usage of the workloads the
 	// column folds: "plain" or "offered" (see [Usage]); "" folds them all.
-	Usage    string  `json:"usage,omitempty"`
-	Verdict  Verdict `json:"verdict"`
-	Length   int     `json:"witness_length,omitempty"`
-	Workload string  `json:"workload,omitempty"` // of the shortest counterexample, or of the first unknown
-	Class    string  `json:"class,omitempty"`    // of the shortest counterexample
-	Why      string  `json:"why,omitempty"`      // for unknown
+	Usage    string      `json:"usage,omitempty"`
+	Verdict  run.Verdict `json:"verdict"`
+	Length   int         `json:"witness_length,omitempty"`
+	Workload string      `json:"workload,omitempty"` // of the shortest counterexample, or of the first unknown
+	Class    string      `json:"class,omitempty"`    // of the shortest counterexample
+	Why      string      `json:"why,omitempty"`      // for unknown
 }
 
 // Row is one proposal's line of the matrix.
 type Row struct {
-	Proposal string        `json:"proposal"`
-	Props    []Agg         `json:"properties"`
-	States   int           `json:"states"` // explored over the suite
-	Serial   SerialCounts  `json:"serial"` // summed over the suite
-	Elapsed  time.Duration `json:"-"`      // sum of the jobs' times
+	Proposal string           `json:"proposal"`
+	Props    []Agg            `json:"properties"`
+	States   int              `json:"states"` // explored over the suite
+	Serial   run.SerialCounts `json:"serial"` // summed over the suite
+	Elapsed  time.Duration    `json:"-"`      // sum of the jobs' times
 }
 
 // FaultsPerStore is the ratio of fault entries to stores in the serial runs; ok
@@ -199,7 +189,7 @@ func Usage(scn *scenarios.Scenario) string {
 // per usage.
 func columns() []Agg {
 	var out []Agg
-	for _, p := range Names() {
+	for _, p := range checker.Names() {
 		if slices.Contains(byUsage, p) {
 			out = append(out, Agg{Property: p, Usage: "plain"}, Agg{Property: p, Usage: "offered"})
 			continue
@@ -207,10 +197,6 @@ func columns() []Agg {
 		out = append(out, Agg{Property: p})
 	}
 	return out
-}
-
-func parseOptions() scenarios.ParseOptions {
-	return scenarios.ParseOptions{Proposals: proposals.Names(), Properties: Names(), Mutants: mutants.Names()}
 }
 
 // BuildMatrix runs every workload under every proposal, opt.Workers jobs at a
@@ -225,13 +211,13 @@ func BuildMatrix(opt MatrixOptions) (*Matrix, error) {
 			return nil, fmt.Errorf("unknown proposal %q (see 'daxsim proposals')", p)
 		}
 	}
-	m := &Matrix{Suite: opt.Suite, Proposals: opt.Proposals, Properties: Names(), MaxStates: opt.MaxStates,
+	m := &Matrix{Suite: opt.Suite, Proposals: opt.Proposals, Properties: checker.Names(), MaxStates: opt.MaxStates,
 		Mutants: opt.Mutants}
 	for _, c := range columns() {
 		m.Columns = append(m.Columns, c.Column())
 	}
 	for _, w := range opt.Workloads {
-		scn, err := scenarios.Parse(w.Path, w.Src, parseOptions())
+		scn, err := scenarios.Parse(w.Path, w.Src, run.ParseOptions())
 		if err != nil {
 			return nil, err
 		}
@@ -265,7 +251,7 @@ func BuildMatrix(opt MatrixOptions) (*Matrix, error) {
 // runCell is one job: explore workload w under proposal p, then run it serially.
 func runCell(cell *Cell, p string, w Workload, maxStates int, mutants []string) error {
 	start := time.Now()
-	scn, err := scenarios.Parse(w.Path, w.Src, parseOptions())
+	scn, err := scenarios.Parse(w.Path, w.Src, run.ParseOptions())
 	if err != nil {
 		return err
 	}
@@ -273,29 +259,29 @@ func runCell(cell *Cell, p string, w Workload, maxStates int, mutants []string) 
 	if err != nil {
 		return fmt.Errorf("%s under %s: %w", w.Name, p, err)
 	}
-	r := Run(b, sim.Options{MaxStates: maxStates})
+	r := run.Run(b, sim.Options{MaxStates: maxStates})
 	*cell = Cell{Proposal: p, Workload: w.Name, States: r.Result.States, Transitions: r.Result.Transitions,
 		Complete: r.Result.Complete, Limit: r.Result.Limit}
-	for _, name := range Names() {
+	for _, name := range checker.Names() {
 		cp := CellProp{Property: name}
-		if pr := r.prop(name); pr != nil {
+		if pr := r.Prop(name); pr != nil {
 			cp.Verdict, cp.Why = pr.Verdict, pr.Why
-			if pr.Verdict == Violation {
+			if pr.Verdict == run.Violation {
 				v := pr.Witnesses[0]
 				cp.Length, cp.Class, cp.Msg = len(v.Trace), v.Class, v.Msg
-				w := r.witnessData(0, v)
+				w := report.Witness(r, 0, v)
 				cp.Witness = &w
 			}
 		}
 		cell.Props = append(cell.Props, cp)
 	}
-	// The serial run builds its own kernel: Run's checks do not change the
+	// The serial run builds its own kernel: run.Run's checks do not change the
 	// kernel, but nothing is shared between the two either way.
 	b2, err := scenarios.Build(scn, scenarios.Options{Proposal: p, Mutants: mutants})
 	if err != nil {
 		return fmt.Errorf("%s under %s: %w", w.Name, p, err)
 	}
-	cell.Serial = SerialRun(b2.Kernel, &b2.Init)
+	cell.Serial = run.SerialRun(b2.Kernel, &b2.Init)
 	cell.Elapsed = time.Since(start)
 	return nil
 }
@@ -316,30 +302,30 @@ func (m *Matrix) fold(pi int, p string) Row {
 			}
 			cp := &m.Cell(pi, wi).Props[qi]
 			switch cp.Verdict {
-			case Violation:
-				if a.Verdict != Violation || cp.Length < a.Length {
-					a.Verdict, a.Length, a.Workload, a.Class = Violation, cp.Length, wname, cp.Class
+			case run.Violation:
+				if a.Verdict != run.Violation || cp.Length < a.Length {
+					a.Verdict, a.Length, a.Workload, a.Class = run.Violation, cp.Length, wname, cp.Class
 				}
-			case Unknown:
+			case run.Unknown:
 				if unknown == nil {
-					unknown = &Agg{Property: name, Usage: col.Usage, Verdict: Unknown, Workload: wname, Why: cp.Why}
+					unknown = &Agg{Property: name, Usage: col.Usage, Verdict: run.Unknown, Workload: wname, Why: cp.Why}
 				}
 			}
 			checked = checked || cp.Checked()
-			judged = judged || cp.Verdict == Pass
+			judged = judged || cp.Verdict == run.Pass
 		}
 		switch {
-		case a.Verdict == Violation:
+		case a.Verdict == run.Violation:
 		case unknown != nil:
 			a = *unknown
 		case judged:
-			a.Verdict = Pass
+			a.Verdict = run.Pass
 		case checked:
-			a.Verdict, a.Why = Vacuous, "no workload gave it anything to judge"
+			a.Verdict, a.Why = run.Vacuous, "no workload gave it anything to judge"
 		case col.Usage != "":
-			a.Verdict, a.Why = Unknown, "no "+col.Usage+" workload checks it"
+			a.Verdict, a.Why = run.Unknown, "no "+col.Usage+" workload checks it"
 		default:
-			a.Verdict, a.Why = Unknown, "no workload checks it"
+			a.Verdict, a.Why = run.Unknown, "no workload checks it"
 		}
 		row.Props = append(row.Props, a)
 	}
@@ -357,93 +343,4 @@ func (m *Matrix) fold(pi int, p string) Row {
 		row.Serial.Finished = row.Serial.Finished && m.Cell(pi, wi).Serial.Finished
 	}
 	return row
-}
-
-// serialStepLimit bounds a serial run, against a daemon that would never block.
-const serialStepLimit = 100_000
-
-// SerialRun runs the threads of k from init one after the other: thread 0 until it
-// finishes or blocks, then thread 1, and so on round-robin; the daemon threads
-// (the journal) run only when no scenario thread can move. It stops when every
-// scenario thread has finished or nothing can move, and counts fault entries
-// (the first step of a DAX fault, a page-cache fault or mkwrite, a COW fault),
-// journal commits, and stores that returned ok. init is not changed.
-func SerialRun(k *model.Kernel, init *model.State) SerialCounts {
-	c, _ := serialRun(k, init)
-	return c
-}
-
-// SerialTrace is the schedule of SerialRun.
-func SerialTrace(k *model.Kernel, init *model.State) []int {
-	_, trace := serialRun(k, init)
-	return trace
-}
-
-func serialRun(k *model.Kernel, init *model.State) (SerialCounts, []int) {
-	var c SerialCounts
-	var trace []int
-	s := *init
-	var ev model.Event
-	var scen, daemons []int
-	for t := range k.Threads {
-		if k.Threads[t].Daemon {
-			daemons = append(daemons, t)
-		} else {
-			scen = append(scen, t)
-		}
-	}
-	// run steps thread t until it cannot move and reports whether it moved.
-	run := func(t int) bool {
-		moved := false
-		for c.Steps < serialStepLimit && k.Exec(&s, t, &ev) {
-			moved = true
-			trace = append(trace, t)
-			c.Steps++
-			c.count(k, &ev)
-		}
-		return moved
-	}
-	for c.Steps < serialStepLimit {
-		moved := false
-		for _, t := range scen {
-			moved = run(t) || moved
-		}
-		if c.Finished = allDone(k, &s, scen); c.Finished {
-			break
-		}
-		if moved {
-			continue
-		}
-		for _, t := range daemons {
-			moved = run(t) || moved
-		}
-		if !moved {
-			break
-		}
-	}
-	return c, trace
-}
-
-func allDone(k *model.Kernel, s *model.State, threads []int) bool {
-	for _, t := range threads {
-		if k.Running(s, t) {
-			return false
-		}
-	}
-	return true
-}
-
-func (c *SerialCounts) count(k *model.Kernel, ev *model.Event) {
-	if ev.Step == 0 {
-		switch ev.Path {
-		case model.PathDAXFault, model.PathPCFault, model.PathPCMkwrite, model.PathCOWFault:
-			c.Faults++
-		}
-	}
-	if k.Threads[ev.Thread].Daemon && ev.Path == model.PathJbd2 && ev.Step == 1 {
-		c.Commits++
-	}
-	if ev.Returned && ev.Result == model.ResOK && k.StmtAt(ev.Thread, ev.PC).Op == model.OpStore {
-		c.Stores++
-	}
 }

@@ -1,4 +1,4 @@
-package checker
+package run
 
 import (
 	"fmt"
@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model"
-	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
@@ -21,7 +21,7 @@ import (
 func symmetryCases(t *testing.T) []*scenarios.Built {
 	t.Helper()
 	var out []*scenarios.Built
-	opts := scenarios.ParseOptions{Proposals: proposals.Names(), Properties: Names(), Mutants: mutants.Names()}
+	opts := ParseOptions()
 	add := func(path string, src []byte, bo scenarios.Options) {
 		scn, err := scenarios.Parse(path, src, opts)
 		if err != nil {
@@ -111,7 +111,7 @@ func TestSymmetryKeepsVerdicts(t *testing.T) {
 				for _, r := range wa.Related {
 					related = append(related, r.Trace)
 				}
-				if ok, why := Reproduce(b, Config{Crash: b.Scn.Crash}, wa.Check, wa.Class, wa.Trace, related); !ok {
+				if ok, why := Reproduce(b, checker.Config{Crash: b.Scn.Crash}, wa.Check, wa.Class, wa.Trace, related); !ok {
 					t.Errorf("%s: the translated witness does not reproduce: %s", name, why)
 				}
 			}

@@ -1,4 +1,4 @@
-package checker
+package report
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 func htmlOf(t *testing.T, path, proposal string) string {
 	t.Helper()
 	var out bytes.Buffer
-	if err := reportOf(t, path, proposal).WriteHTML(&out); err != nil {
+	if err := WriteHTML(&out, reportOf(t, path, proposal)); err != nil {
 		t.Fatal(err)
 	}
 	return out.String()

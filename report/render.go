@@ -1,4 +1,4 @@
-package checker
+package report
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/sim"
 )
 
@@ -15,20 +16,20 @@ import (
 // lines, then every counterexample as a table of steps. The output depends only
 // on the report (no times unless withTimes), so it is deterministic for a
 // given input.
-func (r *Report) WriteText(w io.Writer, withTimes bool) { r.writeText(w, withTimes, 0) }
+func WriteText(w io.Writer, r *run.Report, withTimes bool) { writeText(w, r, withTimes, 0) }
 
 // WriteSplat prints the report as WriteText does, with every counterexample as
 // a splat at most width columns wide (SplatWidth when width is 0).
-func (r *Report) WriteSplat(w io.Writer, withTimes bool, width int) {
+func WriteSplat(w io.Writer, r *run.Report, withTimes bool, width int) {
 	if width <= 0 {
 		width = SplatWidth
 	}
-	r.writeText(w, withTimes, width)
+	writeText(w, r, withTimes, width)
 }
 
 // writeText writes the text report; splat > 0 draws the counterexamples as
 // splats of that width (and wraps the verdicts' details to it).
-func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
+func writeText(out io.Writer, r *run.Report, withTimes bool, splat int) {
 	b := r.Built
 	k := b.Kernel
 	res := r.Result
@@ -39,7 +40,7 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 	switch {
 	case !res.Complete:
 		coverage = "INCOMPLETE (" + res.Limit + ")"
-	case r.partialShard():
+	case r.PartialShard():
 		coverage = "shard " + res.Shard + " of the space, exhaustive within it"
 	}
 	switch {
@@ -60,7 +61,7 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 		fmt.Fprintf(w, ", %v", res.Elapsed.Round(1000))
 	}
 	fmt.Fprintln(w)
-	if note := r.reductionNote(); note != "" {
+	if note := reductionNote(r); note != "" {
 		fmt.Fprintf(w, "reduce   %s\n", note)
 	}
 	switch b.Scn.Crash {
@@ -84,7 +85,7 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 	}
 	fmt.Fprintln(w)
 
-	tw := newTable(w)
+	tw := NewTable(w)
 	fmt.Fprintln(tw, "property\tverdict\tdetail")
 	for _, p := range r.Props {
 		detail := p.Why
@@ -92,7 +93,7 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 		if p.Implicit {
 			verdict = "-"
 		}
-		if p.Verdict == Violation {
+		if p.Verdict == run.Violation {
 			detail = violationDetail(len(p.Witnesses[0].Trace), p.Witnesses[0].Class, len(p.Witnesses))
 		}
 		if splat > 0 {
@@ -111,7 +112,7 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 		fmt.Fprintln(w)
 		p := &splatter{w: w, width: splat}
 		for _, e := range r.Expects {
-			word := map[Verdict]string{Pass: "holds", Violation: "FAILS", Unknown: "unknown", Partial: "partial"}[e.Holds]
+			word := map[run.Verdict]string{run.Pass: "holds", run.Violation: "FAILS", run.Unknown: "unknown", run.Partial: "partial"}[e.Holds]
 			p.hang(fmt.Sprintf("%-8s", word), e.Text)
 			if e.Why != "" {
 				p.wrap(10, e.Why)
@@ -119,18 +120,18 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 		}
 	} else if len(r.Expects) > 0 {
 		fmt.Fprintln(w)
-		tw = newTable(w)
+		tw = NewTable(w)
 		for _, e := range r.Expects {
-			word := map[Verdict]string{Pass: "holds", Violation: "FAILS", Unknown: "unknown", Partial: "partial"}[e.Holds]
+			word := map[run.Verdict]string{run.Pass: "holds", run.Violation: "FAILS", run.Unknown: "unknown", run.Partial: "partial"}[e.Holds]
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Text, word, e.Why)
 		}
 		tw.Flush()
 	}
-	cx := r.writeCounterexample
+	cx := func(w io.Writer, v sim.Violation) { writeCounterexample(w, r, v) }
 	if splat > 0 {
 		cx = func(w io.Writer, v sim.Violation) {
 			fmt.Fprintln(w)
-			r.writeSplat(w, v, splat)
+			writeSplat(w, r, v, splat)
 		}
 	}
 	for _, p := range r.Props {
@@ -146,12 +147,51 @@ func (r *Report) writeText(out io.Writer, withTimes bool, splat int) {
 }
 
 // detailColumn is where the verdict table's detail column starts.
-func detailColumn(props []PropResult) int {
+func detailColumn(props []run.PropResult) int {
 	name, verdict := len("property"), len("verdict")
 	for _, p := range props {
 		name, verdict = max(name, len(p.Name)), max(verdict, len(p.Verdict))
 	}
 	return name + 2 + verdict + 2
+}
+
+// symmetryNote describes the classes of interchangeable threads for the
+// report header.
+func symmetryNote(k *model.Kernel, y *model.Symmetry) string {
+	if y == nil {
+		return ""
+	}
+	var parts []string
+	for _, c := range y.Classes() {
+		var names []string
+		for _, t := range c {
+			names = append(names, k.ThreadName(t))
+		}
+		parts = append(parts, "{"+strings.Join(names, " ")+"}")
+	}
+	return fmt.Sprintf("%s interchangeable (one state per class of up to %d)", strings.Join(parts, " "), y.Order())
+}
+
+// reductionNote says which reductions the exhaustive search used.
+func reductionNote(r *run.Report) string {
+	var parts []string
+	swarm := r.Result != nil && r.Result.Search == "swarm"
+	switch {
+	case r.POR != nil && swarm:
+		parts = append(parts, "partial-order (ample sets of independent steps)")
+	case r.POR != nil:
+		parts = append(parts, "partial-order (ample sets of independent steps; counterexamples made shortest again)")
+	}
+	if note := symmetryNote(r.Built.Kernel, r.Symmetry); note != "" {
+		parts = append(parts, "symmetry "+note)
+	}
+	if swarm {
+		parts = append(parts, "counterexamples are the first the swarm's order met, not shortest")
+	}
+	if r.NotShortest {
+		parts = append(parts, "counterexamples may not be shortest: the search that re-shortens them hit a limit")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // violationDetail is the detail column of a violated property.
@@ -163,21 +203,22 @@ func violationDetail(shortest int, class string, ways int) string {
 	return detail
 }
 
-// table is a tabwriter whose lines lose their trailing blanks.
-type table struct {
+// Table is a tabwriter whose lines lose their trailing blanks.
+type Table struct {
 	*tabwriter.Writer
 	buf bytes.Buffer
 	out io.Writer
 }
 
-func newTable(w io.Writer) *table {
-	t := &table{out: w}
+// NewTable is a Table writing to w: cells end at a tab, two blanks apart.
+func NewTable(w io.Writer) *Table {
+	t := &Table{out: w}
 	t.Writer = tabwriter.NewWriter(&t.buf, 0, 0, 2, ' ', 0)
 	return t
 }
 
 // Flush writes the aligned table.
-func (t *table) Flush() {
+func (t *Table) Flush() {
 	t.Writer.Flush()
 	for _, l := range strings.SplitAfter(t.buf.String(), "\n") {
 		if l != "" {
@@ -189,19 +230,19 @@ func (t *table) Flush() {
 
 const rule = "======================================================================"
 
-func (r *Report) writeCounterexample(w io.Writer, v sim.Violation) {
+func writeCounterexample(w io.Writer, r *run.Report, v sim.Violation) {
 	fmt.Fprintf(w, "\n%s\nBUG: %s violated (%s)\n%s\n%s\n\n", rule, v.Check, v.Class, strings.Repeat("-", len(rule)), v.Msg)
-	r.writeTrace(w, v.Trace, true)
+	writeTrace(w, r, v.Trace, true)
 	for _, rel := range v.Related {
 		fmt.Fprintf(w, "\n-- %s:\n\n", rel.Note)
-		r.writeTrace(w, rel.Trace, false)
+		writeTrace(w, r, rel.Trace, false)
 	}
-	fmt.Fprintf(w, "%s\nreplay: %s\n", strings.Repeat("-", len(rule)), r.ReproduceCommand(&v))
+	fmt.Fprintf(w, "%s\nreplay: %s\n", strings.Repeat("-", len(rule)), ReproduceCommand(r, &v))
 }
 
 // writeTrace replays a schedule and prints it one step a line; the last step is
 // marked, and with final the threads' positions at the end follow.
-func (r *Report) writeTrace(w io.Writer, trace []int, final bool) {
+func writeTrace(w io.Writer, r *run.Report, trace []int, final bool) {
 	b := r.Built
 	k := b.Kernel
 	steps, views, err := ReplaySteps(b, trace)
@@ -209,7 +250,7 @@ func (r *Report) writeTrace(w io.Writer, trace []int, final bool) {
 		fmt.Fprintf(w, "  (the trace does not replay: %v)\n", err)
 		return
 	}
-	tw := newTable(w)
+	tw := NewTable(w)
 	fmt.Fprintln(tw, "  step\tthread\tstatement\tkernel function\tlocks held after\tstate after (S_DAX a_ops xa pte)\tchanges")
 	for i := range views {
 		v := &views[i]

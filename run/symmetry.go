@@ -1,9 +1,9 @@
-package checker
+package run
 
 import (
 	"fmt"
-	"strings"
 
+	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
@@ -80,7 +80,7 @@ func translate(k *model.Kernel, y *model.Symmetry, init *model.State, trace []in
 // scenario's own threads and judges them again there, for their messages. A
 // witness that does not translate (a bug of the symmetry) keeps its schedule
 // and says so in its message.
-func unreduce(b *scenarios.Built, cfg Config, y *model.Symmetry, res *sim.Result) {
+func unreduce(b *scenarios.Built, cfg checker.Config, y *model.Symmetry, res *sim.Result) {
 	k := b.Kernel
 	for i := range res.Violations {
 		v := &res.Violations[i]
@@ -111,7 +111,7 @@ func unreduce(b *scenarios.Built, cfg Config, y *model.Symmetry, res *sim.Result
 
 // rejudge feeds check along trace (after the related traces) and returns the
 // message of its first failure of class, as Reproduce does.
-func rejudge(b *scenarios.Built, cfg Config, check, class string, trace []int, related [][]int) (string, bool) {
+func rejudge(b *scenarios.Built, cfg checker.Config, check, class string, trace []int, related [][]int) (string, bool) {
 	c, err := checkByName(b, cfg, check)
 	if err != nil {
 		return "", false
@@ -131,45 +131,6 @@ func rejudge(b *scenarios.Built, cfg Config, check, class string, trace []int, r
 		}
 	}
 	return "", false
-}
-
-// symmetryNote describes the classes of interchangeable threads for the
-// report header.
-func symmetryNote(k *model.Kernel, y *model.Symmetry) string {
-	if y == nil {
-		return ""
-	}
-	var parts []string
-	for _, c := range y.Classes() {
-		var names []string
-		for _, t := range c {
-			names = append(names, k.ThreadName(t))
-		}
-		parts = append(parts, "{"+strings.Join(names, " ")+"}")
-	}
-	return fmt.Sprintf("%s interchangeable (one state per class of up to %d)", strings.Join(parts, " "), y.Order())
-}
-
-// reductionNote says which reductions the exhaustive search used.
-func (r *Report) reductionNote() string {
-	var parts []string
-	swarm := r.Result != nil && r.Result.Search == "swarm"
-	switch {
-	case r.POR != nil && swarm:
-		parts = append(parts, "partial-order (ample sets of independent steps)")
-	case r.POR != nil:
-		parts = append(parts, "partial-order (ample sets of independent steps; counterexamples made shortest again)")
-	}
-	if note := symmetryNote(r.Built.Kernel, r.Symmetry); note != "" {
-		parts = append(parts, "symmetry "+note)
-	}
-	if swarm {
-		parts = append(parts, "counterexamples are the first the swarm's order met, not shortest")
-	}
-	if r.NotShortest {
-		parts = append(parts, "counterexamples may not be shortest: the search that re-shortens them hit a limit")
-	}
-	return strings.Join(parts, "; ")
 }
 
 // reduction composes the run's reductions: the partial-order reduction's

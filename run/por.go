@@ -1,6 +1,7 @@
-package checker
+package run
 
 import (
+	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
@@ -17,7 +18,7 @@ import (
 // the crash image it is run on. Lines about a thread's statement judge
 // returns, which are events: they need nothing.
 func Visibility(b *scenarios.Built) model.Visibility {
-	cfg := Config{Crash: b.Scn.Crash}
+	cfg := checker.Config{Crash: b.Scn.Crash}
 	names, _ := selectProperties(b.Scn)
 	v := PropertyVisibility(cfg, names)
 	for _, e := range b.Scn.Expects {
@@ -31,10 +32,10 @@ func Visibility(b *scenarios.Built) model.Visibility {
 // PropertyVisibility is what the state checks of the named properties observe
 // under cfg (a property that is not checkable, or a crash property under
 // "crash never", is not checked and observes nothing).
-func PropertyVisibility(cfg Config, names []string) model.Visibility {
+func PropertyVisibility(cfg checker.Config, names []string) model.Visibility {
 	var v model.Visibility
 	for _, n := range names {
-		p, ok := Lookup(n)
+		p, ok := checker.Lookup(n)
 		if !ok || !p.Checkable() || (p.Crash && !cfg.Crashes()) || p.Observes == nil {
 			continue
 		}
@@ -60,11 +61,11 @@ func POR(b *scenarios.Built) *sim.POR { return sim.NewPOR(b.Kernel, Visibility(b
 // selected properties' and the expect result and reachable lines'. Each call
 // makes fresh ones (for sim.Reshorten).
 func Checks(b *scenarios.Built) []sim.Check {
-	cfg := Config{Crash: b.Scn.Crash}
+	cfg := checker.Config{Crash: b.Scn.Crash}
 	names, _ := selectProperties(b.Scn)
 	var checks []sim.Check
 	for _, n := range names {
-		p, _ := Lookup(n)
+		p, _ := checker.Lookup(n)
 		if p.Checkable() && (!p.Crash || cfg.Crashes()) {
 			checks = append(checks, p.Check(cfg))
 		}

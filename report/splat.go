@@ -1,4 +1,4 @@
-package checker
+package report
 
 import (
 	"fmt"
@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/sim"
 )
 
@@ -25,7 +27,7 @@ const SplatWidth = 100
 const splatMin = 60
 
 // writeSplat prints counterexample v of r as a splat at most width columns wide.
-func (r *Report) writeSplat(w io.Writer, v sim.Violation, width int) {
+func writeSplat(w io.Writer, r *run.Report, v sim.Violation, width int) {
 	width = max(min(width, SplatWidth), splatMin)
 	b := r.Built
 	k := b.Kernel
@@ -39,7 +41,7 @@ func (r *Report) writeSplat(w io.Writer, v sim.Violation, width int) {
 		p.wrap(0, v.Msg)
 		p.wrap(2, fmt.Sprintf("(the trace does not replay: %v)", err))
 		p.line(strings.Repeat("-", width))
-		p.command("replay:", r.ReproduceCommand(&v))
+		p.command("replay:", ReproduceCommand(r, &v))
 		return
 	}
 	win := raceWindow(views)
@@ -84,13 +86,13 @@ func (r *Report) writeSplat(w io.Writer, v sim.Violation, width int) {
 		p.steps(rv)
 	}
 	p.line(strings.Repeat("-", width))
-	p.command("replay:", r.ReproduceCommand(&v))
+	p.command("replay:", ReproduceCommand(r, &v))
 }
 
 // isCrashWitness reports whether a counterexample ends at a crash point: a
 // crash-image property, the crash part of no-data-leak, an after-crash expect.
 func isCrashWitness(check, class string) bool {
-	if p, ok := Lookup(check); ok && p.Crash {
+	if p, ok := checker.Lookup(check); ok && p.Crash {
 		return true
 	}
 	return class == "crash-leak" || strings.Contains(check, " crash:") || strings.Contains(check, " crash@")
@@ -216,7 +218,7 @@ func lockCycle(class string) []string {
 
 // relatedThread names the thread of the first earlier schedule a witness
 // refers to (lock-order: who took the existing order), or "another thread".
-func relatedThread(r *Report, v sim.Violation) string {
+func relatedThread(r *run.Report, v sim.Violation) string {
 	if len(v.Related) > 0 {
 		if tr := v.Related[0].Trace; len(tr) > 0 {
 			return r.Built.Kernel.ThreadName(tr[len(tr)-1])

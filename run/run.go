@@ -1,10 +1,11 @@
-package checker
+package run
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
@@ -111,12 +112,12 @@ type Options struct {
 func RunMode(b *scenarios.Built, opt Options) *Report {
 	scn := b.Scn
 	r := &Report{Built: b, Opt: opt}
-	cfg := Config{Crash: scn.Crash}
+	cfg := checker.Config{Crash: scn.Crash}
 	names, implicit := selectProperties(scn)
 	makeChecks := func() ([]sim.Check, []resultCheck) {
 		var checks []sim.Check
 		for _, n := range names {
-			p, _ := Lookup(n)
+			p, _ := checker.Lookup(n)
 			if p.Checkable() && (!p.Crash || cfg.Crashes()) {
 				checks = append(checks, p.Check(cfg))
 			}
@@ -167,8 +168,8 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 		!strings.HasPrefix(res.Limit, "max-depth")) {
 		var hist []sim.HistoryCheck
 		for _, n := range names {
-			if n == "read-your-writes" {
-				hist = append(hist, historyCheck())
+			if p, _ := checker.Lookup(n); p.History != nil {
+				hist = append(hist, p.History(cfg))
 			}
 		}
 		ro := opt.RandOpt
@@ -192,7 +193,7 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 
 	for _, n := range names {
 		pr := judgeProperty(n, implicit[n], cfg, res)
-		if r.partialShard() && (pr.Verdict == Pass || pr.Verdict == Vacuous) {
+		if r.PartialShard() && (pr.Verdict == Pass || pr.Verdict == Vacuous) {
 			pr.Verdict, pr.Why = Partial, r.partialWhy()
 		}
 		r.Props = append(r.Props, pr)
@@ -204,17 +205,9 @@ func RunMode(b *scenarios.Built, opt Options) *Report {
 	return r
 }
 
-// swarmSeed is a swarm search's seed as given (-seed), 0 for another search.
-func (r *Report) swarmSeed() uint64 {
-	if r.Result == nil || r.Result.Search != "swarm" {
-		return 0
-	}
-	return r.Opt.RandOpt.Seed
-}
-
-// partialShard says the report is one shard's of an exhaustive search that
+// PartialShard says the report is one shard's of an exhaustive search that
 // split before its end: its part of the space only.
-func (r *Report) partialShard() bool {
+func (r *Report) PartialShard() bool {
 	res := r.Result
 	return res != nil && res.Shard != "" && !(res.Search == "bfs" && res.SplitDepth < 0) && res.Search != "swarm"
 }
@@ -258,7 +251,7 @@ func selectProperties(scn *scenarios.Scenario) ([]string, map[string]bool) {
 	want := map[string]bool{}
 	implicit := map[string]bool{}
 	if len(scn.Check) == 0 {
-		for _, p := range All() {
+		for _, p := range checker.All() {
 			want[p.Name] = true
 			implicit[p.Name] = !p.Checkable() || (p.Crash && scn.Crash == "never")
 		}
@@ -273,7 +266,7 @@ func selectProperties(scn *scenarios.Scenario) ([]string, map[string]bool) {
 		}
 	}
 	var out []string
-	for _, n := range order {
+	for _, n := range checker.Names() {
 		if want[n] {
 			out = append(out, n)
 		}
@@ -281,8 +274,8 @@ func selectProperties(scn *scenarios.Scenario) ([]string, map[string]bool) {
 	return out, implicit
 }
 
-func judgeProperty(name string, implicit bool, cfg Config, res *sim.Result) PropResult {
-	p, _ := Lookup(name)
+func judgeProperty(name string, implicit bool, cfg checker.Config, res *sim.Result) PropResult {
+	p, _ := checker.Lookup(name)
 	pr := PropResult{Name: name, Implicit: implicit, Judged: res.Coverage[name]}
 	switch {
 	case !p.Checkable():
@@ -394,7 +387,8 @@ func expectResultChecks(b *scenarios.Built) []resultCheck {
 	return out
 }
 
-func (r *Report) prop(name string) *PropResult {
+// Prop is the verdict on property name, nil when the run did not judge it.
+func (r *Report) Prop(name string) *PropResult {
 	for i := range r.Props {
 		if r.Props[i].Name == name {
 			return &r.Props[i]
@@ -407,7 +401,7 @@ func (r *Report) prop(name string) *PropResult {
 // parser was not told to check (scenarios.ParseOptions without a property
 // list) was judged by nothing.
 func (r *Report) judged(name string) *PropResult {
-	if p := r.prop(name); p != nil {
+	if p := r.Prop(name); p != nil {
 		return p
 	}
 	return &PropResult{Name: name, Verdict: Unknown, Why: "unknown property (see 'daxsim properties')"}
@@ -415,10 +409,10 @@ func (r *Report) judged(name string) *PropResult {
 
 func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, res *sim.Result) ExpectResult {
 	er := ExpectResult{Expect: e, Text: expectText(e)}
-	partial := r.partialShard()
+	partial := r.PartialShard()
 	switch e.Kind {
 	case scenarios.ExpectViolation, scenarios.ExpectPass:
-		er.Holds, er.Why = expectProps(e.Kind == scenarios.ExpectViolation, e.Props, r.Props)
+		er.Holds, er.Why = ExpectProps(e.Kind == scenarios.ExpectViolation, e.Props, r.Props)
 	case scenarios.ExpectResult:
 		for _, rc := range results {
 			if rc.index != i {
@@ -465,11 +459,11 @@ func (r *Report) judgeExpect(e scenarios.Expect, i int, results []resultCheck, r
 	return er
 }
 
-// expectProps judges an "expect violation" (violation true) or "expect pass"
+// ExpectProps judges an "expect violation" (violation true) or "expect pass"
 // line naming props (none: the bare "expect pass") on the verdicts of all.
 // A vacuous property fails both; a partial one (a shard's) leaves the line
 // partial.
-func expectProps(violation bool, names []string, all []PropResult) (Verdict, string) {
+func ExpectProps(violation bool, names []string, all []PropResult) (Verdict, string) {
 	find := func(n string) PropResult {
 		for _, p := range all {
 			if p.Name == n {
@@ -535,14 +529,14 @@ func (r *Report) exitCode() int {
 	for _, p := range r.Props {
 		props = append(props, PropResult{Verdict: p.Verdict, Implicit: p.Implicit})
 	}
-	return exitOf(expects, props)
+	return ExitOf(expects, props)
 }
 
-// exitOf is SPEC.md's exit status: with expect lines, 1 if one does not hold (its
+// ExitOf is SPEC.md's exit status: with expect lines, 1 if one does not hold (its
 // outcome is Violation), else 3 if one is undecided, else 0; without, the same over
 // the properties asked for (the implicit ones of "check all" that cannot be
 // checked do not count).
-func exitOf(expects []Verdict, props []PropResult) int {
+func ExitOf(expects []Verdict, props []PropResult) int {
 	code := ExitOK
 	if len(expects) > 0 {
 		for _, v := range expects {

@@ -1,4 +1,4 @@
-package checker_test
+package run_test
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/model/mutants"
 	"github.com/daxsim/daxsim/model/proposals"
+	"github.com/daxsim/daxsim/run"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
 )
@@ -44,13 +44,13 @@ func TestRapidPOR(t *testing.T) {
 		}
 		const max = 20000
 		b0 := build()
-		full := sim.Explore(b0.Kernel, &b0.Init, checker.Checks(b0), sim.Options{MaxStates: max})
+		full := sim.Explore(b0.Kernel, &b0.Init, run.Checks(b0), sim.Options{MaxStates: max})
 		b1 := build()
-		red := sim.Explore(b1.Kernel, &b1.Init, checker.Checks(b1), sim.Options{MaxStates: max, Reduce: checker.POR(b1)})
+		red := sim.Explore(b1.Kernel, &b1.Init, run.Checks(b1), sim.Options{MaxStates: max, Reduce: run.POR(b1)})
 		if !full.Complete || !red.Complete {
 			t.Skip("incomplete")
 		}
-		red, _ = sim.Reshorten(b1.Kernel, &b1.Init, func() []sim.Check { return checker.Checks(b1) }, sim.Options{}, red)
+		red, _ = sim.Reshorten(b1.Kernel, &b1.Init, func() []sim.Check { return run.Checks(b1) }, sim.Options{}, red)
 		if a, b := lengths(full), lengths(red); a != b {
 			t.Fatalf("mutants %v: the witnesses differ\nwithout: %s\nwith:    %s\n%s", ms, a, b, src)
 		}

@@ -1,4 +1,4 @@
-package checker
+package run
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/daxsim/daxsim/checker"
 	"github.com/daxsim/daxsim/model/proposals"
 	"github.com/daxsim/daxsim/scenarios"
 	"github.com/daxsim/daxsim/sim"
@@ -60,7 +61,7 @@ func porCases(t testing.TB) []porCase {
 
 func (c porCase) build(t testing.TB) *scenarios.Built {
 	t.Helper()
-	scn, err := scenarios.Parse(c.path, c.src, parseOptions())
+	scn, err := scenarios.Parse(c.path, c.src, ParseOptions())
 	if err != nil {
 		t.Fatalf("%s: %v", c.name, err)
 	}
@@ -75,7 +76,7 @@ func (c porCase) build(t testing.TB) *scenarios.Built {
 // partial-order reduction, and its witnesses re-shortened.
 func runReduced(b *scenarios.Built, opt sim.Options) (*Report, *sim.POR) {
 	r := &Report{Built: b, Opt: Options{Sim: opt}}
-	cfg := Config{Crash: b.Scn.Crash}
+	cfg := checker.Config{Crash: b.Scn.Crash}
 	names, implicit := selectProperties(b.Scn)
 	results := expectResultChecks(b)
 	por := POR(b)
