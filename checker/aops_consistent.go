@@ -34,6 +34,7 @@ import (
 func init() {
 	register(&Property{
 		Name:   "aops-consistent",
+		Rank:   1, // its row in SPEC.md section 5
 		Judges: "ops calls and xarray states",
 		Rule:   "faults and mkwrite run with vm_ops, a_ops, S_DAX and xarray entries of one kind",
 		Check:  aopsConsistent,
@@ -47,7 +48,6 @@ func init() {
 
 func aopsConsistent(Config) sim.Check {
 	return sim.Check{
-		Name: "aops-consistent",
 		Step: func(j *sim.Judge, k *model.Kernel, before, after *model.State, ev *model.Event) {
 			if !ev.Use.Valid {
 				return

@@ -20,6 +20,7 @@ import (
 func init() {
 	register(&Property{
 		Name:     "flush-is-durable",
+		Rank:     3, // its row in SPEC.md section 5
 		Judges:   "flushed stores at crash points",
 		Rule:     "data stored through a shared writable DAX mapping and flushed from user space survives a crash without fsync",
 		Check:    flushIsDurable,
@@ -30,7 +31,6 @@ func init() {
 
 func flushIsDurable(cfg Config) sim.Check {
 	return sim.Check{
-		Name: "flush-is-durable",
 		State: func(j *sim.Judge, k *model.Kernel, s *model.State) {
 			obligation(j, k, s, func(in *model.Inode) *[model.MaxPages]uint8 { return &in.FProm }, "flushed from user space")
 		},

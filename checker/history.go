@@ -149,7 +149,6 @@ func linearizable(k *model.Kernel, h *sim.History, timeout time.Duration) (porcu
 // historyCheck is read-your-writes over whole random runs.
 func historyCheck(Config) sim.HistoryCheck {
 	return sim.HistoryCheck{
-		Name: "read-your-writes",
 		Check: func(j *sim.Judge, k *model.Kernel, h *sim.History) {
 			res, _ := linearizable(k, h, time.Second)
 			switch res {

@@ -30,6 +30,7 @@ import (
 func init() {
 	register(&Property{
 		Name:   "lock-order",
+		Rank:   6, // its row in SPEC.md section 5
 		Judges: "lock acquisitions",
 		Rule:   "no lock is taken against the documented kernel order (lockdep-style)",
 		Check:  lockOrder,
@@ -52,7 +53,6 @@ type edgeInfo struct {
 func lockOrder(Config) sim.Check {
 	graph := map[edge]edgeInfo{}
 	return sim.Check{
-		Name: "lock-order",
 		Step: countAcquisitions,
 		Relevant: func(k *model.Kernel, before, after *model.State, ev *model.Event) bool {
 			t := ev.Thread

@@ -18,6 +18,7 @@ import (
 func init() {
 	register(&Property{
 		Name:   "no-data-leak",
+		Rank:   8, // its row in SPEC.md section 5
 		Judges: "reads, loads and crash images",
 		Rule:   "no read or load returns data of another file or of a freed block",
 		Check:  noDataLeak,
@@ -34,7 +35,6 @@ func init() {
 
 func noDataLeak(cfg Config) sim.Check {
 	c := sim.Check{
-		Name: "no-data-leak",
 		Step: func(j *sim.Judge, k *model.Kernel, _, _ *model.State, ev *model.Event) {
 			d := &ev.Data
 			if !d.Valid {

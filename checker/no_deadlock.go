@@ -18,6 +18,7 @@ import (
 func init() {
 	register(&Property{
 		Name:   "no-deadlock",
+		Rank:   5, // its row in SPEC.md section 5
 		Judges: "lock acquisitions and stuck states",
 		Rule:   "no reachable state in which every unfinished thread is blocked",
 		Check:  noDeadlock,
@@ -28,7 +29,6 @@ func init() {
 // holding a lock), and the stuck states.
 func noDeadlock(Config) sim.Check {
 	return sim.Check{
-		Name: "no-deadlock",
 		Step: countAcquisitions,
 		Stuck: func(j *sim.Judge, k *model.Kernel, s *model.State, blocked []model.Event) {
 			j.Judged(1)

@@ -19,6 +19,7 @@ import (
 func init() {
 	register(&Property{
 		Name:   "no-denial",
+		Rank:   9, // its row in SPEC.md section 5
 		Judges: "calls on a file another process holds",
 		Rule:   "no process without write access or the needed capability makes another process's call fail",
 		Check:  noDenial,
@@ -27,7 +28,6 @@ func init() {
 
 func noDenial(Config) sim.Check {
 	return sim.Check{
-		Name: "no-denial",
 		Step: func(j *sim.Judge, k *model.Kernel, before, _ *model.State, ev *model.Event) {
 			d := &ev.Denial
 			if !d.Valid {

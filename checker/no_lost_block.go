@@ -24,6 +24,7 @@ import (
 func init() {
 	register(&Property{
 		Name:     "no-lost-block",
+		Rank:     2, // its row in SPEC.md section 5
 		Judges:   "fsync, msync and sync-fault promises at crash points",
 		Rule:     "after any crash and recovery, every durability obligation the kernel promised holds",
 		Check:    noLostBlock,
@@ -34,7 +35,6 @@ func init() {
 
 func noLostBlock(cfg Config) sim.Check {
 	return sim.Check{
-		Name: "no-lost-block",
 		State: func(j *sim.Judge, k *model.Kernel, s *model.State) {
 			obligation(j, k, s, func(in *model.Inode) *[model.MaxPages]uint8 { return &in.Prom }, "promised by the kernel")
 		},

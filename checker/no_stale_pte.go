@@ -19,6 +19,7 @@ import (
 func init() {
 	register(&Property{
 		Name:   "no-stale-pte",
+		Rank:   4, // its row in SPEC.md section 5
 		Judges: "PTEs of file mappings",
 		Rule:   "no PTE maps a block that is not, at that moment, the block of that file offset",
 		Check:  noStalePTE,
@@ -31,7 +32,7 @@ func init() {
 }
 
 func noStalePTE(Config) sim.Check {
-	return sim.Check{Name: "no-stale-pte", State: stalePTE}
+	return sim.Check{State: stalePTE}
 }
 
 // stalePTE judges every PTE of a file mapping (coverage: the PTEs that map

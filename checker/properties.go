@@ -5,6 +5,8 @@
 package checker
 
 import (
+	"slices"
+
 	"github.com/daxsim/daxsim/model"
 	"github.com/daxsim/daxsim/sim"
 )
@@ -12,6 +14,7 @@ import (
 // Property is one stable property of SPEC.md section 5.
 type Property struct {
 	Name string
+	Rank int    // its row in SPEC.md section 5's table: the order of reports
 	Rule string // one line: the kernel rule it checks
 	// Judges names what its coverage counts (its sim.Judge.Judged calls): a
 	// property that judged none of them in a whole search is vacuous there.
@@ -46,16 +49,38 @@ func (c Config) Crashes() bool { return c.Crash != "never" }
 // Checkable reports whether the property can be checked now.
 func (p *Property) Checkable() bool { return p.Check != nil }
 
-var order = []string{
-	"aops-consistent", "no-lost-block", "flush-is-durable", "no-stale-pte", "no-deadlock",
-	"lock-order", "read-your-writes", "no-data-leak", "no-denial",
-}
+// registry holds the properties by name; all of them in Rank order.
+var (
+	registry = map[string]*Property{}
+	all      []*Property
+)
 
-var registry = map[string]*Property{}
-
-func register(p *Property) { registry[p.Name] = p }
-
-func init() {
+// register adds a property (from its file's init): its name is written there
+// once, and the engine checks it makes are named after it.
+func register(p *Property) {
+	if _, dup := registry[p.Name]; dup || p.Rank <= 0 {
+		panic("checker: property " + p.Name + " registered twice or without a rank")
+	}
+	if check := p.Check; check != nil {
+		p.Check = func(cfg Config) sim.Check {
+			c := check(cfg)
+			c.Name = p.Name
+			return c
+		}
+	}
+	if hist := p.History; hist != nil {
+		p.History = func(cfg Config) sim.HistoryCheck {
+			h := hist(cfg)
+			h.Name = p.Name
+			return h
+		}
+	}
+	registry[p.Name] = p
+	i, _ := slices.BinarySearchFunc(all, p.Rank, func(q *Property, r int) int { return q.Rank - r })
+	if i < len(all) && all[i].Rank == p.Rank {
+		panic("checker: properties " + all[i].Name + " and " + p.Name + " have the same rank")
+	}
+	all = slices.Insert(all, i, p)
 }
 
 // Lookup finds a property by name.
@@ -65,13 +90,13 @@ func Lookup(name string) (*Property, bool) {
 }
 
 // All lists the properties in SPEC order.
-func All() []*Property {
-	out := make([]*Property, 0, len(order))
-	for _, n := range order {
-		out = append(out, registry[n])
+func All() []*Property { return slices.Clone(all) }
+
+// Names lists every property name in SPEC order.
+func Names() []string {
+	out := make([]string, len(all))
+	for i, p := range all {
+		out[i] = p.Name
 	}
 	return out
 }
-
-// Names lists every property name in SPEC order.
-func Names() []string { return append([]string(nil), order...) }

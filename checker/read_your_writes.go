@@ -26,6 +26,7 @@ import (
 func init() {
 	register(&Property{
 		Name:    "read-your-writes",
+		Rank:    7, // its row in SPEC.md section 5
 		Judges:  "reads and loads",
 		Rule:    "without a crash, reads, loads, writes and stores are linearizable against a plain file",
 		Check:   readYourWrites,
@@ -35,7 +36,6 @@ func init() {
 
 func readYourWrites(Config) sim.Check {
 	return sim.Check{
-		Name: "read-your-writes",
 		Step: func(j *sim.Judge, k *model.Kernel, before, _ *model.State, ev *model.Event) {
 			d := &ev.Data
 			if !d.Valid || !d.VerKnown {
