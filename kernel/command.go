@@ -29,13 +29,22 @@ setflag immutable=, mmap direct) are refused: FILE:LINE:COL: message, exit 2.
   -schedule witness     the statements in the total order given by -order
   -schedule concurrent  all threads released at once from a barrier (with -loop)
   -order t1:1,t2:1,...  the witness order (the statements it leaves out run
-                        after it, thread by thread). Taking it from the N-th
-                        counterexample of 'daxsim check -format json' (-witness N)
-                        is not implemented yet.
+                        after it, thread by thread)
+  -witness N            the witness order of counterexample N (its "index"):
+                        of the JSON report FILE.json ('daxsim check -format
+                        json'), or of the check of scenario FILE; the order is
+                        the one in which the counterexample's statements
+                        return (a statement still running when it ends comes
+                        after, in the order they started)
 `
 
+// WitnessOrder resolves -witness N for FILE (a scenario, or a JSON report of
+// 'daxsim check'): the scenario, and the statement order of its counterexample
+// N. The command line provides it: running the checker is not this package's.
+type WitnessOrder func(file string, n int) (scn *scenarios.Scenario, order []StmtRef, from string, err error)
+
 // ReproCommand is 'daxsim repro': it returns the exit status.
-func ReproCommand(args []string, stdout, stderr io.Writer) int {
+func ReproCommand(args []string, stdout, stderr io.Writer, witnessOrder WitnessOrder) int {
 	fs := flag.NewFlagSet("repro", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -44,7 +53,7 @@ func ReproCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	schedule := fs.String("schedule", ScheduleSerial, "serial, witness or concurrent")
 	order := fs.String("order", "", "witness schedule: the total order, THREAD:N,THREAD:N,...")
-	witness := fs.Int("witness", -1, "the N-th counterexample of 'daxsim check -format json' as the order (not implemented yet: use -order)")
+	witness := fs.Int("witness", -1, "witness schedule: the order of counterexample N of FILE.json (a 'daxsim check -format json' report) or of the check of scenario FILE")
 	loop := fs.Int("loop", 0, "run the workload N times on fresh files, printing RUN i before each run")
 	crash := fs.String("crash-after", "", "T:N: after that statement returns, print DAXSIM-CUT and block (the host cuts the power)")
 	dir := fs.String("dir", "", "the directory of the files, compiled in (default: the program's first argument)")
@@ -72,12 +81,28 @@ func ReproCommand(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitBadInput
 	}
+	var scn *scenarios.Scenario
+	var witnessRefs []StmtRef
+	var witnessFrom string
+	var err error
 	if *witness >= 0 {
-		fmt.Fprintln(stderr, "daxsim repro: -witness N is not implemented yet (it will take the N-th counterexample of 'daxsim check -format json'); give the order with -schedule witness -order t1:1,t2:1,...")
-		return exitBadInput
-	}
-	scn, err := scenarios.ParseFile(files[0], scenarios.ParseOptions{})
-	if err != nil {
+		switch {
+		case witnessOrder == nil:
+			fmt.Fprintln(stderr, "daxsim repro: -witness needs the checker (run it as 'daxsim repro'); give the order with -order")
+			return exitBadInput
+		case *order != "":
+			fmt.Fprintln(stderr, "daxsim repro: -witness and -order: give one of them")
+			return exitBadInput
+		case *schedule != ScheduleSerial && *schedule != ScheduleWitness:
+			fmt.Fprintf(stderr, "daxsim repro: -witness gives a witness schedule, not -schedule %s\n", *schedule)
+			return exitBadInput
+		}
+		if scn, witnessRefs, witnessFrom, err = witnessOrder(files[0], *witness); err != nil {
+			fmt.Fprintf(stderr, "daxsim repro: -witness: %v\n", err)
+			return exitBadInput
+		}
+		*schedule = ScheduleWitness
+	} else if scn, err = scenarios.ParseFile(files[0], scenarios.ParseOptions{}); err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return exitBadInput
 	}
@@ -85,7 +110,8 @@ func ReproCommand(args []string, stdout, stderr io.Writer) int {
 	if *reader {
 		src = append([]byte(fmt.Sprintf("/* for %s: daxsim-reader DIR %s */\n", files[0], strings.Join(ReaderArgs(scn), " "))), Reader()...)
 	} else {
-		opt := ReproOptions{Schedule: *schedule, Loop: *loop, Dir: *dir, FS: *fsName, DirectAsUnknown: *direct}
+		opt := ReproOptions{Schedule: *schedule, Loop: *loop, Dir: *dir, FS: *fsName, DirectAsUnknown: *direct,
+			Witness: witnessRefs, WitnessFrom: witnessFrom}
 		if *order != "" {
 			if opt.Witness, err = ParseOrder(*order); err != nil {
 				fmt.Fprintf(stderr, "daxsim repro: -order: %v\n", err)

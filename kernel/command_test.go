@@ -11,7 +11,7 @@ import (
 func TestReproCommand(t *testing.T) {
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
-		code := ReproCommand(args, &out, &errb)
+		code := ReproCommand(args, &out, &errb, nil)
 		return code, out.String(), errb.String()
 	}
 	code, out, _ := run("../testdata/kernel/flush-hole-sync.scn", "-crash-after", "t1:4")

@@ -69,6 +69,9 @@ type ReproOptions struct {
 	// statements must appear in order from its first; the statements it leaves
 	// out run after it, thread by thread in file order.
 	Witness []StmtRef
+	// WitnessFrom says where the order comes from (a counterexample), for the
+	// program's header; empty: given by hand.
+	WitnessFrom string
 	// Loop > 0 repeats the whole workload Loop times on fresh files, printing
 	// "RUN i" before run i; 0 runs it once without RUN lines.
 	Loop int
@@ -511,6 +514,9 @@ func (g *gen) header() {
 			n := min(len(refs), 10)
 			g.p(" *   %s\n", strings.Join(refs[:n], " "))
 			refs = refs[n:]
+		}
+		if o.WitnessFrom != "" {
+			g.p(" * It is the order of %s:\n * its statements in the order they return (those still running at\n * its end after them, in the order they started).\n", strings.ReplaceAll(o.WitnessFrom, "*/", "*\\/"))
 		}
 		g.p(" * Statements the given order left out run after it, thread by thread.\n")
 	case ScheduleConcurrent:
