@@ -11,6 +11,7 @@ package proposals
 func init() {
 	register(&Proposal{
 		Name:    "baseline",
+		Rank:    1, // its row in SPEC.md section 4
 		Source:  "Linux 4.14 DAX",
 		Summary: "writable PTE as soon as the block is allocated in the running transaction; durability only via fsync/msync",
 		Rules: []string{

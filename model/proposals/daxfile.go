@@ -14,6 +14,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "daxfile",
+		Rank:    5, // its row in SPEC.md section 4
 		Source:  "seed 000 (Dan Williams, Andy Lutomirski, Jun 2017)",
 		Summary: "daxfile()/S_DAXFILE pins the block map, holding a file reference, CAP_LINUX_IMMUTABLE",
 		Rules: []string{

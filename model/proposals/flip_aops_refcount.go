@@ -11,6 +11,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "flip-aops-refcount",
+		Rank:    12, // its row in SPEC.md section 4
 		Source:  "seed 003 (Dave Chinner, linux-fsdevel, Oct 2019)",
 		Summary: "count aops calls in progress; swap only at zero",
 		Rules: []string{

@@ -10,6 +10,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "flip-dir-inherit",
+		Rank:    13, // its row in SPEC.md section 4
 		Source:  "seed 003 (Boaz Harrosh / Dave Chinner, linux-fsdevel, Oct 2019)",
 		Summary: "S_DAX taken from the parent directory when the inode is instantiated",
 		Rules: []string{

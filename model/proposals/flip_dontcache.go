@@ -9,6 +9,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "flip-dontcache",
+		Rank:    14, // its row in SPEC.md section 4
 		Source:  "Linux 5.8 (\"fs: Lift XFS_IDONTCACHE to the VFS layer\", xfs_ioctl_setattr_prepare_dax)",
 		Summary: "FS_XFLAG_DAX changes on disk; S_DAX follows at the next instantiation (I_DONTCACHE)",
 		Rules: []string{

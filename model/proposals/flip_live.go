@@ -14,6 +14,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "flip-live",
+		Rank:    9, // its row in SPEC.md section 4
 		Source:  "strawman of the seed 003 thread (no kernel shipped it; XFS <= 4.13 is flip-locked)",
 		Summary: "S_DAX and the aops changed on a live inode with no exclusion and no invalidation (no kernel did this)",
 		Rules: []string{

@@ -12,6 +12,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "flip-locked",
+		Rank:    11, // its row in SPEC.md section 4
 		Source:  "XFS <= 4.13 (xfs_ioctl_setattr_dax_invalidate + xfs_diflags_to_linux; disabled in 4.14)",
 		Summary: "takes invalidate_lock exclusive, unmaps every PTE and deletes the xarray entries, swaps the aops; VMAs stay as they are",
 		Rules: []string{

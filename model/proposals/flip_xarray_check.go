@@ -9,6 +9,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "flip-xarray-check",
+		Rank:    10, // its row in SPEC.md section 4
 		Source:  "seed 003 (Boaz Harrosh / Dave Chinner, linux-fsdevel, Oct 2019)",
 		Summary: "flip only if the mapping's xarray is empty, checked without excluding faults",
 		Rules: []string{

@@ -13,6 +13,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "immutable-metadata",
+		Rank:    7, // its row in SPEC.md section 4
 		Source:  "seed 001 (Darrick Wong / Dave Chinner, Sep 2016)",
 		Summary: "only metadata frozen; no preallocation check; write faults on holes fail",
 		Rules: []string{

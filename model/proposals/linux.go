@@ -49,6 +49,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "linux",
+		Rank:    18, // its row in SPEC.md section 4
 		Source:  "Linux 6.1 (MAP_SYNC 4.15, I_DONTCACHE 5.8, invalidate_lock 730633f0b7f9 in 5.15, XFS DAX reflink 5.19)",
 		Summary: "what was merged: map-sync + flip-dontcache + invalidate_lock + XFS DAX reflink; the reference model",
 		Rules: []string{

@@ -23,6 +23,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "map-direct",
+		Rank:    8, // its row in SPEC.md section 4
 		Source:  "seed 004 (Dan Williams / Kirill Shutemov, linux-mm, Aug 2017)",
 		Summary: "mmap(MAP_DIRECT) needs PROT_WRITE and an F_MAY_SEAL_IOMAP-sealed file; the block map is pinned while mapped (ETXTBSY, SIGBUS)",
 		Rules: []string{

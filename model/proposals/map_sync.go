@@ -21,6 +21,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "map-sync",
+		Rank:    2, // its row in SPEC.md section 4
 		Source:  "seed 002, Linux 4.15 (b6fb293f2497, caa51d26f85c)",
 		Summary: "write fault with dirty metadata: PTE read-only, fdatasync the range, then make it writable (MAP_SYNC)",
 		Rules: []string{

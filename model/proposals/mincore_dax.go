@@ -10,6 +10,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "mincore-dax",
+		Rank:    17, // its row in SPEC.md section 4
 		Source:  "seed 001 (Dan Williams / Dave Chinner, Sep 2016)",
 		Summary: "a static \"is this DAX\" query answered by mincore()",
 		Rules: []string{

@@ -13,6 +13,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "pmem-aware",
+		Rank:    3, // its row in SPEC.md section 4
 		Source:  "seed 000 (Andy Lutomirski / Dan Williams, Jun 2017)",
 		Summary: "->page_mkwrite syncs dirty metadata while holding mmap_sem",
 		Rules: []string{

@@ -12,6 +12,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "pmem-aware-retry",
+		Rank:    4, // its row in SPEC.md section 4
 		Source:  "seed 000 (Andy Lutomirski, Jun 2017)",
 		Summary: "same, but drops mmap_sem, syncs, returns VM_FAULT_RETRY",
 		Rules: []string{

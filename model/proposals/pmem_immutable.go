@@ -22,6 +22,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "pmem-immutable",
+		Rank:    6, // its row in SPEC.md section 4
 		Source:  "seed 001 (Dave Chinner, linux-nvdimm, Sep 2016)",
 		Summary: "the six PMEM_IMMUTABLE rules (preallocated, metadata immutable, mmap-only)",
 		Rules: []string{

@@ -18,6 +18,7 @@ import (
 // Proposal is one kernel design.
 type Proposal struct {
 	Name    string
+	Rank    int      // its row in SPEC.md section 4's table: the order of the matrix
 	Source  string   // the seed file or kernel version and commit it comes from
 	Summary string   // one line
 	Rules   []string // what it changes, for 'daxsim explain'
@@ -36,21 +37,23 @@ type Proposal struct {
 	Apply func(k *model.Kernel)
 }
 
-// order is the stable order of SPEC.md section 4.
-var order = []string{
-	"baseline", "map-sync", "pmem-aware", "pmem-aware-retry", "daxfile", "pmem-immutable",
-	"immutable-metadata", "map-direct", "flip-live", "flip-xarray-check", "flip-locked",
-	"flip-aops-refcount", "flip-dir-inherit", "flip-dontcache", "remap-naive", "remap-kara",
-	"mincore-dax", "linux",
-}
+// registry holds the proposals by name; all of them in Rank order.
+var (
+	registry = map[string]*Proposal{}
+	all      []*Proposal
+)
 
-var registry = map[string]*Proposal{}
-
+// register adds a proposal (from its file's init): its name is written there once.
 func register(p *Proposal) {
-	if _, dup := registry[p.Name]; dup {
-		panic("proposals: duplicate " + p.Name)
+	if _, dup := registry[p.Name]; dup || p.Rank <= 0 {
+		panic("proposals: " + p.Name + " registered twice or without a rank")
 	}
 	registry[p.Name] = p
+	i, _ := slices.BinarySearchFunc(all, p.Rank, func(q *Proposal, r int) int { return q.Rank - r })
+	if i < len(all) && all[i].Rank == p.Rank {
+		panic("proposals: " + all[i].Name + " and " + p.Name + " have the same rank")
+	}
+	all = slices.Insert(all, i, p)
 }
 
 // Lookup finds a proposal by its stable name.
@@ -60,16 +63,16 @@ func Lookup(name string) (*Proposal, bool) {
 }
 
 // All lists every proposal in SPEC order.
-func All() []*Proposal {
-	out := make([]*Proposal, 0, len(order))
-	for _, n := range order {
-		out = append(out, registry[n])
+func All() []*Proposal { return slices.Clone(all) }
+
+// Names lists every proposal name in SPEC order.
+func Names() []string {
+	out := make([]string, len(all))
+	for i, p := range all {
+		out[i] = p.Name
 	}
 	return out
 }
-
-// Names lists every proposal name in SPEC order.
-func Names() []string { return append([]string(nil), order...) }
 
 // AllOverrides is everything the proposal overrides, its Uses' first, each
 // entry "what (by whom)".

@@ -1,6 +1,8 @@
 package proposals
 
 import (
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -30,7 +32,7 @@ func TestOverridesDeclared(t *testing.T) {
 // TestCompositionConflict: composing two proposals that override the same
 // path is an error.
 func TestCompositionConflict(t *testing.T) {
-	register(&Proposal{Name: "test-two-flips", Uses: []string{"flip-live", "flip-dontcache"}})
+	registry["test-two-flips"] = &Proposal{Name: "test-two-flips", Uses: []string{"flip-live", "flip-dontcache"}}
 	defer delete(registry, "test-two-flips")
 	_, err := Kernel("test-two-flips", model.Ext4)
 	if err == nil || !strings.Contains(err.Error(), "setflag-dax") {
@@ -41,13 +43,27 @@ func TestCompositionConflict(t *testing.T) {
 	}
 }
 
+// TestEveryProposalRegistered: SPEC's 18 proposals in its order (ranks
+// 1..18), each registered by its own file (which holds its name once: no
+// list repeats it).
 func TestEveryProposalRegistered(t *testing.T) {
-	for _, n := range order {
-		if _, ok := registry[n]; !ok {
-			t.Errorf("%s is in the order but not registered", n)
-		}
+	ps := All()
+	if len(ps) != 18 || len(registry) != 18 {
+		t.Fatalf("%d proposals in order, %d registered; SPEC has 18", len(ps), len(registry))
 	}
-	if len(registry) != len(order) {
-		t.Errorf("%d registered, %d in the order", len(registry), len(order))
+	for i, p := range ps {
+		if p.Rank != i+1 {
+			t.Errorf("%s has rank %d at position %d", p.Name, p.Rank, i+1)
+		}
+		file := strings.ReplaceAll(p.Name, "-", "_") + ".go"
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Errorf("%s: its file: %v", p.Name, err)
+			continue
+		}
+		reg := regexp.MustCompile(`register\(&Proposal\{\s+Name:\s+"` + regexp.QuoteMeta(p.Name) + `"`)
+		if !reg.Match(src) || strings.Count(string(src), "register(") != 1 {
+			t.Errorf("%s: %s does not register it, or registers more", p.Name, file)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "remap-kara",
+		Rank:    16, // its row in SPEC.md section 4
 		Source:  "seed 002 (Jan Kara, Jul 2017); XFS DAX reflink in 5.19 (ea6c49b784f0)",
 		Summary: "block faults, fdatasync, unmap, remap, unblock",
 		Rules: []string{

@@ -10,6 +10,7 @@ import "github.com/daxsim/daxsim/model"
 func init() {
 	register(&Proposal{
 		Name:    "remap-naive",
+		Rank:    15, // its row in SPEC.md section 4
 		Source:  "seed 002 (the remap case in Jan Kara's MAP_SYNC RFC, Jul 2017)",
 		Summary: "defrag/reflink break remaps blocks without locking out faults",
 		Rules: []string{
