@@ -408,7 +408,13 @@ func (m *Matrix) finding(p string, wi int, cp CellProp) htmlFinding {
 	return f
 }
 
-var matrixTemplate = template.Must(template.New("matrix").Parse(`<!DOCTYPE html>
+// wbr lets a column name break after its slashes ("flush-is-durable/<wbr>plain",
+// "faults/<wbr>store"), so that the matrix fits a 1400-pixel window.
+func wbr(s string) template.HTML {
+	return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(s), "/", "/<wbr>"))
+}
+
+var matrixTemplate = template.Must(template.New("matrix").Funcs(template.FuncMap{"wbr": wbr}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -442,7 +448,7 @@ table.timeline th, table.timeline td { border: 1px solid #ccc; padding: 3px 6px;
 <h1>daxsim compare</h1>
 <p>{{.Header}}{{if .Times}}, {{.Elapsed}}{{end}}</p>
 <table class="matrix">
-<tr><th>proposal</th>{{range .M.Columns}}<th>{{.}}</th>{{end}}{{range .Cost}}<th>{{.}}</th>{{end}}</tr>
+<tr><th>proposal</th>{{range .M.Columns}}<th>{{wbr .}}</th>{{end}}{{range .Cost}}<th>{{wbr .}}</th>{{end}}</tr>
 {{range .Rows}}<tr><th><a href="#p-{{.Proposal}}">{{.Proposal}}</a></th>{{range .Cells}}{{template "cell" .}}{{end}}{{range .Cost}}<td class="num">{{.}}</td>{{end}}</tr>
 {{end}}</table>
 <p>A cell is <code>pass</code> when the property holds in every explored execution of every workload that checks it,
