@@ -42,7 +42,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	first := fs.Int("first", 0, "random mode: index of the first run (replay run K with -first K -runs 1)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the output does not depend on it)")
 	viz := fs.String("viz", "", "write porcupine's HTML view of the read-your-writes witness's history to this file")
-	shard := fs.String("shard", "", "i/n: explore part i of n of the space (random mode: of the runs; swarm mode: search n of n seeded orders); 'daxsim merge' joins the -format json reports")
+	shard := fs.String("shard", "", "i/n: explore part i of n of the space (random mode: of the runs; swarm mode: the search in seeded order i of n); 'daxsim merge' joins the -format json reports")
 	search := fs.String("search", "bfs", "bfs (shortest counterexamples) or dfs (less memory)")
 	maxStates := fs.Int("max-states", 0, "stop after this many distinct states (verdict unknown, exit 3); 0 = no limit but -max-memory")
 	maxMemory := fs.String("max-memory", sim.FormatBytes(sim.DefaultMaxMemory()),
