@@ -38,7 +38,7 @@ func Merge(ds []ReportData) (*ReportData, error) {
 	covered, why := coverage(ds)
 	out := &ReportData{Schema: SchemaVersion, Scenario: first.Scenario, Proposal: first.Proposal, FS: first.FS,
 		Mutants: first.Mutants, Crash: first.Crash, Threads: first.Threads, Properties: []PropData{}, Expects: []ExpectData{}}
-	out.Search = SearchData{Order: first.Search.Order, Complete: covered}
+	out.Search = SearchData{Order: first.Search.Order, Complete: covered, Seed: first.Search.Seed, Reduction: first.Search.Reduction}
 	var limits []string
 	for _, d := range ds {
 		s := d.Search

@@ -17,10 +17,19 @@ func WriteHTML(w io.Writer, r *run.Report) error { return WriteHTMLReports(w, []
 
 // WriteHTMLReports writes several reports as one HTML page.
 func WriteHTMLReports(w io.Writer, rs []*run.Report) error {
+	var ds []*ReportData
+	for _, r := range rs {
+		ds = append(ds, Data(r))
+	}
+	return WriteHTMLData(w, ds)
+}
+
+// WriteHTMLData writes reports given as data (read back from JSON, or merged)
+// as one page.
+func WriteHTMLData(w io.Writer, ds []*ReportData) error {
 	page := htmlPage{}
 	var names []string
-	for _, r := range rs {
-		d := Data(r)
+	for _, d := range ds {
 		names = append(names, d.Scenario.Name)
 		page.Reports = append(page.Reports, newHTMLReport(d))
 	}

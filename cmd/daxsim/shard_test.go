@@ -218,6 +218,22 @@ func TestSwarm(t *testing.T) {
 			t.Errorf("merged complete swarm: %s is %s, exhaustive %s", p.Name, p.Verdict, whole.Properties[i].Verdict)
 		}
 	}
+	// The merged report as text and HTML.
+	var txt, errb bytes.Buffer
+	if code := realMain(append([]string{"merge", "-format", "text"}, bounded...), &txt, &errb); code != run.ExitOK ||
+		!strings.Contains(txt.String(), "search   swarm (seed 9), INCOMPLETE (") ||
+		!strings.Contains(txt.String(), "-mode swarm -seed 9 -shard ") ||
+		!strings.Contains(txt.String(), "expect violation aops-consistent  holds") {
+		t.Errorf("merge -format text: exit %d\n%s%s", code, txt.String(), errb.String())
+	}
+	txt.Reset()
+	if code := realMain(append([]string{"merge", "-format", "html"}, bounded...), &txt, &errb); code != run.ExitOK ||
+		!strings.Contains(txt.String(), "<html") {
+		t.Errorf("merge -format html: exit %d %s", code, errb.String())
+	}
+	if code := realMain(append([]string{"merge", "-format", "nope"}, bounded...), &txt, &errb); code != run.ExitBadInput {
+		t.Errorf("merge -format nope: exit %d", code)
+	}
 	ex := filepath.Join(dir, "exhaustive.json")
 	os.WriteFile(ex, wholeJSON, 0o644)
 	if code, _ := merge(bounded[0], ex); code != run.ExitBadInput {
