@@ -30,10 +30,10 @@ func (d *Deps) Changed(t int, a, b *State) (changes, adds ResSet, err error) {
 	}
 	for i := range a.Inodes {
 		x, y := &a.Inodes[i], &b.Inodes[i]
-		if x.DiskDax != y.DiskDax || x.Owner != y.Owner || x.Proposal != y.Proposal {
+		if x.DiskDax != y.DiskDax || x.Owner != y.Owner || x.Proposal != y.Proposal || x.Reflink != y.Reflink {
 			set(RFlags, i)
 		}
-		if x.DDiskDax != y.DDiskDax || x.DNlink != y.DNlink || x.DSize != y.DSize || x.DBlock != y.DBlock || x.DExt != y.DExt {
+		if x.DDiskDax != y.DDiskDax || x.DReflink != y.DReflink || x.DNlink != y.DNlink || x.DSize != y.DSize || x.DBlock != y.DBlock || x.DExt != y.DExt {
 			set(RDMeta, i)
 		}
 		if x.Parent != y.Parent || x.Nlink != y.Nlink {

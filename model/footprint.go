@@ -73,7 +73,7 @@ const (
 	RDontCache
 	RRefs  // the inode's reference count
 	RLink  // Nlink, Parent: the file's name
-	RFlags // FS_XFLAG_DAX (DiskDax), Owner, the proposal's byte
+	RFlags // FS_XFLAG_DAX (DiskDax), Owner, the proposal's byte, XFS_DIFLAG2_REFLINK (Reflink)
 	RImm   // Immutable: a proposal's block-map freeze
 	RSize  // i_size
 	RDirt  // MDirty, SizeDirty, DSync: what the running transaction changed

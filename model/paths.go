@@ -392,17 +392,34 @@ func (s *State) AllocBlock(i int) (int, bool) {
 
 // evictStep is memory pressure on the inode cache (echo 2 >
 // /proc/sys/vm/drop_caches: prune_icache_sb): an unreferenced, clean inode is
-// evicted; a referenced or dirty one stays. It always succeeds.
+// evicted; a referenced or dirty one stays, and so does one whose mapping
+// holds DAX entries: inode_lru_isolate evicts an inode only once its mapping
+// is empty, and invalidate_mapping_pages leaves DAX entries alone
+// (mm/truncate.c invalidate_exceptional_entry: "for DAX we do nothing"), so
+// a DAX file that was faulted stays in core, S_DAX and all, until its last
+// iput with I_DONTCACHE or an unmount (found by daxsim kernel:
+// testdata/kernel/fresh/reflinked-not-dax-xfs.scn). It always succeeds.
 func evictStep(c *Ctx) Outcome {
 	i := c.St.Inode
-	if in := &c.S.Inodes[i]; in.InCore != 0 && in.Refs == 0 && !c.S.inodeDirty(i) {
+	if in := &c.S.Inodes[i]; in.InCore != 0 && in.Refs == 0 && !c.S.inodeDirty(i) && !c.S.hasDAXEntries(i) {
 		c.S.Evict(i)
 	}
 	return c.Return(ResOK)
 }
 
-// evictFoot: memory pressure looks at the inode's references and dirtiness,
-// and evicts it.
+// hasDAXEntries reports whether inode i's xarray holds a DAX entry of any
+// kind (a block's, the zero page's, a locked empty one).
+func (s *State) hasDAXEntries(i int) bool {
+	for _, e := range s.Inodes[i].XA {
+		if e.Kind == EntryDAX || e.Kind == EntryZero || e.Kind == EntryEmpty {
+			return true
+		}
+	}
+	return false
+}
+
+// evictFoot: memory pressure looks at the inode's references, dirtiness and
+// xarray, and evicts it.
 func evictFoot(f *Foot) {
 	f.R(RInCore, RRefs)
 	f.inodeDirty()

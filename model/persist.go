@@ -238,6 +238,7 @@ func (s *State) CommitTransaction() {
 		}
 		in.DNlink = in.Nlink
 		in.DDiskDax = in.DiskDax
+		in.DReflink = in.Reflink
 		in.MDirty, in.SizeDirty, in.DSync = 0, 0, 0
 	}
 	s.DDirDax = s.DirDax

@@ -23,6 +23,7 @@ func (k *Kernel) Recover(s *State, upper bool) State {
 	for i := range s.Inodes {
 		in, out := &s.Inodes[i], &r.Inodes[i]
 		out.DiskDax, out.DDiskDax, out.Parent, out.Owner, out.Immutable = in.DDiskDax, in.DDiskDax, in.Parent, in.Owner, in.Immutable
+		out.Reflink, out.DReflink = in.DReflink, in.DReflink
 		out.Nlink, out.DNlink = in.DNlink, in.DNlink
 		out.Size, out.DSize = in.DSize, in.DSize
 		out.Block, out.DBlock = in.DBlock, in.DBlock

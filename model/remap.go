@@ -271,10 +271,11 @@ func (f *Foot) DefragMove() {
 }
 
 // ReflinkShare makes the destination page share the source page's block, frees
-// the destination's old block, and marks both extents shared, in one
-// transaction. The destination's data is now the source's: its Origin and
-// CloneVer say so, for no-data-leak and the obligations. It reports false,
-// changing nothing, while the running transaction is locked for commit.
+// the destination's old block, marks both extents shared and both inodes
+// reflinked (XFS_DIFLAG2_REFLINK), in one transaction. The destination's data
+// is now the source's: its Origin and CloneVer say so, for no-data-leak and
+// the obligations. It reports false, changing nothing, while the running
+// transaction is locked for commit.
 func (c *Ctx) ReflinkShare() bool {
 	i, pg, j, pg2 := c.St.Inode, c.St.Page, c.St.Inode2, c.St.Page2
 	src, dst := &c.S.Inodes[i], &c.S.Inodes[j]
@@ -282,6 +283,9 @@ func (c *Ctx) ReflinkShare() bool {
 		return false
 	}
 	old := int(dst.Block[pg2]) - 1
+	// xfs_reflink_remap_prep -> xfs_reflink_set_inode_flag: both inodes are
+	// marked reflinked in the transaction, whatever the range holds.
+	src.Reflink, dst.Reflink = 1, 1
 	if src.Ext[pg] == ExtWritten || src.Ext[pg] == ExtShared {
 		b := src.Block[pg]
 		c.S.setExtent(i, pg, b, ExtShared)
@@ -302,9 +306,11 @@ func (c *Ctx) ReflinkShare() bool {
 }
 
 // ReflinkShare declares Ctx.ReflinkShare: both extents become shared (or the
-// destination a hole), the destination's data the source's.
+// destination a hole), both inodes reflinked, the destination's data the
+// source's.
 func (f *Foot) ReflinkShare() {
 	f.R(RJLocked, RMap, RMap.Dst(), RData, RSize.Dst())
+	f.W(RFlags, RFlags.Dst())
 	f.setExtent(0, true)
 	f.setExtent(SelDst, true)
 	f.RW(RClone.Dst())

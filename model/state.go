@@ -254,6 +254,14 @@ type Inode struct {
 	// Immutable is PMEM_IMMUTABLE / S_IOMAP_IMMUTABLE / S_DAXFILE, as the
 	// proposal calls it: the process that set it + 1, 0 when clear.
 	Immutable uint8
+	// Reflink is XFS_DIFLAG2_REFLINK: the inode has shared blocks with another
+	// file (set by xfs_reflink_remap_prep -> xfs_reflink_set_inode_flag on both
+	// inodes, in the remap transaction; the model never clears it, XFS does so
+	// only when no extent is left or on unshare). DReflink is what the last
+	// committed transaction wrote. The linux model's XFS keeps a reflinked
+	// inode out of DAX (proposals/linux.go).
+	Reflink  uint8
+	DReflink uint8
 
 	// In core (struct inode).
 	InCore    uint8 // instantiated in the inode cache

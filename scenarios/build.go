@@ -191,6 +191,7 @@ func (b *Built) addFile(i int) error {
 			// A clone outside the scenario shares the block: writes copy it,
 			// and freeing this file's extent leaves it allocated.
 			b.Init.Blocks[blk].External = 1
+			in.Reflink, in.DReflink = 1, 1 // the clone set XFS_DIFLAG2_REFLINK
 		}
 		in.Block[pg] = uint8(blk + 1)
 		in.DBlock[pg], in.DExt[pg] = in.Block[pg], in.Ext[pg]
