@@ -88,7 +88,7 @@ func init() {
 			k.DeclareHook(model.HookRemapSupported, remapSupported61Foot)
 			k.Instantiate = instantiate61
 			k.DeclareHook(model.HookInstantiate, model.InstantiateFromDiskFlagFoot)
-			k.Paths[model.PathSetflagDax] = model.SetflagPath(setflagDax61)
+			k.WrapTouching(model.PathSetflagDax, "mark-dontcache", func(f *model.Foot) { f.R(model.RFlags) }, refuseDaxOnReflink61)
 		},
 	})
 }
@@ -105,32 +105,23 @@ func instantiate61(k *model.Kernel, s *model.State, i int) {
 	}
 }
 
-// setflagDax61 is flip-dontcache's transaction step with 6.1 XFS's refusal:
-// xfs_fileattr_set runs xfs_ioctl_setattr_prepare_dax (d_mark_dontcache if
-// the bit changes) before xfs_ioctl_setattr_xflags, which fails a request
-// with FS_XFLAG_DAX set on a reflinked inode: "Don't allow us to set DAX mode
-// for a reflinked file for now" (EINVAL; the flag stays as it was).
-var setflagDax61 = model.Step{
-	Label: "mark-dontcache",
-	Fn:    "xfs_fileattr_set: xfs_ioctl_setattr_prepare_dax, xfs_ioctl_setattr_xflags",
-	Foot: func(f *model.Foot) {
-		f.SetDiskDax()
-		f.W(model.RDontCache)
-		f.SetflagDone()
-	},
-	Do: func(c *model.Ctx) model.Outcome {
+// refuseDaxOnReflink61 wraps flip-dontcache's transaction step with 6.1
+// XFS's refusal: xfs_fileattr_set runs xfs_ioctl_setattr_prepare_dax
+// (d_mark_dontcache if the bit changes) before xfs_ioctl_setattr_xflags, which
+// fails a request with FS_XFLAG_DAX set on a reflinked inode: "Don't allow us
+// to set DAX mode for a reflinked file for now" (EINVAL; the flag stays as it
+// was).
+func refuseDaxOnReflink61(do model.StepFunc) model.StepFunc {
+	return func(c *model.Ctx) model.Outcome {
 		in := &c.S.Inodes[c.St.Inode]
-		if c.K.FS.Reflink && c.St.On && in.Reflink != 0 {
-			if in.DiskDax == 0 {
-				in.DontCache = 1
-			}
-			return c.SetflagDone(model.ResEINVAL)
+		if !c.K.FS.Reflink || !c.St.On || in.Reflink == 0 {
+			return do(c)
 		}
-		if c.SetDiskDax() {
+		if in.DiskDax == 0 {
 			in.DontCache = 1
 		}
-		return c.SetflagDone(model.ResOK)
-	},
+		return c.SetflagDone(model.ResEINVAL)
+	}
 }
 
 // remapSupported61 is what ext4 and XFS allow in 6.1: ext4 refuses online
