@@ -35,10 +35,13 @@ import (
 type Options struct {
 	Proposal string   // run under this proposal instead of the file's proposal line
 	Mutants  []string // run with these seeded kernel bugs too
-	Crash    string   // anywhere, never or fences: replaces the file's crash line
-	// MaxStates bounds the exhaustive search (0: the default, 2,000,000); past
+	Crash    string   // anywhere or never: replaces the file's crash line
+	// MaxStates bounds the exhaustive search (0: no bound but MaxMemory); past
 	// it the verdicts it could not decide are unknown (exit 3).
 	MaxStates int
+	// MaxMemory bounds the bytes the search's states may take (0: the command
+	// line's default, half of what the machine or the process may use).
+	MaxMemory int64
 	Workers   int // parallel workers (0: GOMAXPROCS); the result does not depend on it
 
 	_ struct{} // disallow positional literals, for extensibility
@@ -117,22 +120,22 @@ func Check(name string, src []byte, opt Options) (res *Result, err error) {
 	default:
 		return nil, fmt.Errorf("daxsim: Options.Crash: %q is not anywhere or never", opt.Crash)
 	}
-	if opt.MaxStates < 0 || opt.Workers < 0 {
-		return nil, errors.New("daxsim: Options.MaxStates and Options.Workers must not be negative")
+	if opt.MaxStates < 0 || opt.MaxMemory < 0 || opt.Workers < 0 {
+		return nil, errors.New("daxsim: Options.MaxStates, MaxMemory and Workers must not be negative")
 	}
 	b, err := scenarios.Build(scn, scenarios.Options{Proposal: opt.Proposal, Mutants: opt.Mutants, Crash: opt.Crash})
 	if err != nil {
 		return nil, err
 	}
-	maxStates, workers := opt.MaxStates, opt.Workers
-	if maxStates == 0 {
-		maxStates = 2_000_000
+	maxMemory, workers := opt.MaxMemory, opt.Workers
+	if maxMemory == 0 {
+		maxMemory = sim.DefaultMaxMemory()
 	}
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	r := run.RunMode(b, run.Options{
-		Sim:      sim.Options{MaxStates: maxStates, Workers: workers},
+		Sim:      sim.Options{MaxStates: opt.MaxStates, MaxMemory: maxMemory, Workers: workers},
 		Fallback: true,
 		RandOpt:  sim.RandomOptions{Seed: 1, Runs: 1000, Workers: workers},
 	})
