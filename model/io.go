@@ -461,10 +461,12 @@ func writeDispatchFoot(f *Foot) {
 	f.W(RIRwW)
 }
 
-// writeIomapBegin maps the page for a DAX write: extend i_size, allocate a zeroed
-// block for a hole, convert an unwritten extent, each in a short transaction
+// writeIomapBegin maps the page for a DAX write: allocate a zeroed block for a
+// hole, convert an unwritten extent, each in a short transaction
 // (ext4_iomap_alloc starts and stops its handle, xfs_iomap_write_direct commits
-// its transaction). A newly allocated block (IOMAP_F_NEW) needs the page-cache
+// its transaction; an extending write's handle also puts the inode on the
+// orphan list, ext4_dax_write_iter). i_size does not move here: see
+// writeCopyDAX. A newly allocated block (IOMAP_F_NEW) needs the page-cache
 // invalidation of the next step.
 func writeIomapBegin(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
@@ -472,9 +474,6 @@ func writeIomapBegin(c *Ctx) Outcome {
 	needAlloc := in.Ext[pg] != ExtWritten
 	if (needAlloc || pg >= int(in.Size)) && c.S.Journal.Locked != 0 {
 		return c.Block(LockJournal)
-	}
-	if pg >= int(in.Size) {
-		c.S.setSize(i, pg+1)
 	}
 	if in.Ext[pg] == ExtShared {
 		c.S.unmapPage(i, pg, PTENone) // the old shared block may be mapped
@@ -500,11 +499,10 @@ func writeIomapBegin(c *Ctx) Outcome {
 	return c.Next()
 }
 
-// writeIomapBeginFoot: i_size may grow in a short transaction; a page that is
-// not written (GAlloc) gets a block or a copy of its shared one.
+// writeIomapBeginFoot: a page that is not written (GAlloc) gets a block or a
+// copy of its shared one, in a short transaction.
 func writeIomapBeginFoot(f *Foot) {
 	f.R(RMap, RSize, RJLocked)
-	f.setSize(0)
 	f.StopHandle()
 	f.W(RIRwW)
 	f.If(GAlloc, 0, func() {
@@ -537,11 +535,23 @@ func writeInvalidateFoot(f *Foot) {
 	f.unmapPage(0)
 }
 
-// writeCopyDAX copies the data with non-temporal stores, drops inode_lock, and for
-// O_SYNC / O_DSYNC runs generic_write_sync over the page.
+// writeCopyDAX copies the data with non-temporal stores, then extends i_size
+// for a write past EOF, drops inode_lock, and for O_SYNC / O_DSYNC runs
+// generic_write_sync over the page. The size moves only once the data is in
+// the block (6.1: ext4_dax_write_iter -> ext4_handle_inode_extension after
+// dax_iomap_rw; xfs_file_dax_write: i_size_write, xfs_setfilesize after
+// dax_iomap_rw), so a fault of that page, which checks i_size first
+// (dax_iomap_pte_fault: SIGBUS past it), never maps the new block before the
+// data is there: a store that gets in lands after the write's data.
 func writeCopyDAX(c *Ctx) Outcome {
 	i, pg := c.St.Inode, c.St.Page
 	in := &c.S.Inodes[i]
+	if pg >= int(in.Size) && c.S.Journal.Locked != 0 {
+		return c.Block(LockJournal)
+	}
+	if pg >= int(in.Size) {
+		c.S.setSize(i, pg+1)
+	}
 	ver := c.S.bumpVersion(i, pg)
 	c.S.kernelWrite(int(in.Block[pg])-1, i, pg, c.writeValue(), ver)
 	c.S.completed(i, pg, ver)
@@ -549,7 +559,8 @@ func writeCopyDAX(c *Ctx) Outcome {
 }
 
 func writeCopyDAXFoot(f *Foot) {
-	f.R(RMap)
+	f.R(RMap, RSize, RJLocked)
+	f.setSize(0)
 	f.bumpVersion(0)
 	f.kernelWrite(0)
 	f.completed(0)
