@@ -43,6 +43,25 @@ setflag immutable=, mmap direct) are refused: FILE:LINE:COL: message, exit 2.
 // N. The command line provides it: running the checker is not this package's.
 type WitnessOrder func(file string, n int) (scn *scenarios.Scenario, order []StmtRef, from string, err error)
 
+// parseArgs parses args with flags allowed after the file names too, and
+// returns the files; when !ok the command ends with code (0 after -h).
+func parseArgs(fs *flag.FlagSet, args []string) (files []string, code int, ok bool) {
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitOK, false
+			}
+			return nil, exitBadInput, false
+		}
+		if fs.NArg() == 0 {
+			return files, 0, true
+		}
+		files = append(files, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+}
+
 // ReproCommand is 'daxsim repro': it returns the exit status.
 func ReproCommand(args []string, stdout, stderr io.Writer, witnessOrder WitnessOrder) int {
 	fs := flag.NewFlagSet("repro", flag.ContinueOnError)
@@ -61,21 +80,9 @@ func ReproCommand(args []string, stdout, stderr io.Writer, witnessOrder WitnessO
 	direct := fs.Bool("direct-as-unknown", false, "map the mmap flag direct (never merged) to a flag bit no kernel defines instead of refusing it")
 	reader := fs.Bool("reader", false, "print the readback program (run after a power cut) instead, with the arguments for FILE in its first line")
 	out := fs.String("o", "", "write the program to this file instead of stdout")
-	// Flags may follow the file name.
-	var files []string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return exitOK
-			}
-			return exitBadInput
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
+	files, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
 	if len(files) != 1 {
 		fs.Usage()

@@ -3,7 +3,6 @@ package kernel
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -57,20 +56,9 @@ func KernelCommand(args []string, stdout, stderr io.Writer, parse scenarios.Pars
 	work := fs.String("work", "", "keep the job's images, archives and consoles in this directory")
 	bootTimeout := fs.Duration("boot-timeout", 0, "bound each boot up to the mounted filesystem (default 180s)")
 	progTimeout := fs.Duration("timeout", 0, "bound each program (default 120s; concurrent: 60s + 1s a run)")
-	var files []string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return exitOK
-			}
-			return exitBadInput
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
+	files, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
 	if len(files) == 0 {
 		fs.Usage()
