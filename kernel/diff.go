@@ -488,41 +488,24 @@ func afterCrashSets(b *scenarios.Built, maxStates int) ([][][]string, bool) {
 	k := b.Kernel
 	var out [][][]string
 	found := map[string]bool{}
-	seen := map[uint64]bool{b.Init.Hash(): true}
-	stack := []model.State{b.Init}
-	var ev model.Event
-	states := 0
-	for len(stack) > 0 {
-		s := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if states++; maxStates > 0 && states > maxStates {
-			return out, false
-		}
-		if k.CrashPoint(&s) {
-			var set [][]string
-			for _, rs := range k.AfterCrash(&s, b.AfterCrash, b.AfterCrashProc) {
-				var names []string
-				for _, r := range rs {
-					names = append(names, k.ResultName(r))
-				}
-				sort.Strings(names)
-				set = append(set, names)
+	_, complete := sim.EachCrashPoint(k, &b.Init, maxStates, func(s *model.State) {
+		var set [][]string
+		for _, rs := range k.AfterCrash(s, b.AfterCrash, b.AfterCrashProc) {
+			var names []string
+			for _, r := range rs {
+				names = append(names, k.ResultName(r))
 			}
-			key := fmt.Sprint(set)
-			if !found[key] {
-				found[key] = true
-				out = append(out, set)
-			}
+			sort.Strings(names)
+			set = append(set, names)
 		}
-		for t := range k.Threads {
-			next := s
-			if k.Exec(&next, t, &ev) {
-				if h := next.Hash(); !seen[h] {
-					seen[h] = true
-					stack = append(stack, next)
-				}
-			}
+		key := fmt.Sprint(set)
+		if !found[key] {
+			found[key] = true
+			out = append(out, set)
 		}
+	})
+	if !complete {
+		return out, false
 	}
 	sort.Slice(out, func(i, j int) bool { return fmt.Sprint(out[i]) < fmt.Sprint(out[j]) })
 	return out, true

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -53,22 +54,30 @@ type CrashImageSet struct {
 // maxStates of them, 0: no limit) and returns the images a crash at each
 // crash point leaves.
 func CrashImages(k *model.Kernel, init *model.State, maxStates int) *CrashImageSet {
-	out := &CrashImageSet{}
 	found := map[string]CrashImage{}
+	states, complete := EachCrashPoint(k, init, maxStates, func(s *model.State) {
+		im := image(k, s)
+		found[im.Key(k)] = im
+	})
+	return &CrashImageSet{Images: sortedByKey(found), Complete: complete, States: states}
+}
+
+// EachCrashPoint explores every reachable state of k from init depth-first
+// (at most maxStates of them, 0: no limit) and calls visit on each crash
+// point. It returns the states visited, and whether that was all of them.
+func EachCrashPoint(k *model.Kernel, init *model.State, maxStates int, visit func(s *model.State)) (states int, complete bool) {
 	seen := map[uint64]bool{init.Hash(): true}
 	stack := []model.State{*init}
 	var ev model.Event
 	for len(stack) > 0 {
 		s := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		out.States++
-		if maxStates > 0 && out.States > maxStates {
-			out.Images = sortedImages(k, found)
-			return out
+		states++
+		if maxStates > 0 && states > maxStates {
+			return states, false
 		}
 		if k.CrashPoint(&s) {
-			im := image(k, &s)
-			found[im.Key(k)] = im
+			visit(&s)
 		}
 		for t := range k.Threads {
 			next := s
@@ -80,9 +89,7 @@ func CrashImages(k *model.Kernel, init *model.State, maxStates int) *CrashImageS
 			}
 		}
 	}
-	out.Complete = true
-	out.Images = sortedImages(k, found)
-	return out
+	return states, true
 }
 
 // image reads every file of the images a crash in s leaves.
@@ -109,15 +116,11 @@ func image(k *model.Kernel, s *model.State) CrashImage {
 	return im
 }
 
-func sortedImages(k *model.Kernel, found map[string]CrashImage) []CrashImage {
-	keys := make([]string, 0, len(found))
-	for key := range found {
-		keys = append(keys, key)
-	}
-	slices.Sort(keys)
-	out := make([]CrashImage, len(keys))
-	for i, key := range keys {
-		out[i] = found[key]
+// sortedByKey returns m's values in the order of their keys.
+func sortedByKey[V any](m map[string]V) []V {
+	out := make([]V, 0, len(m))
+	for _, key := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[key])
 	}
 	return out
 }

@@ -82,7 +82,7 @@ func Outcomes(k *model.Kernel, init *model.State, maxNodes int) *OutcomeSet {
 		set.Nodes++
 		if maxNodes > 0 && set.Nodes > maxNodes {
 			set.Limit = fmt.Sprintf("max-states %d reached", maxNodes)
-			set.Tuples = sortedTuples(found)
+			set.Tuples = sortedByKey(found)
 			return set
 		}
 		moved, running := false, 0
@@ -115,21 +115,8 @@ func Outcomes(k *model.Kernel, init *model.State, maxNodes int) *OutcomeSet {
 		}
 	}
 	set.Complete = true
-	set.Tuples = sortedTuples(found)
+	set.Tuples = sortedByKey(found)
 	return set
-}
-
-func sortedTuples(found map[string]Outcome) []Outcome {
-	keys := make([]string, 0, len(found))
-	for t := range found {
-		keys = append(keys, t)
-	}
-	slices.Sort(keys)
-	out := make([]Outcome, len(keys))
-	for i, t := range keys {
-		out[i] = found[t]
-	}
-	return out
 }
 
 func outcomeText(stmts []string, o Outcome, k *model.Kernel) string {
