@@ -109,9 +109,14 @@ func Repro(scn *scenarios.Scenario, opt ReproOptions) ([]byte, error) {
 	if scn == nil {
 		return nil, errors.New("repro: no scenario")
 	}
-	g := &gen{scn: scn, opt: opt, fs: opt.FS}
+	return (&gen{scn: scn, opt: opt, fs: opt.FS}).program(scn.FS)
+}
+
+// program generates the program of g's scenario on g.fs, else on the
+// filesystem fs (the scenario's), else on ext4.
+func (g *gen) program(fs string) ([]byte, error) {
 	if g.fs == "" {
-		g.fs = scn.FS
+		g.fs = fs
 	}
 	if g.fs == "" {
 		g.fs = "ext4"
@@ -143,21 +148,7 @@ func AfterCrashProgram(scn *scenarios.Scenario, fs string) ([]byte, error) {
 	c.Threads = []scenarios.Thread{*scn.AfterCrash}
 	c.Threads[0].Setup = false
 	c.Crash, c.CrashAfter, c.AfterCrash = "anywhere", scenarios.Ref{}, nil
-	g := &gen{scn: &c, opt: ReproOptions{FS: fs}, fs: fs, orig: scn}
-	if g.fs == "" {
-		g.fs = scn.FS
-	}
-	if g.fs == "" {
-		g.fs = "ext4"
-	}
-	if err := g.check(); err != nil {
-		return nil, err
-	}
-	if err := g.schedule(); err != nil {
-		return nil, err
-	}
-	g.emit()
-	return []byte(g.b.String()), nil
+	return (&gen{scn: &c, opt: ReproOptions{FS: fs}, fs: fs, orig: scn}).program(scn.FS)
 }
 
 // Reader returns the C source of the reader program (see csrc/reader.c): run
