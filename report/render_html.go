@@ -62,14 +62,7 @@ type htmlWitness struct {
 func newHTMLReport(d *ReportData) htmlReport {
 	hr := htmlReport{ReportData: d}
 	for _, p := range d.Properties {
-		verdict := string(p.Verdict)
-		if p.Implicit {
-			verdict = "-"
-		}
-		detail := p.Why
-		if len(p.Witnesses) > 0 {
-			detail = violationDetail(len(p.Witnesses[0].Trace), p.Witnesses[0].Class, len(p.Witnesses))
-		}
+		verdict, detail := p.cells()
 		hr.Props = append(hr.Props, htmlProp{Name: p.Name, Verdict: verdict, Detail: detail, Class: string(p.Verdict)})
 	}
 	for _, w := range d.Witnesses() {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/daxsim/daxsim/run"
 )
 
 // WriteSummary writes a report given as data (read back from JSON, or merged
@@ -38,13 +37,7 @@ func WriteSummary(w io.Writer, d *ReportData) {
 	tw := NewTable(w)
 	fmt.Fprintln(tw, "property\tverdict\tdetail")
 	for _, p := range d.Properties {
-		verdict, detail := string(p.Verdict), p.Why
-		if p.Implicit {
-			verdict = "-"
-		}
-		if p.Verdict == run.Violation && len(p.Witnesses) > 0 {
-			detail = violationDetail(len(p.Witnesses[0].Trace), p.Witnesses[0].Class, len(p.Witnesses))
-		}
+		verdict, detail := p.cells()
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, verdict, detail)
 	}
 	tw.Flush()
@@ -70,4 +63,17 @@ func WriteSummary(w io.Writer, d *ReportData) {
 		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d steps\t%s\n", x.Index, x.Check, x.Class, len(x.Trace), x.Reproduce)
 	}
 	tw.Flush()
+}
+
+// cells are the verdict and detail columns of a property's row: "-" for one
+// listed but not checked, the shortest counterexample for a violation.
+func (p *PropData) cells() (verdict, detail string) {
+	verdict, detail = string(p.Verdict), p.Why
+	if p.Implicit {
+		verdict = "-"
+	}
+	if len(p.Witnesses) > 0 {
+		detail = violationDetail(len(p.Witnesses[0].Trace), p.Witnesses[0].Class, len(p.Witnesses))
+	}
+	return verdict, detail
 }
