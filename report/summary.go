@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
 )
 
 // WriteSummary writes a report given as data (read back from JSON, or merged
