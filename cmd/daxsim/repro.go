@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/daxsim/daxsim/internal/input"
@@ -76,33 +77,15 @@ func witnessOrder(file string, n int) (*scenarios.Scenario, []kernel.StmtRef, st
 			continue
 		}
 		ref := kernel.StmtRef{Thread: th.Name, Index: ev.PC + 1}
-		if len(running) == 0 || !contains(running, ref) {
+		if !slices.Contains(running, ref) {
 			running = append(running, ref)
 		}
 		if ev.Returned {
 			order = append(order, ref)
-			running = remove(running, ref)
+			running = slices.DeleteFunc(running, func(x kernel.StmtRef) bool { return x == ref })
 		}
 	}
 	from := fmt.Sprintf("counterexample %d of %s\n * (%s, %s)", n, file, w.Check, w.Class)
 	return b.Scn, append(order, running...), from, nil
 }
 
-func contains(refs []kernel.StmtRef, r kernel.StmtRef) bool {
-	for _, x := range refs {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
-
-func remove(refs []kernel.StmtRef, r kernel.StmtRef) []kernel.StmtRef {
-	out := refs[:0]
-	for _, x := range refs {
-		if x != r {
-			out = append(out, x)
-		}
-	}
-	return out
-}
