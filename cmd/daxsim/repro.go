@@ -88,4 +88,3 @@ func witnessOrder(file string, n int) (*scenarios.Scenario, []kernel.StmtRef, st
 	from := fmt.Sprintf("counterexample %d of %s\n * (%s, %s)", n, file, w.Check, w.Class)
 	return b.Scn, append(order, running...), from, nil
 }
-
