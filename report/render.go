@@ -43,19 +43,19 @@ func writeText(out io.Writer, r *run.Report, withTimes bool, splat int) {
 	case r.PartialShard():
 		coverage = "shard " + res.Shard + " of the space, exhaustive within it"
 	}
-	switch {
-	case res.Search == "random":
-		fmt.Fprintf(w, "search   %s; verdicts are violation or unknown", r.Random.Describe())
-	case res.Search == "swarm":
+	order := res.Search
+	if order == "swarm" {
 		shard := ""
 		if res.Shard != "" {
 			shard = ", shard " + res.Shard
 		}
-		fmt.Fprintf(w, "search   swarm (depth-first in the order of seed %d%s), %s: %d states, %d transitions, depth %d, %d terminal",
-			r.Opt.RandOpt.Seed, shard, coverage, res.States, res.Transitions, res.Depth, res.Terminal)
-	default:
+		order = fmt.Sprintf("swarm (depth-first in the order of seed %d%s)", r.Opt.RandOpt.Seed, shard)
+	}
+	if res.Search == "random" {
+		fmt.Fprintf(w, "search   %s; verdicts are violation or unknown", r.Random.Describe())
+	} else {
 		fmt.Fprintf(w, "search   %s, %s: %d states, %d transitions, depth %d, %d terminal",
-			res.Search, coverage, res.States, res.Transitions, res.Depth, res.Terminal)
+			order, coverage, res.States, res.Transitions, res.Depth, res.Terminal)
 	}
 	if withTimes {
 		fmt.Fprintf(w, ", %v", res.Elapsed.Round(1000))
